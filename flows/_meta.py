@@ -1,0 +1,337 @@
+"""What Facebook, Instagram and Threads share: the Meta login interstitials and the objection
+form "Object to your information being used for AI at Meta" (2024 and 2025 versions).
+
+Platform modules supply their login page (URLS["login"], login labels) and form address; the
+steps below are the same for all three. Strings marked unconfirmed in ``UNCONFIRMED`` are our
+best translation: fix them here, in one line, when you see the real page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
+
+from optout_bot import (
+    Blocked,
+    Flow,
+    InputRejected,
+    LoginRejected,
+    State,
+    Target,
+    Unavailable,
+)
+
+MIN_REASON_2024 = 100
+
+FORM_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "form_title": "Object to your information being used for AI at Meta",
+        "router_question": "Is your request about AI at Meta?",
+        "router_yes": "Yes",
+        "country": "Country of residence",
+        "email": "Email address",
+        "reason": "How does this processing impact you?",
+        "send": "Send",
+        "reason_too_short": "Please enter at least 100 characters.",
+        "code_title": "Check your email",
+        "code": "Confirmation code",
+        "code_button": "Confirm",
+        "code_wrong": "That code isn't right.",
+        "confirmed": "Your objection has been received",
+        "already": "An objection from this account is already on record.",
+        "unavailable": "This form isn't available in your region",
+        "page_account": "Only people can object.",
+        "two_factor_app": "Go to your authentication app",
+        "two_factor_code": "Code",
+        "continue": "Continue",
+        "device_approval": "Check your notifications on another device",
+        "trust_title": "Trust this device?",
+        "trust_button": "Trust this device",
+        "checkpoint": "Before we send the code, enter these letters and numbers",
+        "blocked": "You're Temporarily Blocked",
+        "reauth": "Please re-enter your password",
+        "password": "Password",
+    },
+    "de": {
+        "form_title": "Widerspruch gegen die Verwendung deiner Informationen für KI bei Meta",
+        "router_question": "Bezieht sich deine Anfrage auf KI bei Meta?",
+        "router_yes": "Ja",
+        "country": "Land des Wohnsitzes",
+        "email": "E-Mail-Adresse",
+        "reason": "Wie wirkt sich diese Verarbeitung auf dich aus?",
+        "send": "Senden",
+        "reason_too_short": "Bitte gib mindestens 100 Zeichen ein.",
+        "code_title": "Überprüfe deine E-Mails",
+        "code": "Bestätigungscode",
+        "code_button": "Bestätigen",
+        "code_wrong": "Dieser Code ist nicht korrekt.",
+        "confirmed": "Dein Widerspruch ist eingegangen",
+        "already": "Für dieses Konto liegt bereits ein Widerspruch vor.",
+        "unavailable": "Dieses Formular ist in deiner Region nicht verfügbar",
+        "page_account": "Nur Personen können widersprechen.",
+        "two_factor_app": "Gehe zu deiner Authentifizierungs-App",
+        "two_factor_code": "Code",
+        "continue": "Weiter",
+        "device_approval": "Überprüfe deine Benachrichtigungen auf einem anderen Gerät",
+        "trust_title": "Diesem Gerät vertrauen?",
+        "trust_button": "Diesem Gerät vertrauen",
+        "checkpoint": "Bevor wir den Code senden, gib diese Buchstaben und Zahlen ein",
+        "blocked": "Du bist vorübergehend blockiert",
+        "reauth": "Bitte gib dein Passwort erneut ein",
+        "password": "Passwort",
+    },
+    "ko": {
+        "form_title": "Meta AI에 내 정보가 사용되는 것에 대한 이의 제기",
+        "router_question": "Meta의 AI에 관한 요청인가요?",
+        "router_yes": "예",
+        "country": "거주 국가",
+        "email": "이메일 주소",
+        "reason": "이 처리가 귀하에게 어떤 영향을 미칩니까?",
+        "send": "보내기",
+        "reason_too_short": "100자 이상 입력해 주세요.",
+        "code_title": "이메일을 확인하세요",
+        "code": "확인 코드",
+        "code_button": "확인",
+        "code_wrong": "코드가 올바르지 않습니다.",
+        "confirmed": "이의 제기가 접수되었습니다",
+        "already": "이 계정의 이의 제기가 이미 접수되어 있습니다.",
+        "unavailable": "이 양식은 귀하의 지역에서 사용할 수 없습니다",
+        "page_account": "개인만 이의를 제기할 수 있습니다.",
+        "two_factor_app": "인증 앱으로 이동하세요",
+        "two_factor_code": "Code",
+        "continue": "계속",
+        "device_approval": "다른 기기에서 알림을 확인하세요",
+        "trust_title": "이 기기를 신뢰하시겠습니까?",
+        "trust_button": "이 기기 신뢰",
+        "checkpoint": "코드를 보내기 전에 이 문자와 숫자를 입력하세요",
+        "blocked": "일시적으로 차단되었습니다",
+        "reauth": "비밀번호를 다시 입력하세요",
+        "password": "비밀번호",
+    },
+}
+# Confirmed by platforms.md: the English form title, "Send"/"Senden", the German router
+# question and "Ja", the 2FA, device-approval, checkpoint and blocked English texts.
+FORM_UNCONFIRMED: dict[str, frozenset[str]] = {
+    "en": frozenset({"router_question", "router_yes", "country", "email", "reason",
+                     "reason_too_short", "code_title", "code", "code_button", "code_wrong",
+                     "confirmed", "already", "unavailable", "page_account", "reauth"}),
+    "de": frozenset(set(FORM_LABELS["de"]) - {"router_question", "router_yes", "send"}),
+    "ko": frozenset(FORM_LABELS["ko"]),
+}
+
+
+def merge_labels(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """Locale tables merged key by key (later tables win): login labels + form labels."""
+    merged: dict[str, dict[str, str]] = {}
+    for table in tables:
+        for locale, labels in table.items():
+            merged.setdefault(locale, {}).update(labels)
+    return merged
+
+
+def merge_unconfirmed(*tables: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """Unconfirmed label keys per locale, united across tables."""
+    merged: dict[str, frozenset[str]] = {}
+    for table in tables:
+        for locale, keys in table.items():
+            merged[locale] = merged.get(locale, frozenset()) | frozenset(keys)
+    return merged
+
+
+class MetaFlow(Flow):
+    """The steps of a Meta objection; subclasses declare the login page and form address."""
+
+    LOGIN_FIELD_NAME: ClassVar[str]
+    PASSWORD_FIELD_NAME: ClassVar[str]
+    VERSIONS = ("2024", "2025")
+    MAX_INTERSTITIALS = 6
+
+    form_version: str = ""
+    already_on_record: bool = False
+
+    # --- log in -------------------------------------------------------------------------------
+
+    def logged_in_targets(self) -> list[Target]:
+        """What shows once the platform let us in (differs between Facebook and Instagram)."""
+        raise NotImplementedError
+
+    def log_in(self) -> None:
+        """Log in as a person does: cookies choice, login and password, then answer or hand
+        over whatever the platform asks next (2FA, device approval, checkpoint)."""
+        self.goto("login")
+        seen = self.wait_for_any({
+            "cookies": [Target(role="button", name=self.any_label("cookies_accept"))],
+            "login": [Target(label=self.any_label("login_field"))],
+            "logged_in": self.logged_in_targets(),
+        }, what="login page")
+        if seen == "logged_in":
+            return
+        if seen == "cookies":
+            self.find("cookie dialog: Allow all cookies button",
+                      Target(role="button", name=self.any_label("cookies_accept"))).click()
+        self.find("login field", Target(label=self.any_label("login_field")),
+                  Target(css=f"input[name={self.LOGIN_FIELD_NAME}]")).fill(self.account.login)
+        self.find("password field", Target(label=self.any_label("password"), exact=True),
+                  Target(css=f"input[name={self.PASSWORD_FIELD_NAME}]")
+                  ).fill(self.account.password())
+        self.find("Log in button", Target(role="button", name=self.any_label("login_button"),
+                                          exact=True)).click()
+        self.after_login()
+
+    def after_login(self) -> None:
+        for _ in range(self.MAX_INTERSTITIALS):
+            seen = self.wait_for_any({
+                "logged_in": self.logged_in_targets(),
+                "wrong_email": [Target(text=self.any_label("wrong_email"))],
+                "wrong_password": [Target(text=self.any_label("wrong_password"))],
+                "two_factor_app": [Target(role="heading", name=self.any_label("two_factor_app"))],
+                "device": [Target(role="heading", name=self.any_label("device_approval"))],
+                "trust": [Target(role="heading", name=self.any_label("trust_title"))],
+                "checkpoint": [Target(text=self.any_label("checkpoint"))],
+                "blocked": [Target(role="heading", name=self.any_label("blocked"))],
+            }, what="page after login")
+            if seen == "logged_in":
+                return
+            self.answer_interstitial(seen)
+        raise Blocked("the platform kept asking questions after login; stopped to be safe")
+
+    def answer_interstitial(self, seen: str) -> None:
+        if seen == "wrong_email":
+            raise LoginRejected(f"{self.PLATFORM} does not know the login {self.account.login!r}"
+                                "; not retried")
+        if seen == "wrong_password":
+            raise LoginRejected(f"{self.PLATFORM} rejected the password; not retried, "
+                                "to keep the account from being locked")
+        if seen == "blocked":
+            raise Blocked(f"{self.PLATFORM} says the account is temporarily blocked; "
+                          "try again later, not retried")
+        if seen == "two_factor_app" and self.account.has_totp_seed():
+            self.find("two-factor code field", Target(label=self.label("two_factor_code")),
+                      Target(css="input[name=approvals_code]")
+                      ).fill(self.services.totp_code())
+            self.find("two-factor Continue button",
+                      Target(role="button", name=self.any_label("continue"))).click()
+            return
+        if seen == "trust":
+            self.find("Trust this device button",
+                      Target(role="button", name=self.any_label("trust_button"),
+                             exact=True)).click()
+            return
+        what = {"two_factor_app": "type the code from your authentication app",
+                "device": "approve this login on your other device",
+                "checkpoint": "solve the security check the platform shows"}[seen]
+        start = self.page.url
+        self.services.hand_over(what, until=lambda: self.page.url != start)
+
+    # --- the objection form ---------------------------------------------------------------------
+
+    def open_form(self) -> None:
+        """Open the form; the answer may be the form, the German router question, a notice
+        that an objection is on record, a password prompt, or "not available"."""
+        self.goto("form")
+        self.services.note("form_url", self.page.url)
+        for _ in range(self.MAX_INTERSTITIALS):
+            seen = self.wait_for_any({
+                "router": [Target(text=self.label("router_question"))],
+                "already": [Target(text=self.label("already"))],
+                "form": [Target(role="button", name=self.label("send"), exact=True)],
+                "unavailable": [Target(role="heading", name=self.label("unavailable"))],
+                "page_account": [Target(text=self.label("page_account"))],
+                "reauth": [Target(role="heading", name=self.label("reauth"))],
+            }, what="objection form")
+            if seen == "form":
+                break
+            if seen == "already":
+                self.already_on_record = True
+                return
+            if seen == "router":
+                self.find("router question: Yes", Target(role="radio", name=self.label(
+                    "router_yes"), exact=True), Target(role="button", name=self.label(
+                        "router_yes"), exact=True)).check()
+            elif seen == "reauth":
+                self.find("re-authentication password field",
+                          Target(label=self.label("password"), exact=True)
+                          ).fill(self.account.password())
+                self.find("re-authentication Continue button", Target(
+                    role="button", name=self.label("continue"))).click()
+            elif seen == "unavailable":
+                raise Unavailable(f"the {self.PLATFORM} objection form is not available in "
+                                  "this account's region")
+            else:
+                raise Unavailable("this is a Page, and only people can object: log in with "
+                                  "your personal profile")
+        self.find("objection form: title", Target(role="heading", name=self.label("form_title")))
+        has_country = self.present(Target(label=self.label("country")))
+        self.form_version = "2024" if has_country else "2025"
+        self.services.note("form_version", self.form_version)
+
+    def read_state(self) -> State:
+        return State.DONE if self.already_on_record else State.NOT_DONE
+
+    def fill(self) -> None:
+        values: dict[str, str] = {}
+        if self.form_version == "2024":
+            values["country"] = self.choose_country()
+        email = self.find("objection form: Email field", Target(label=self.label("email")))
+        email.fill(self.account.email)
+        values["email"] = self.account.email
+        reason = self.account.reason
+        if self.form_version == "2024" and len(reason) < MIN_REASON_2024:
+            reason = f"{reason} {self.account.default_reason}".strip()
+            self.services.note("reason", "the configured reason was under 100 characters, "
+                               "so the default reason was added")
+        self.find("objection form: impact field", Target(label=self.label("reason"))
+                  ).fill(reason)
+        values["reason"] = reason
+        self.services.submitted(values)
+
+    def choose_country(self) -> str:
+        country = self.account.country
+        if not country:
+            raise InputRejected("the form asks for your country of residence: set `country` "
+                                "for this account")
+        select = self.find("objection form: Country field", Target(label=self.label("country")))
+        options = select.locator("option").evaluate_all(
+            "els => els.map(e => [e.value, e.textContent.trim()])")
+        for value, text in options:
+            if country.casefold() in (value.casefold(), text.casefold()):
+                select.select_option(value=value)
+                return str(text)
+        raise InputRejected(f"country {country!r} is not in the form's list of countries")
+
+    def submit(self) -> None:
+        """Click Send once. The engine never repeats this without asking ``is_applied``."""
+        self.find("objection form: Send button",
+                  Target(role="button", name=self.label("send"), exact=True)).click()
+        seen = self.wait_for_any({
+            "confirmed": [Target(role="heading", name=self.label("confirmed"))],
+            "code": [Target(role="heading", name=self.label("code_title"))],
+            "too_short": [Target(text=self.label("reason_too_short"))],
+            "alert": [Target(role="alert")],
+        }, what="answer to the objection")
+        if seen in ("too_short", "alert"):
+            text = self.page.get_by_role("alert").first.inner_text()
+            raise InputRejected(f"the form refused what was sent: {text}")
+
+    def confirm(self) -> None:
+        """2024: type the emailed code; then read the platform's confirmation."""
+        if self.present(Target(role="heading", name=self.label("code_title"))):
+            code = self.services.email_code(f"{self.PLATFORM} objection form code")
+            self.find("code page: code field", Target(label=self.label("code"))).fill(code)
+            self.find("code page: Confirm button", Target(role="button", name=self.label(
+                "code_button"), exact=True)).click()
+        heading = self.find("confirmation", Target(role="heading", name=self.label("confirmed")))
+        status = self.page.get_by_role("status")
+        text = status.first.inner_text() if status.count() else heading.inner_text()
+        self.services.confirmation(text)
+
+    def is_applied(self) -> bool:
+        """Reopen the form: the platform shows the on-record notice once it has the objection."""
+        self.goto("form")
+        seen = self.wait_for_any({
+            "already": [Target(text=self.label("already"))],
+            "form": [Target(role="button", name=self.label("send"), exact=True),
+                     Target(text=self.label("router_question"))],
+        }, what="objection form (checking after a fault)")
+        return seen == "already"
+

@@ -1,0 +1,292 @@
+"""The ``optout-bot`` command: demo, run, platforms, history, evidence verify."""
+
+from __future__ import annotations
+
+import json
+import platform as python_platform
+import sys
+from dataclasses import dataclass
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optout_bot import log, registry
+from optout_bot.engine import Progress, RunResult
+from optout_bot.errors import ConfigError
+from optout_bot.evidence import tool_version, verify_bundle
+from optout_bot.jobs import ensure_passwords, plan_demo, plan_from_settings, run_jobs
+from optout_bot.ledger import Ledger
+from optout_bot.outcome import EXIT_CONFIG_ERROR, EXIT_CRASH, exit_code_table, worst
+from optout_bot.settings import Settings, load_settings
+
+HELP = f"""Object, for you, to your posts and photos being used to train AI.
+
+Outcomes and exit codes (the worst outcome of a run decides):
+
+\b
+{exit_code_table()}
+"""
+
+app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False, rich_markup_mode=None)
+evidence_app = typer.Typer(help="Check evidence bundles.", no_args_is_help=True)
+app.add_typer(evidence_app, name="evidence")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Options:
+    config: Path | None
+    log_json: bool
+    verbose: bool
+    overrides: dict[str, Any]
+
+    def settings(self, **more: Any) -> Settings:
+        merged = _deep_merge(self.overrides, more)
+        settings = load_settings(self.config, **merged)
+        log.redactor.add(settings.secrets())
+        json_lines = self.log_json or settings.log.json_lines
+        # The console shows progress lines; log lines add to them only when asked for.
+        level = "debug" if self.verbose else (settings.log.level if json_lines or
+                                               settings.log.level != "info" else "warning")
+        log.configure(json_lines=json_lines, level=level, file=settings.log.file)
+        if self.verbose:
+            _debug_header(settings)
+        return settings
+
+
+def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(a)
+    for key, value in b.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="TOML settings file (default: ./optout-bot.toml if present)")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="log JSON lines")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose",
+                                          help="debug log and a header for bug reports")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="evidence folder")] = None,
+    ledger: Annotated[Path | None, typer.Option("--ledger", help="SQLite ledger file")] = None,
+    browser: Annotated[Path | None, typer.Option("--browser", help="browser binary")] = None,
+    headed: Annotated[bool, typer.Option("--headed", help="show the browser window")] = False,
+    unmasked: Annotated[bool, typer.Option(
+        "--unmasked-evidence", help="do not mask emails and password fields")] = False,
+) -> None:
+    overrides: dict[str, Any] = {}
+    output: dict[str, Any] = {}
+    if out_dir:
+        output["evidence_dir"] = out_dir
+    if ledger:
+        output["ledger"] = ledger
+    if unmasked:
+        output["unmasked_evidence"] = True
+    if output:
+        overrides["output"] = output
+    browser_options: dict[str, Any] = {}
+    if browser:
+        browser_options["executable"] = browser
+    if headed:
+        browser_options["headless"] = False
+    if browser_options:
+        overrides["browser"] = browser_options
+    ctx.obj = Options(config=config, log_json=log_json, verbose=verbose, overrides=overrides)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
+    locale: Annotated[str, typer.Option(help="page language: en, de or ko")] = "en",
+    page_version: Annotated[str | None, typer.Option(
+        help="replica page version, e.g. 2024 (default: the current one)")] = None,
+) -> None:
+    """Run every flow against the built-in replicas with a made-up account (nothing is sent
+    to any real platform)."""
+    options: Options = ctx.obj
+    if locale not in ("en", "de", "ko"):
+        _fail(f"--locale: {locale!r} is not one of en, de, ko")
+    settings = options.settings()
+    plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
+    err.print(f"Demo: {len(plan.jobs)} platform(s) against local replicas; nothing leaves "
+              "this machine.")
+    _run_and_report(settings, plan.jobs)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    platforms: Annotated[list[str] | None, typer.Argument(
+        help="platforms (default: every configured one)")] = None,
+    account: Annotated[str | None, typer.Option(help="only the account with this label")] = None,
+    force: Annotated[bool, typer.Option(
+        help="check the platform even when the ledger has it on record")] = False,
+    replica: Annotated[bool, typer.Option(
+        help="run against the built-in replicas instead of the real sites")] = False,
+    page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
+) -> None:
+    """Object on every configured account (or the ones named)."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    for name in platforms or []:
+        registry.get_flow(name)
+    if not any(settings.accounts.values()):
+        err.print("No account is configured (see README: Configuring your accounts). Running "
+                  "the demo against the built-in replicas instead; nothing is sent anywhere.")
+        plan = plan_demo(list(platforms or []), page_version=page_version)
+    else:
+        plan = plan_from_settings(settings, list(platforms or []), account, replica=replica,
+                                  page_version=page_version, force=force)
+        ensure_passwords(plan.jobs)
+        log.redactor.add(j.account.password.get_secret_value() for j in plan.jobs
+                         if j.account.password)
+    _run_and_report(settings, plan.jobs)
+
+
+@app.command("platforms")
+def list_platforms() -> None:
+    """List the platforms, what each changes, its address and its locales."""
+    for name, flow in registry.discover().items():
+        status = "working" if flow.WORKING else f"BROKEN: {flow.BROKEN_REASON}"
+        address = flow.URLS.get("form") or flow.URLS.get("settings") or ""
+        out.print(f"{name:<10} {flow.DESCRIPTION} ({flow.KIND})", markup=False)
+        out.print(f"{'':<10} {address}", markup=False)
+        out.print(f"{'':<10} locales {', '.join(flow.locales())} · {status} · labels checked "
+                  f"{flow.LAST_CHECKED}", markup=False)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    platform: Annotated[str | None, typer.Option(help="only this platform")] = None,
+    limit: Annotated[int, typer.Option(help="how many runs")] = 50,
+) -> None:
+    """Show the ledger: past runs, their outcomes and evidence, interrupted ones marked."""
+    settings: Settings = ctx.obj.settings()
+    if not settings.output.ledger.exists():
+        out.print(f"No runs yet (ledger: {settings.output.ledger}).")
+        return
+    ledger = Ledger(settings.output.ledger)
+    try:
+        rows = ledger.runs(platform, limit)
+    finally:
+        ledger.close()
+    table = Table("run", "started (UTC)", "platform", "account", "mode", "outcome", "evidence")
+    for row in rows:
+        outcome = row.outcome if row.state == "finished" else row.state
+        table.add_row(str(row.id), row.started_utc, row.platform, row.account, row.mode,
+                      outcome or "", row.evidence_dir or "")
+    out.print(table)
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="an evidence folder (with manifest.json)")],
+) -> None:
+    """Recompute every hash; exit 1 naming each file that changed or is missing."""
+    settings: Settings = ctx.obj.settings()
+    expected = None
+    if settings.output.ledger.exists():
+        ledger = Ledger(settings.output.ledger)
+        try:
+            expected = ledger.manifest_hash_for(directory.resolve())
+        finally:
+            ledger.close()
+    if not directory.is_dir():
+        _fail(f"{directory} is not a folder")
+    problems = verify_bundle(directory, expected)
+    if problems:
+        for problem in problems:
+            err.print(f"FAILED {problem}")
+        raise typer.Exit(1)
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    note = " and matches the ledger" if expected else ""
+    out.print(f"OK: {len(manifest['files'])} files unchanged{note} ({directory})")
+
+
+def _run_and_report(settings: Settings, jobs: list[Any]) -> None:
+    results = run_jobs(settings, jobs, progress=_show_progress)
+    _summary(results)
+    raise typer.Exit(worst([r.outcome for r in results]).exit_code)
+
+
+def _show_progress(event: Progress) -> None:
+    who = f"{event.platform}/{event.account}"
+    if event.event == "step":
+        err.print(f"  {who}: {event.step} {event.detail}".rstrip())
+    elif event.event == "retry":
+        err.print(f"  {who}: {event.step}: transient fault, retrying ({event.detail})")
+    elif event.event == "done":
+        err.print(f"  {who}: {event.detail}")
+
+
+def _summary(results: list[RunResult]) -> None:
+    table = Table("platform", "account", "outcome", "seconds", "what happened",
+                  title="optout-bot results")
+    for result in results:
+        table.add_row(result.platform, result.account, result.outcome.value,
+                      f"{result.seconds:.1f}", _shorten(result.message))
+    out.print(table)
+    out.print("Evidence (check with `optout-bot evidence verify FOLDER`):")
+    for result in results:
+        out.print(f"  {result.platform}/{result.account}: {result.evidence_dir}", markup=False)
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _debug_header(settings: Settings) -> None:
+    from optout_bot.browser import resolve_executable
+
+    lines = [f"optout-bot {tool_version()}", f"Python {python_platform.python_version()}",
+             f"Playwright {package_version('playwright')}"]
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            lines.append(f"browser {resolve_executable(settings.browser, playwright) or 'bundled'}")
+    except Exception as error:  # noqa: BLE001 - a header must never stop the run
+        lines.append(f"browser: {error}")
+    for name, flow in registry.discover().items():
+        lines.append(f"flow {name} v{flow.FLOW_VERSION}, labels checked {flow.LAST_CHECKED}, "
+                     f"working={flow.WORKING}")
+    resolved = settings.model_dump(mode="json")
+    lines.append("settings (secrets masked): " + json.dumps(resolved, ensure_ascii=False))
+    for line in lines:
+        err.print(f"# {line}", markup=False)
+
+
+def _fail(message: str, code: int = EXIT_CONFIG_ERROR) -> None:
+    err.print(f"optout-bot: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    """Console entry point: expected failures print one line; crashes say what to do."""
+    try:
+        app()
+    except ConfigError as error:
+        err.print(f"optout-bot: {error}", markup=False)
+        sys.exit(EXIT_CONFIG_ERROR)
+    except registry.DuplicatePlatform as error:
+        err.print(f"optout-bot: {error}", markup=False)
+        sys.exit(EXIT_CONFIG_ERROR)
+    except Exception as error:  # noqa: BLE001 - last resort: one readable line, no traceback
+        err.print(f"optout-bot crashed: {type(error).__name__}: "
+                  f"{log.redactor.scrub(str(error))}", markup=False)
+        err.print("Please run again with -v and open a bug report with that output.")
+        sys.exit(EXIT_CRASH)

@@ -1,0 +1,82 @@
+"""The errors flows raise and the engine maps to outcomes, in one tree::
+
+    OptoutError                 root of everything the tool raises on purpose
+    ├── ConfigError             bad or missing configuration (exit 2, one line, no traceback)
+    └── FlowError               raised by a flow step; each maps to one Outcome
+        ├── AlreadyDone         the platform already has the objection on record
+        ├── Unavailable         no form or setting for this region or account
+        ├── NeedsHuman          2FA without a seed, device approval, checkpoint, captcha
+        ├── Blocked             the platform rate-limits or blocks us: never retried
+        ├── LoginRejected       wrong login or password: tried once, never retried
+        ├── UiChanged           an element the step needs is missing: names step and element
+        ├── InputRejected       the platform refused a value we sent (country, email, reason)
+        └── Transient           a passing fault (5xx, timeout, cut connection): safe to retry
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class OptoutError(Exception):
+    """Root of every error optout-bot raises on purpose."""
+
+
+class ConfigError(OptoutError):
+    """Configuration is missing or invalid; the message names the field."""
+
+
+class FlowError(OptoutError):
+    """A flow step met a situation it knows; the engine turns it into an Outcome."""
+
+    def __init__(self, message: str, *, step: str | None = None) -> None:
+        super().__init__(message)
+        self.step = step
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else type(self).__name__
+
+
+class AlreadyDone(FlowError):
+    """The platform shows the objection (or the setting) already on record."""
+
+
+class Unavailable(FlowError):
+    """The form or setting does not exist for this account or region."""
+
+
+class NeedsHuman(FlowError):
+    """A person must act (2FA without a seed, checkpoint, captcha); never bypassed."""
+
+
+class Blocked(FlowError):
+    """The platform blocks or rate-limits the account: retrying would make it worse."""
+
+
+class LoginRejected(FlowError):
+    """Wrong login or password. Never retried: repeated attempts lock accounts."""
+
+
+class InputRejected(FlowError):
+    """The platform refused a value from the configuration, e.g. a country it does not list."""
+
+
+class Transient(FlowError):
+    """A passing fault (server error, timeout, cut connection): safe to retry the step."""
+
+
+class UiChanged(FlowError):
+    """An element a step needs is missing or different: the platform's UI changed."""
+
+    def __init__(self, element: str, *, step: str | None = None,
+                 tried: Sequence[str] = (), detail: str = "") -> None:
+        self.element = element
+        self.tried = tuple(tried)
+        where = f"{step}: " if step else ""
+        text = f"{where}{element} not found"
+        if tried:
+            text += f" (looked for {'; '.join(tried)})"
+        if detail:
+            text += f" — {detail}"
+        super().__init__(text, step=step)

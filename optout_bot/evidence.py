@@ -1,0 +1,194 @@
+"""Evidence bundles: what a person shows a regulator to prove when and what they objected.
+
+``<out>/<platform>/<account>/<UTC timestamp>/`` holds a PNG per step, ``manifest.json`` (every
+fact and the SHA-256 of every file) and ``receipt.html``. Every file is written under a
+temporary name and renamed, and the manifest is rewritten after each step, so a crash leaves a
+readable bundle of what happened so far.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+MANIFEST = "manifest.json"
+RECEIPT = "receipt.html"
+TOOL = "optout-bot"
+
+
+def tool_version() -> str:
+    try:
+        return version(TOOL)
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary name, flush to disk, then rename: never a half-written file."""
+    temporary = path.with_name(f".{path.name}.partial")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+
+
+def safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "account"
+
+
+@dataclass
+class StepRecord:
+    name: str
+    started_utc: str
+    ended_utc: str | None = None
+    url: str | None = None
+    status: str = "running"
+    attempt: int = 1
+    screenshot: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class EvidenceBundle:
+    """One run's evidence folder, filled step by step by the engine."""
+
+    directory: Path
+    facts: dict[str, Any]
+    steps: list[StepRecord] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, root: Path, platform: str, account: str, facts: dict[str, Any]
+               ) -> EvidenceBundle:
+        started = utc_now()
+        base = root.resolve() / safe_name(platform) / safe_name(account)
+        stamp = started.strftime("%Y%m%dT%H%M%S.%fZ")[:-4] + "Z"
+        directory = base / stamp
+        directory.mkdir(parents=True, exist_ok=False)
+        local = started.astimezone()
+        facts = {"tool": TOOL, "tool_version": tool_version(), "platform": platform,
+                 "account": account, "started_utc": iso(started),
+                 "started_local": local.isoformat(timespec="seconds"), **facts}
+        bundle = cls(directory=directory, facts=facts)
+        bundle.write_manifest()
+        return bundle
+
+    def begin_step(self, name: str, attempt: int = 1) -> StepRecord:
+        record = StepRecord(name=name, started_utc=iso(utc_now()), attempt=attempt)
+        self.steps.append(record)
+        return record
+
+    def end_step(self, record: StepRecord, *, status: str, url: str | None,
+                 screenshot: bytes | None, error: str | None = None) -> None:
+        record.ended_utc = iso(utc_now())
+        record.status = status
+        record.url = url
+        record.error = error
+        if screenshot is not None:
+            suffix = f"-retry{record.attempt}" if record.attempt > 1 else ""
+            name = f"{len(self.steps):02d}-{record.name}{suffix}.png"
+            self.add_file(name, screenshot)
+            record.screenshot = name
+        self.write_manifest()
+
+    def add_file(self, name: str, data: bytes) -> None:
+        path = self.directory / name
+        write_atomically(path, data)
+        self.files[name] = hashlib.sha256(data).hexdigest()
+
+    def note(self, key: str, value: Any) -> None:
+        self.facts[key] = value
+
+    def manifest(self) -> dict[str, Any]:
+        return {**self.facts, "steps": [asdict(s) for s in self.steps],
+                "files": dict(sorted(self.files.items()))}
+
+    def write_manifest(self) -> str:
+        """Write ``manifest.json``; returns its SHA-256 (kept in the ledger)."""
+        data = json.dumps(self.manifest(), indent=2, ensure_ascii=False).encode("utf-8")
+        write_atomically(self.directory / MANIFEST, data + b"\n")
+        return hashlib.sha256(data + b"\n").hexdigest()
+
+    def finish(self, outcome: str, message: str) -> str:
+        """Record the outcome, write the receipt, then the final manifest; returns its hash."""
+        ended = utc_now()
+        self.facts.update(outcome=outcome, message=message, ended_utc=iso(ended),
+                          ended_local=ended.astimezone().isoformat(timespec="seconds"))
+        self.add_file(RECEIPT, render_receipt(self.manifest()).encode("utf-8"))
+        return self.write_manifest()
+
+
+_receipts = jinja2.Environment(
+    loader=jinja2.PackageLoader("optout_bot", "templates"), autoescape=True)
+
+
+def render_receipt(manifest: dict[str, Any]) -> str:
+    """The one-page human-readable receipt: key screenshots and facts."""
+    shots = [s for s in manifest["steps"] if s.get("screenshot")]
+    key_steps = [s for s in shots if s["name"] in {"fill", "confirm", "turn_off", "verify",
+                                                   "read_state"}]
+    return _receipts.get_template("receipt.html").render(
+        m=manifest, shots=key_steps or shots[-2:], all_shots=shots)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.what}"
+
+
+def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None
+                  ) -> list[Problem]:
+    """Recompute every hash in the manifest; each missing, changed or unlisted file is a
+    problem. ``expected_manifest_sha256`` (from the ledger) also catches an edited manifest."""
+    manifest_path = directory / MANIFEST
+    if not manifest_path.is_file():
+        return [Problem(MANIFEST, "missing")]
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files: dict[str, str] = manifest["files"]
+    except (ValueError, KeyError, TypeError):
+        return [Problem(MANIFEST, "unreadable")]
+    problems: list[Problem] = []
+    if expected_manifest_sha256 and sha256_file(manifest_path) != expected_manifest_sha256:
+        problems.append(Problem(MANIFEST, "changed since the run (hash differs from the ledger)"))
+    for name, expected in sorted(files.items()):
+        path = directory / name
+        if not path.is_file():
+            problems.append(Problem(name, "missing"))
+        elif sha256_file(path) != expected:
+            problems.append(Problem(name, "changed (SHA-256 differs)"))
+    for path in sorted(directory.iterdir()):
+        if path.name not in files and path.name != MANIFEST and path.is_file() \
+                and not path.name.startswith("."):
+            problems.append(Problem(path.name, "not listed in the manifest"))
+    return problems

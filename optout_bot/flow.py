@@ -1,0 +1,315 @@
+"""The flow API: what a platform module subclasses and the services the engine lends it.
+
+A flow is one class per platform with one method per named step (a template method: the
+engine owns the order, the retries, the screenshots, the ledger and the logging). Steps find
+elements the way a person does, by role, label and visible text from the flow's locale table,
+through :meth:`Flow.find`, which names every element so that a missing one reads as
+"fill: Send button not found".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, Protocol
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from optout_bot.errors import Transient, UiChanged
+
+AriaRole = Any  # Playwright's Literal of ARIA roles; kept loose so flows can pass plain strings
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named step. ``changes_state`` steps are never retried blindly: the engine first asks
+    the platform (``Flow.is_applied``) and, if nothing went through, restarts at
+    ``restart_from``."""
+
+    name: str
+    changes_state: bool = False
+    restart_from: str | None = None
+
+
+FORM_STEPS: tuple[Step, ...] = (
+    Step("log_in"),
+    Step("open_form"),
+    Step("read_state"),
+    Step("fill"),
+    Step("submit", changes_state=True, restart_from="open_form"),
+    Step("confirm"),
+)
+SETTING_STEPS: tuple[Step, ...] = (
+    Step("log_in"),
+    Step("open_settings"),
+    Step("read_state"),
+    Step("turn_off", changes_state=True, restart_from="open_settings"),
+    Step("verify"),
+)
+
+
+class State(StrEnum):
+    """What ``read_state`` found on the platform before anything is changed."""
+
+    NOT_DONE = "not_done"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """The account as a flow sees it. Secrets are reachable only by calling a method, so they
+    never end up in a repr, a log line or the manifest by accident."""
+
+    platform: str
+    label: str
+    login: str
+    email: str
+    locale: str
+    country: str | None
+    reason: str
+    default_reason: str
+    _password: Callable[[], str] = field(repr=False, compare=False)
+    _totp_seed: Callable[[], str | None] = field(repr=False, compare=False)
+
+    def password(self) -> str:
+        return self._password()
+
+    def has_totp_seed(self) -> bool:
+        return self._totp_seed() is not None
+
+
+class FlowServices(Protocol):
+    """What the engine lends a flow: second factors, a person, and evidence notes."""
+
+    def totp_code(self) -> str:
+        """The current authenticator code; raises NeedsHuman when no seed is configured."""
+        ...
+
+    def email_code(self, purpose: str) -> str:
+        """A code the platform emailed (replica mailbox, prompt or IMAP)."""
+        ...
+
+    def hand_over(self, what: str, *, until: Callable[[], bool]) -> None:
+        """Give the page to the person (headed) until ``until()``; headless: NeedsHuman."""
+        ...
+
+    def note(self, key: str, value: Any) -> None:
+        """Record a fact for the evidence manifest (form URL, version, before/after states)."""
+        ...
+
+    def submitted(self, values: Mapping[str, Any]) -> None:
+        """Record the values the flow put into the form or setting."""
+        ...
+
+    def confirmation(self, text: str) -> None:
+        """Record what the platform answered."""
+        ...
+
+
+@dataclass
+class Target:
+    """One way to find an element, described for humans in error messages."""
+
+    role: AriaRole | None = None
+    name: str | re.Pattern[str] | None = None
+    label: str | re.Pattern[str] | None = None
+    text: str | re.Pattern[str] | None = None
+    testid: str | None = None
+    css: str | None = None
+    exact: bool = False
+
+    def locate(self, page: Page | Locator) -> Locator:
+        if self.role is not None:
+            return page.get_by_role(self.role, name=self.name, exact=self.exact or None)
+        if self.label is not None:
+            return page.get_by_label(self.label, exact=self.exact or None)
+        if self.text is not None:
+            return page.get_by_text(self.text, exact=self.exact or None)
+        if self.testid is not None:
+            return page.get_by_test_id(self.testid)
+        if self.css is not None:
+            return page.locator(self.css)
+        raise ValueError("a Target needs a role, label, text, testid or css")
+
+    def describe(self) -> str:
+        if self.role is not None:
+            return f"role={self.role} name={_show(self.name)}"
+        if self.label is not None:
+            return f"label={_show(self.label)}"
+        if self.text is not None:
+            return f"text={_show(self.text)}"
+        if self.testid is not None:
+            return f"testid={self.testid!r}"
+        return f"css={self.css!r}"
+
+
+def _show(value: str | re.Pattern[str] | None) -> str:
+    return f"/{value.pattern}/" if isinstance(value, re.Pattern) else repr(value)
+
+
+class Flow:
+    """Base class of every platform flow; see ``flows/facebook.py`` for a worked example.
+
+    Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,
+    ``LABELS`` per locale, ``LAST_CHECKED``, ``WORKING``); methods named after ``STEPS`` do the
+    work. A flow never writes files, never logs secrets and never retries by itself.
+    """
+
+    PLATFORM: ClassVar[str]
+    DESCRIPTION: ClassVar[str]
+    KIND: ClassVar[Literal["form", "setting"]] = "form"
+    URLS: ClassVar[Mapping[str, str]]
+    LABELS: ClassVar[Mapping[str, Mapping[str, str]]]
+    UNCONFIRMED: ClassVar[Mapping[str, frozenset[str]]] = {}
+    VERSIONS: ClassVar[tuple[str, ...]] = ()
+    LAST_CHECKED: ClassVar[str] = "unknown"
+    FLOW_VERSION: ClassVar[str] = "1"
+    WORKING: ClassVar[bool] = True
+    BROKEN_REASON: ClassVar[str] = ""
+    STEPS: ClassVar[tuple[Step, ...]] = FORM_STEPS
+
+    def __init__(self, page: Page, account: AccountView, services: FlowServices,
+                 *, urls: Mapping[str, str] | None = None, timeout_ms: float = 15_000) -> None:
+        self.page = page
+        self.account = account
+        self.services = services
+        self.urls: dict[str, str] = {**self.URLS, **(urls or {})}
+        self.timeout_ms = timeout_ms
+        self.step = ""
+        self.last_document_status: int | None = None
+        page.on("response", self._remember_document_status)
+
+    # --- declared metadata ----------------------------------------------------------------
+
+    @classmethod
+    def locales(cls) -> tuple[str, ...]:
+        return tuple(cls.LABELS)
+
+    @classmethod
+    def origins(cls) -> tuple[str, ...]:
+        """The origins the flow visits, derived from ``URLS``."""
+        found: list[str] = []
+        for url in cls.URLS.values():
+            origin = "/".join(url.split("/", 3)[:3])
+            if origin not in found:
+                found.append(origin)
+        return tuple(found)
+
+    def label(self, key: str) -> str:
+        """The visible string ``key`` in the account's locale (English when not translated)."""
+        table = self.LABELS.get(self.account.locale, {})
+        if key in table:
+            return table[key]
+        try:
+            return self.LABELS["en"][key]
+        except KeyError:
+            raise KeyError(f"{self.PLATFORM} flow has no label {key!r}") from None
+
+    def any_label(self, key: str) -> re.Pattern[str]:
+        """A pattern matching ``key`` in every locale: for pages whose language the account
+        does not choose (e.g. the login page follows the browser's language)."""
+        variants = {table[key] for table in self.LABELS.values() if key in table}
+        return re.compile("|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)))
+
+    # --- finding elements -----------------------------------------------------------------
+
+    def find(self, element: str, *targets: Target, required: bool = True,
+             within: Locator | None = None, timeout_ms: float | None = None) -> Locator:
+        """The first visible element matching any target, waiting for it to appear.
+
+        ``element`` is the human name used in errors ("objection form: Send button"). A missing
+        required element raises ``UiChanged`` (or ``Transient`` when the page itself is a
+        server error); a missing optional one returns an empty locator (``count() == 0``).
+        """
+        scope: Page | Locator = within if within is not None else self.page
+        located = [target.locate(scope) for target in targets]
+        combined = located[0]
+        for other in located[1:]:
+            combined = combined.or_(other)
+        combined = combined.filter(visible=True).first
+        try:
+            combined.wait_for(state="visible", timeout=timeout_ms or self.timeout_ms)
+        except PlaywrightTimeout:
+            if not required:
+                return combined
+            self.raise_if_server_error()
+            raise UiChanged(element, step=self.step,
+                            tried=[t.describe() for t in targets]) from None
+        return combined
+
+    def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
+        """Whether any target is visible now (or within ``timeout_ms``), without failing."""
+        located = self.find("", *targets, required=False, timeout_ms=timeout_ms or 1)
+        return located.count() > 0 and located.is_visible()
+
+    def wait_for_any(self, choices: Mapping[str, Sequence[Target]],
+                     timeout_ms: float | None = None, what: str = "next page") -> str:
+        """Wait until one of several possible pages shows; returns the name of the one seen.
+
+        This is how a step tells apart the answers a platform may give (logged in, wrong
+        password, two-factor page, checkpoint) without a fixed sleep.
+        """
+        union: Locator | None = None
+        for targets in choices.values():
+            for target in targets:
+                loc = target.locate(self.page)
+                union = loc if union is None else union.or_(loc)
+        assert union is not None
+        try:
+            union.filter(visible=True).first.wait_for(state="visible",
+                                                      timeout=timeout_ms or self.timeout_ms)
+        except PlaywrightTimeout:
+            self.raise_if_server_error()
+            tried = [t.describe() for ts in choices.values() for t in ts]
+            raise UiChanged(what, step=self.step, tried=tried) from None
+        for name, targets in choices.items():
+            for target in targets:
+                loc = target.locate(self.page).filter(visible=True)
+                if loc.count() > 0:
+                    return name
+        return next(iter(choices))  # pragma: no cover - the union was visible a moment ago
+
+    # --- navigation -----------------------------------------------------------------------
+
+    def goto(self, url_or_key: str) -> Response | None:
+        """Open a page by URL or by ``URLS`` key; network faults and 5xx become Transient."""
+        url = self.urls.get(url_or_key, url_or_key)
+        try:
+            response = self.page.goto(url, wait_until="domcontentloaded",
+                                      timeout=self.timeout_ms)
+        except PlaywrightTimeout as error:
+            raise Transient(f"{url} did not load in time", step=self.step) from error
+        except PlaywrightError as error:
+            raise Transient(f"{url} could not be loaded: {_first_line(error)}",
+                            step=self.step) from error
+        self.raise_if_server_error()
+        return response
+
+    def raise_if_server_error(self) -> None:
+        status = self.last_document_status
+        if status is not None and status >= 500:
+            raise Transient(f"the platform answered HTTP {status}", step=self.step)
+
+    def _remember_document_status(self, response: Response) -> None:
+        request = response.request
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.last_document_status = response.status
+
+    # --- step hooks (override the ones in STEPS) ---------------------------------------------
+
+    def is_applied(self) -> bool:
+        """After a state-changing step failed in transit: is the change on the platform?
+
+        Flows override this by re-reading the platform; the default says "cannot tell", which
+        makes the engine stop instead of risking a second submission.
+        """
+        raise NotImplementedError
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,156 @@
+"""Turning configuration into jobs (one flow for one account), and running a list of them.
+
+Also builds the demo: every platform's replica seeded with a made-up account, so a newcomer
+sees a real objection go through without any real account.
+"""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from optout_bot import registry
+from optout_bot.browser import open_browser
+from optout_bot.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
+from optout_bot.errors import ConfigError
+from optout_bot.flow import Flow
+from optout_bot.ledger import Ledger
+from optout_bot.log import redactor
+from optout_bot.replica import Replica, replica_class
+from optout_bot.settings import Account, Settings
+
+DEMO_LABEL = "demo"
+DEMO_COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "대한민국"}
+
+
+@dataclass
+class Plan:
+    jobs: list[Job] = field(default_factory=list)
+    replicas: dict[str, Replica] = field(default_factory=dict)
+
+
+def select_platforms(names: Iterable[str], *, force: bool = False) -> list[type[Flow]]:
+    """The flows asked for (all when none named); a flow marked broken is refused unless
+    forced, with the reason."""
+    flows = registry.discover()
+    chosen = [registry.get_flow(n) for n in names] if names else list(flows.values())
+    for flow in chosen:
+        if not flow.WORKING and not force:
+            raise ConfigError(f"the {flow.PLATFORM} flow is marked broken "
+                              f"({flow.BROKEN_REASON or 'no reason given'}); "
+                              "use --force to try it anyway")
+    return chosen
+
+
+def plan_from_settings(settings: Settings, platforms: list[str], account_label: str | None,
+                       *, replica: bool = False, page_version: str | None = None,
+                       force: bool = False) -> Plan:
+    """Jobs for the configured accounts; ``replica`` serves the replicas instead of the
+    network, seeded with the same accounts (how tests exercise the real CLI path)."""
+    plan = Plan()
+    configured = {p: a for p, a in settings.accounts.items() if a}
+    for name in platforms:
+        registry.get_flow(name)
+    for platform in configured:
+        registry.get_flow(platform)
+    for flow in select_platforms(platforms or list(configured), force=force):
+        accounts = configured.get(flow.PLATFORM, {})
+        if not accounts and platforms:
+            raise ConfigError(f"no account configured for {flow.PLATFORM}: add "
+                              f"[accounts.{flow.PLATFORM}.<label>] to optout-bot.toml")
+        for label, account in accounts.items():
+            if account_label and label != account_label:
+                continue
+            job = Job(flow=flow, label=label, account=account, mode="live", force=force)
+            if replica:
+                served = _replica(plan, flow, page_version, account.locale)
+                _seed(served, account, password=_password_of(flow.PLATFORM, label, account))
+                job.mode, job.replicas = "replica", [served]
+            plan.jobs.append(job)
+    if account_label and not plan.jobs:
+        raise ConfigError(f"unknown account {account_label!r}: no platform has an account "
+                          "with that label")
+    return plan
+
+
+def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | None = None
+              ) -> Plan:
+    """One made-up account per platform, served by the replicas; nothing leaves the machine."""
+    plan = Plan()
+    for flow in select_platforms(platforms):
+        password = secrets.token_urlsafe(16)
+        redactor.add([password])
+        account = Account.model_validate({
+            "login": f"demo.{flow.PLATFORM}@example.org", "password": password,
+            "email": f"demo.{flow.PLATFORM}@example.org", "locale": locale,
+            "country": DEMO_COUNTRY.get(locale, "Germany")})
+        served = _replica(plan, flow, page_version, locale)
+        _seed(served, account, password=password)
+        plan.jobs.append(Job(flow=flow, label=DEMO_LABEL, account=account, mode="demo",
+                             replicas=[served], trust_ledger=False))
+    return plan
+
+
+def _replica(plan: Plan, flow: type[Flow], page_version: str | None, locale: str) -> Replica:
+    if flow.PLATFORM not in plan.replicas:
+        try:
+            cls = replica_class(flow.PLATFORM)
+        except (ImportError, LookupError) as error:
+            raise ConfigError(f"no replica for {flow.PLATFORM}: {error}") from None
+        if page_version and page_version not in cls.VERSIONS:
+            raise ConfigError(f"the {flow.PLATFORM} replica has no page version "
+                              f"{page_version!r} (has: {', '.join(cls.VERSIONS)})")
+        plan.replicas[flow.PLATFORM] = cls(version=page_version, locale=locale)
+    return plan.replicas[flow.PLATFORM]
+
+
+def _seed(replica: Replica, account: Account, *, password: str) -> None:
+    replica.seed_account(login=account.login, password=password,
+                         email=account.form_email_or_none() or account.login,
+                         locale=account.locale, country=account.country)
+
+
+def _password_of(platform: str, label: str, account: Account) -> str:
+    return account.password.get_secret_value() if account.password else ""
+
+
+def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
+                     ask: Callable[[str], str] = getpass.getpass) -> None:
+    """Ask for each missing password at a hidden prompt, or fail naming the setting."""
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    for job in jobs:
+        if job.account.password is not None and job.account.password.get_secret_value():
+            continue
+        env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{job.label.upper()}__PASSWORD"
+        if not interactive:
+            raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: missing "
+                              f"(set {env}, or run in a terminal to be asked)")
+        typed = ask(f"Password for {job.flow.PLATFORM} account {job.label!r} "
+                    f"({job.account.login}): ")
+        if not typed:
+            raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: empty")
+        redactor.add([typed])
+        job.account = job.account.model_copy(update={"password": _secret(typed)})
+
+
+def _secret(value: str) -> object:
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | None = None,
+             retry: RetryPolicy | None = None) -> list[RunResult]:
+    """Run every job in one browser, one fresh context each, one after the other."""
+    if not jobs:
+        return []
+    ledger = Ledger(settings.output.ledger)
+    try:
+        with open_browser(settings.browser) as browser:
+            engine = Engine(settings, ledger, browser, progress=progress, retry=retry)
+            return [engine.run(job) for job in jobs]
+    finally:
+        ledger.close()

@@ -1,0 +1,97 @@
+"""Logging with structlog: readable console lines or JSON lines, with secrets removed.
+
+Every line is bound to the platform, account label and step it concerns. The redaction
+processor is the last line of defence: whatever key a secret hides under, and however it was
+formatted into a message, it is replaced before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, MutableMapping
+from pathlib import Path
+from typing import IO, Any
+
+import structlog
+
+REDACTED = "[redacted]"
+SECRET_KEYS = re.compile(r"pass(word)?|secret|totp|token|cookie|seed", re.IGNORECASE)
+
+
+class SecretRedactor:
+    """A structlog processor that removes every registered secret from every value."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        self._secrets.update(s for s in secrets if s)
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in sorted(self._secrets, key=len, reverse=True):
+                value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {k: (REDACTED if isinstance(k, str) and SECRET_KEYS.search(k) and v
+                        else self.scrub(v)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.scrub(v) for v in value)
+        if isinstance(value, BaseException | Path):
+            return self.scrub(str(value))
+        return value
+
+    def __call__(self, logger: Any, method: str,
+                 event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        return {key: (REDACTED if SECRET_KEYS.search(key) and value else self.scrub(value))
+                for key, value in event_dict.items()}
+
+
+redactor = SecretRedactor()
+
+
+def configure(*, json_lines: bool = False, level: str = "info", stream: IO[str] | None = None,
+              file: Path | None = None) -> None:
+    """Set up structlog once per process; ``file`` adds a JSON-lines copy of every line."""
+    threshold = logging.getLevelNamesMapping()[level.upper()]
+    out = stream or sys.stderr
+    renderer: Any = (structlog.processors.JSONRenderer(ensure_ascii=False) if json_lines
+                     else structlog.dev.ConsoleRenderer(colors=out.isatty()))
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redactor,
+    ]
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        processors.append(_CopyToFile(file))
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(threshold),
+        logger_factory=structlog.PrintLoggerFactory(out),
+        cache_logger_on_first_use=False,
+    )
+
+
+class _CopyToFile:
+    """Appends each (already redacted) event as a JSON line to a file."""
+
+    def __init__(self, path: Path) -> None:
+        self._render = structlog.processors.JSONRenderer(ensure_ascii=False)
+        self._path = path
+
+    def __call__(self, logger: Any, method: str,
+                 event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        line = self._render(logger, method, dict(event_dict))
+        with self._path.open("a", encoding="utf-8") as handle:
+            handle.write(f"{line}\n")
+        return event_dict
+
+
+def get_logger(**context: Any) -> Any:
+    return structlog.get_logger("optout_bot").bind(**context)

@@ -1,0 +1,53 @@
+"""Outcomes of one flow run for one account, and the exit codes they map to."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What happened; ``exit_code`` is documented in ``--help`` and the README."""
+
+    SUBMITTED = "submitted"
+    ALREADY_DONE = "already_done"
+    UNAVAILABLE = "unavailable"
+    NEEDS_HUMAN = "needs_human"
+    BLOCKED = "blocked"
+    LOGIN_FAILED = "login_failed"
+    UI_CHANGED = "ui_changed"
+    FAILED = "failed"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self]
+
+    @property
+    def ok(self) -> bool:
+        """True when the objection is on record after this run."""
+        return self in (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
+
+
+EXIT_CODES: dict[Outcome, int] = {
+    Outcome.SUBMITTED: 0,
+    Outcome.ALREADY_DONE: 3,
+    Outcome.UNAVAILABLE: 4,
+    Outcome.NEEDS_HUMAN: 5,
+    Outcome.BLOCKED: 6,
+    Outcome.LOGIN_FAILED: 7,
+    Outcome.UI_CHANGED: 8,
+    Outcome.FAILED: 9,
+}
+EXIT_CONFIG_ERROR = 2
+EXIT_CRASH = 1
+
+
+def worst(outcomes: list[Outcome]) -> Outcome:
+    """The outcome a multi-account run exits with: the most severe one (highest code)."""
+    return max(outcomes, key=lambda o: o.exit_code) if outcomes else Outcome.SUBMITTED
+
+
+def exit_code_table() -> str:
+    """A plain table of outcomes and exit codes, for ``--help`` and the README."""
+    rows = [f"{o.exit_code:>3}  {o.value}" for o in Outcome]
+    rows += [f"{EXIT_CONFIG_ERROR:>3}  bad configuration or usage", f"{EXIT_CRASH:>3}  crash"]
+    return "\n".join(rows)

@@ -1,0 +1,60 @@
+"""Finding flows by discovery, never by a hand-kept list.
+
+Every module of the ``flows`` package (and every entry point in the ``optout_bot.flows`` group,
+for third-party flows) is imported, and each ``Flow`` subclass with a ``PLATFORM`` is one
+platform. Two flows claiming one platform fail loudly, naming both modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from importlib.metadata import entry_points
+
+from optout_bot.errors import ConfigError
+from optout_bot.flow import Flow
+
+FLOW_PACKAGE = "flows"
+ENTRY_POINT_GROUP = "optout_bot.flows"
+
+
+class DuplicatePlatform(RuntimeError):
+    pass
+
+
+@cache
+def discover() -> dict[str, type[Flow]]:
+    """Platform name → flow class, sorted by name."""
+    found: dict[str, type[Flow]] = {}
+    package = importlib.import_module(FLOW_PACKAGE)
+    modules = [importlib.import_module(f"{FLOW_PACKAGE}.{info.name}")
+               for info in pkgutil.iter_modules(package.__path__) if not info.ispkg]
+    candidates: list[type[Flow]] = []
+    for module in modules:
+        candidates += [v for v in vars(module).values() if _is_flow(v)
+                       and v.__module__ == module.__name__]
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        loaded = entry.load()
+        if _is_flow(loaded):
+            candidates.append(loaded)
+    for flow in candidates:
+        if flow.PLATFORM in found and found[flow.PLATFORM] is not flow:
+            raise DuplicatePlatform(
+                f"two flows for platform {flow.PLATFORM!r}: "
+                f"{found[flow.PLATFORM].__module__} and {flow.__module__}")
+        found[flow.PLATFORM] = flow
+    return dict(sorted(found.items()))
+
+
+def _is_flow(value: object) -> bool:
+    return (isinstance(value, type) and issubclass(value, Flow) and value is not Flow
+            and isinstance(getattr(value, "PLATFORM", None), str))
+
+
+def get_flow(platform: str) -> type[Flow]:
+    flows = discover()
+    if platform not in flows:
+        known = ", ".join(flows) or "none"
+        raise ConfigError(f"unknown platform {platform!r} (known: {known})")
+    return flows[platform]

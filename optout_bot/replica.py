@@ -1,0 +1,306 @@
+"""Replicas: small stateful web apps that stand in for a platform, mounted under its real origins.
+
+A flow runs the same code live and against a replica because the replica answers the browser's
+requests for ``https://<platform>/...`` itself (``BrowserContext.route``). Platform
+knowledge lives in ``fixtures/<platform>/``; this module only gives them the machinery: request
+parsing, routing, Jinja2 templates, cookies, a mailbox and a log of every state-changing
+request (what "the platform" received).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+import jinja2
+from playwright.sync_api import BrowserContext, Route
+
+SECRET_FIELD = re.compile(r"pass|secret|token|otp_seed", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReplicaRequest:
+    """One request as the replica sees it: parsed, with cookies and urlencoded form fields."""
+
+    method: str
+    url: str
+    origin: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    cookies: dict[str, str]
+    headers: dict[str, str]
+
+    @property
+    def accept_language(self) -> str:
+        return self.headers.get("accept-language", "")
+
+
+@dataclass
+class ReplicaResponse:
+    """What the replica answers; ``set_cookies`` become ``Set-Cookie`` headers."""
+
+    status: int = 200
+    body: str = ""
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    set_cookies: dict[str, str | None] = field(default_factory=dict)
+    cookie_domain: str | None = None
+    """``Domain`` of the cookies set, e.g. ``.instagram.com`` so that a session made on
+    ``www.`` is also sent to ``help.``; None = host-only."""
+
+    @classmethod
+    def redirect(cls, location: str, **set_cookies: str | None) -> ReplicaResponse:
+        return cls(status=302, headers={"location": location}, set_cookies=dict(set_cookies))
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200) -> ReplicaResponse:
+        return cls(status=status, body=json.dumps(payload), content_type="application/json")
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message the platform sent (confirmation, emailed code); tests and the demo read it."""
+
+    to: str
+    subject: str
+    body: str
+    sent_at: str
+
+
+Handler = Callable[[Any, ReplicaRequest], ReplicaResponse]
+H = TypeVar("H", bound=Handler)
+
+
+def route(method: str, pattern: str) -> Callable[[H], H]:
+    """Mark a replica method as the handler of ``method`` on paths matching regex ``pattern``."""
+
+    def mark(handler: H) -> H:
+        routes: list[tuple[str, str]] = getattr(handler, "_replica_routes", [])
+        routes.append((method.upper(), pattern))
+        handler._replica_routes = routes  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def redact_form(form: dict[str, str]) -> dict[str, str]:
+    """A form as it may be logged: password-like fields replaced, so no log holds a secret."""
+    return {k: ("***" if SECRET_FIELD.search(k) else v) for k, v in form.items()}
+
+
+class Replica:
+    """Base of every platform replica.
+
+    Subclasses set ``PLATFORM`` and ``ORIGINS``, decorate handler methods with :func:`route`,
+    keep their state in attributes, and implement :meth:`seed_account` so the engine can create
+    the accounts it was configured with. ``version`` and ``locale`` select page variants.
+    """
+
+    PLATFORM: ClassVar[str]
+    ORIGINS: ClassVar[tuple[str, ...]]
+    VERSIONS: ClassVar[tuple[str, ...]] = ("default",)
+
+    def __init__(self, *, version: str | None = None, locale: str = "en") -> None:
+        self.version = version or self.VERSIONS[-1]
+        if self.version not in self.VERSIONS:
+            raise ValueError(f"{self.PLATFORM} replica has no version {self.version!r}")
+        self.locale = locale
+        self.log: list[dict[str, Any]] = []
+        self.mailbox: list[Mail] = []
+        self._lock = threading.Lock()
+        self._routes = self._collect_routes()
+        self._templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self._template_dirs()),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+
+    # --- for subclasses -------------------------------------------------------------------
+
+    def seed_account(
+        self,
+        *,
+        login: str,
+        password: str,
+        email: str,
+        locale: str = "en",
+        country: str | None = None,
+        **attributes: Any,
+    ) -> None:
+        """Create an account the flow can log in to (used by the demo, tests and ``--replica``)."""
+        raise NotImplementedError
+
+    def render(self, template: str, **context: Any) -> ReplicaResponse:
+        """Render a page template; every template also sees ``version`` and ``locale``."""
+        context.setdefault("version", self.version)
+        context.setdefault("locale", self.locale)
+        body = self._templates.get_template(template).render(**context)
+        return ReplicaResponse(body=body)
+
+    def record(self, event: str, request: ReplicaRequest | None = None, **data: Any) -> None:
+        """Log a state change the platform made; password-like form fields are never kept."""
+        entry: dict[str, Any] = {"time": now_utc(), "platform": self.PLATFORM, "event": event}
+        if request is not None:
+            entry.update(method=request.method, url=request.url, form=redact_form(request.form))
+        entry.update(data)
+        with self._lock:
+            self.log.append(entry)
+
+    def send_mail(self, to: str, subject: str, body: str) -> None:
+        self.mailbox.append(Mail(to=to, subject=subject, body=body, sent_at=now_utc()))
+        self.record("mail_sent", to=to, subject=subject)
+
+    def events(self, event: str) -> list[dict[str, Any]]:
+        """The log entries of one kind, e.g. ``replica.events("objection_received")``."""
+        return [e for e in self.log if e["event"] == event]
+
+    def not_found(self, request: ReplicaRequest) -> ReplicaResponse:
+        return ReplicaResponse(status=404, body="<h1>Page not found</h1>")
+
+    # --- machinery --------------------------------------------------------------------------
+
+    def _collect_routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:
+        """Routes of this class and the replicas it extends, nearest class first (so a platform
+        can take over a shared route), each calling the most-derived method of its name (so
+        overriding a handler without repeating its ``@route`` still serves the route)."""
+        found: list[tuple[str, re.Pattern[str], Handler]] = []
+        seen: set[tuple[str, str]] = set()
+        for klass in type(self).__mro__:
+            for name, attr in vars(klass).items():
+                for method, pattern in getattr(attr, "_replica_routes", []):
+                    if (method, pattern) in seen:
+                        continue
+                    seen.add((method, pattern))
+                    handler = getattr(type(self), name)
+                    found.append((method, re.compile(f"(?:{pattern})\\Z"), handler))
+        return found
+
+    @classmethod
+    def _template_dirs(cls) -> list[Path]:
+        """``templates/`` beside the module of this class and of each replica class it extends,
+        nearest first, so a platform can override a shared page (e.g. the Meta form)."""
+        dirs: list[Path] = []
+        for klass in cls.__mro__:
+            if not (isinstance(klass, type) and issubclass(klass, Replica)) or klass is Replica:
+                continue
+            module_file = importlib.import_module(klass.__module__).__file__
+            candidate = Path(module_file or ".").parent / "templates"
+            if candidate.is_dir() and candidate not in dirs:
+                dirs.append(candidate)
+        return dirs
+
+    def handle(self, request: ReplicaRequest) -> ReplicaResponse:
+        """Dispatch a request to the handler whose method and path pattern match."""
+        for method, pattern, handler in self._routes:
+            if method == request.method and pattern.match(request.path):
+                return handler(self, request)
+        return self.not_found(request)
+
+    def serves(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" in self.ORIGINS
+
+    def write_log(self, path: Path) -> None:
+        """Write the request log as JSON lines (``replica-requests.jsonl`` beside evidence)."""
+        with self._lock:
+            lines = [json.dumps(entry, ensure_ascii=False) for entry in self.log]
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def parse_request(method: str, url: str, headers: dict[str, str], body: str | None) -> ReplicaRequest:
+    parts = urlsplit(url)
+    cookie = SimpleCookie()
+    if headers.get("cookie"):
+        cookie.load(headers["cookie"])
+    form: dict[str, str] = {}
+    if body and "application/x-www-form-urlencoded" in headers.get("content-type", ""):
+        form = dict(parse_qsl(body, keep_blank_values=True))
+    return ReplicaRequest(
+        method=method.upper(),
+        url=url,
+        origin=f"{parts.scheme}://{parts.netloc}",
+        path=parts.path or "/",
+        query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+        form=form,
+        cookies={k: m.value for k, m in cookie.items()},
+        headers=headers,
+    )
+
+
+def _cookie_header(name: str, value: str | None, domain: str | None = None) -> str:
+    scope = f"Path=/; Domain={domain}" if domain else "Path=/"
+    if value is None:
+        return f"{name}=; {scope}; Secure; HttpOnly; Max-Age=0"
+    return f"{name}={value}; {scope}; Secure; HttpOnly; SameSite=Lax"
+
+
+def mount(context: BrowserContext, replicas: Iterable[Replica]) -> None:
+    """Serve each replica under its real origins in ``context``; every other request is refused.
+
+    Refusing the rest keeps a replica run hermetic: nothing leaves the machine, and a flow that
+    strays to an address no replica serves fails loudly instead of reaching the real site.
+    """
+    replicas = list(replicas)
+
+    def refuse(route: Route) -> None:
+        route.abort("blockedbyclient")
+
+    context.route("**/*", refuse)
+    for replica in replicas:
+        for origin in replica.ORIGINS:
+            context.route(f"{origin}/**", _handler_for(replica))
+
+
+def _handler_for(replica: Replica) -> Callable[[Route], None]:
+    def serve(route: Route) -> None:
+        request = route.request
+        headers = request.all_headers()
+        parsed = parse_request(request.method, request.url, headers, request.post_data)
+        response = _browser_safe(replica.handle(parsed))
+        out_headers = {"content-type": response.content_type, **response.headers}
+        cookies = [_cookie_header(k, v, response.cookie_domain)
+                   for k, v in response.set_cookies.items()]
+        if cookies:
+            out_headers["set-cookie"] = "\n".join(cookies)
+        route.fulfill(status=response.status, headers=out_headers, body=response.body)
+
+    return serve
+
+
+def _browser_safe(response: ReplicaResponse) -> ReplicaResponse:
+    """A redirect as a page that navigates on, because Playwright never routes a redirect's next
+    hop: the browser would fetch the target from the real network (microsoft/playwright#2617,
+    #33882). ``location.replace`` keeps history as a real 302 would; cookies still apply."""
+    location = response.headers.get("location")
+    if not (300 <= response.status < 400 and location):
+        return response
+    target = json.dumps(location).replace("</", "<\\/")
+    body = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title></title>"
+            f"<script>location.replace({target});</script></head><body></body></html>")
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "location"}
+    return ReplicaResponse(status=200, body=body, headers=headers,
+                           set_cookies=response.set_cookies, cookie_domain=response.cookie_domain)
+
+
+def replica_class(platform: str) -> type[Replica]:
+    """Find the replica of ``platform`` by convention: the Replica subclass in ``fixtures.<p>``."""
+    module = importlib.import_module(f"fixtures.{platform}")
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, Replica) and value is not Replica \
+                and getattr(value, "PLATFORM", None) == platform:
+            return value
+    raise LookupError(f"fixtures.{platform} defines no Replica for {platform!r}")

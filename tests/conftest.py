@@ -1,0 +1,90 @@
+"""Shared test machinery: the browser (Debian's Chromium when Playwright has none of its own,
+chosen by the same code the product uses), a clean environment, and a runner that executes a
+flow against a replica through the real engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Playwright
+
+from optout_bot import log
+from optout_bot.browser import launch_args, resolve_executable
+from optout_bot.engine import Engine, Job, RetryPolicy, RunResult
+from optout_bot.flow import Flow
+from optout_bot.ledger import Ledger
+from optout_bot.replica import Replica
+from optout_bot.settings import Account, BrowserSettings, Settings
+
+FAST_RETRY = RetryPolicy(attempts=4, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A developer's own configuration must never leak into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.upper().startswith("OPTOUT_BOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any],
+                             playwright: Playwright) -> dict[str, Any]:
+    """pytest-playwright's launch options, with the product's choice of browser."""
+    settings = BrowserSettings()
+    executable = resolve_executable(settings, playwright)
+    extra: dict[str, Any] = {"args": launch_args(settings, executable)}
+    if executable is not None:
+        extra["executable_path"] = str(executable)
+    return {**browser_type_launch_args, **extra}
+
+
+class FlowRunner:
+    """Runs flows through the real engine against replicas, with everything written under one
+    temporary folder so tests can inspect (and scan) every byte."""
+
+    def __init__(self, browser: Browser, root: Path) -> None:
+        self.browser = browser
+        self.root = root
+        self.log_file = root / "log.jsonl"
+        self.settings = Settings.model_validate({
+            "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3"},
+            "browser": {"timeout_ms": 5000},
+            "log": {"file": self.log_file, "level": "debug"},
+        })
+        log.configure(level="debug", file=self.log_file)
+        self.ledger = Ledger(self.settings.output.ledger)
+
+    def run(self, flow: type[Flow], replica: Replica | list[Replica], account: Account,
+            *, label: str = "me", **job: Any) -> RunResult:
+        log.redactor.add(s.get_secret_value() for s in (account.password, account.totp_seed)
+                         if s is not None)
+        served = replica if isinstance(replica, list) else [replica]
+        engine = Engine(self.settings, self.ledger, self.browser, retry=FAST_RETRY)
+        return engine.run(Job(flow=flow, label=label, account=account, mode="replica",
+                              replicas=served, **job))
+
+    def written_files(self) -> list[Path]:
+        return [p for p in self.root.rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def runner(browser: Browser, tmp_path: Path) -> Iterator[FlowRunner]:
+    flow_runner = FlowRunner(browser, tmp_path / "out")
+    yield flow_runner
+    flow_runner.ledger.close()
+
+
+def account(**values: Any) -> Account:
+    """An account with test defaults; the password is distinctive so leaks are findable."""
+    defaults: dict[str, Any] = {"login": "mina@example.org", "password": "pw-Zq7!canary-4411",
+                                "email": "mina@example.org", "locale": "en",
+                                "country": "Germany"}
+    return Account.model_validate({**defaults, **values})

@@ -1,0 +1,70 @@
+"""The engine knows no platform; flows are found by discovery; duplicates fail loudly."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import optout_bot
+from optout_bot import Flow, registry
+
+ENGINE = Path(optout_bot.__file__).parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_engine_never_imports_flows_or_fixtures() -> None:
+    offenders = {str(p.relative_to(ENGINE)): sorted(m for m in imported_modules(p)
+                                                    if m.split(".")[0] in {"flows", "fixtures"})
+                 for p in ENGINE.rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_engine_names_no_platform() -> None:
+    for path in ENGINE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8").lower()
+        for name in ("facebook.com", "instagram.com", "linkedin.com", "x.com/"):
+            assert name not in text, f"{path.name} mentions {name}"
+
+
+def test_every_flow_module_is_discovered() -> None:
+    flows_dir = ENGINE.parent / "flows"
+    modules = {p.stem for p in flows_dir.glob("*.py") if not p.stem.startswith("_")}
+    assert set(registry.discover()) == modules
+
+
+def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    clone = types.ModuleType("flows.zz_duplicate")
+
+    class Duplicate(Flow):
+        PLATFORM = "facebook"
+
+    Duplicate.__module__ = clone.__name__
+    clone.Duplicate = Duplicate  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, clone.__name__, clone)
+    real_iter = registry.pkgutil.iter_modules
+
+    def with_duplicate(path: object) -> list[object]:
+        found = list(real_iter(path))  # type: ignore[arg-type]
+        return [*found, types.SimpleNamespace(name="zz_duplicate", ispkg=False)]
+
+    monkeypatch.setattr(registry.pkgutil, "iter_modules", with_duplicate)
+    registry.discover.cache_clear()
+    try:
+        with pytest.raises(registry.DuplicatePlatform, match="flows.facebook and flows.zz_dup"):
+            registry.discover()
+    finally:
+        registry.discover.cache_clear()

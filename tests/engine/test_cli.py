@@ -1,0 +1,111 @@
+"""The command as a user runs it: a real process, real exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optout_bot.outcome import EXIT_CODES, Outcome
+
+
+def optout(*args: str, cwd: Path, env: dict[str, str] | None = None,
+           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_BOT_")}
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "optout_bot", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=300, input=stdin or "")
+
+
+def evidence_folders(root: Path) -> list[Path]:
+    return sorted(p.parent for p in root.rglob("manifest.json"))
+
+
+def test_demo_submits_on_the_replica_and_says_where_the_evidence_is(tmp_path: Path) -> None:
+    done = optout("--out", "ev", "--ledger", "ledger.sqlite3", "demo", "facebook", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "submitted" in done.stdout and "facebook" in done.stdout
+    [folder] = evidence_folders(tmp_path / "ev")
+    assert str(folder.relative_to(tmp_path)) in done.stdout.replace("\n", "")
+    received = [json.loads(line) for line in
+                (folder / "replica-requests.jsonl").read_text().splitlines()]
+    assert [r["event"] for r in received].count("objection_received") == 1
+    verified = optout("--ledger", "ledger.sqlite3", "evidence", "verify", str(folder),
+                      cwd=tmp_path)
+    assert verified.returncode == 0 and "matches the ledger" in verified.stdout
+    history = optout("--ledger", "ledger.sqlite3", "history", cwd=tmp_path)
+    assert "facebook" in history.stdout and "submitted" in history.stdout
+
+
+def test_run_without_accounts_falls_back_to_the_demo(tmp_path: Path) -> None:
+    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "facebook", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "No account is configured" in done.stderr
+    assert len(evidence_folders(tmp_path / "ev")) == 1
+
+
+def test_run_with_a_configured_account_against_the_replica(tmp_path: Path) -> None:
+    (tmp_path / "optout-bot.toml").write_text(
+        "[accounts.facebook.mina]\nlogin = 'mina@example.org'\nlocale = 'de'\n"
+        "country = 'Deutschland'\n", encoding="utf-8")
+    env = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD": "pw-cli-canary-5519"}
+    first = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica",
+                   "--page-version", "2024", cwd=tmp_path, env=env)
+    assert first.returncode == EXIT_CODES[Outcome.SUBMITTED], first.stderr
+    second = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path,
+                    env=env)
+    assert second.returncode == EXIT_CODES[Outcome.ALREADY_DONE]
+    assert "already_done" in second.stdout
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert b"pw-cli-canary-5519" not in path.read_bytes(), path
+    assert "pw-cli-canary-5519" not in first.stdout + first.stderr
+
+
+def test_a_changed_byte_in_the_evidence_fails_verification(tmp_path: Path) -> None:
+    assert optout("--out", "ev", "--ledger", "l.sqlite3", "demo", cwd=tmp_path).returncode == 0
+    folder = evidence_folders(tmp_path / "ev")[0]
+    shot = sorted(folder.glob("*.png"))[0]
+    data = bytearray(shot.read_bytes())
+    data[100] ^= 0xFF
+    shot.write_bytes(bytes(data))
+    verified = optout("evidence", "verify", str(folder), cwd=tmp_path)
+    assert verified.returncode == 1
+    assert f"FAILED {shot.name}: changed" in verified.stderr
+
+
+@pytest.mark.parametrize(("config", "args", "expected"), [
+    ("[accounts.facebook.me]\nlogin = 'a@example.org'\nemail = 'nope'\n", ["run"],
+     "accounts.facebook.me.email: 'nope' is not an email address"),
+    ("[accounts.facebook.me]\nlogin = 'a@example.org'\n", ["run"],
+     "accounts.facebook.me.password: missing"),
+    ("", ["run", "myspace"], "unknown platform 'myspace'"),
+    ("[accounts.facebook.me]\nlogin = 'a@example.org'\npassword = 'x'\n",
+     ["run", "--account", "nobody"], "unknown account 'nobody'"),
+    ("[browser\n", ["run"], "cannot read configuration"),
+    ("", ["demo", "--locale", "fr"], "--locale: 'fr' is not one of en, de, ko"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, config: str, args: list[str],
+                                          expected: str) -> None:
+    (tmp_path / "optout-bot.toml").write_text(config, encoding="utf-8")
+    done = optout(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert expected in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_help_documents_every_exit_code(tmp_path: Path) -> None:
+    shown = optout("--help", cwd=tmp_path).stdout
+    for outcome in Outcome:
+        assert f"{outcome.exit_code:>3}  {outcome.value}" in shown
+
+
+def test_platforms_lists_each_flow_with_its_address(tmp_path: Path) -> None:
+    shown = optout("platforms", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "facebook" in shown.stdout and "facebook.com/help/contact" in shown.stdout
