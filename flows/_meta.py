@@ -8,6 +8,7 @@ best translation: fix them here, in one line, when you see the real page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
@@ -138,6 +139,12 @@ def merge_unconfirmed(*tables: Mapping[str, Iterable[str]]) -> dict[str, frozens
     return merged
 
 
+def whole(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` matching a whole accessible name only: Instagram's "Log in" must not match
+    its "Log in with Facebook" button (a regex name ignores ``exact``)."""
+    return re.compile(f"^(?:{pattern.pattern})$")
+
+
 class MetaFlow(Flow):
     """The steps of a Meta objection; subclasses declare the login page and form address."""
 
@@ -174,8 +181,8 @@ class MetaFlow(Flow):
         self.find("password field", Target(label=self.any_label("password"), exact=True),
                   Target(css=f"input[name={self.PASSWORD_FIELD_NAME}]")
                   ).fill(self.account.password())
-        self.find("Log in button", Target(role="button", name=self.any_label("login_button"),
-                                          exact=True)).click()
+        self.find("Log in button", Target(role="button", name=whole(
+            self.any_label("login_button")))).click()
         self.after_login()
 
     def after_login(self) -> None:
@@ -261,6 +268,7 @@ class MetaFlow(Flow):
                 raise Unavailable("this is a Page, and only people can object: log in with "
                                   "your personal profile")
         self.find("objection form: title", Target(role="heading", name=self.label("form_title")))
+        self.services.note("form_url", self.page.url)  # where the form is, after a password prompt
         has_country = self.present(Target(label=self.label("country")))
         self.form_version = "2024" if has_country else "2025"
         self.services.note("form_version", self.form_version)

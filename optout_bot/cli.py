@@ -259,7 +259,7 @@ def _debug_header(settings: Settings) -> None:
 
         with sync_playwright() as playwright:
             lines.append(f"browser {resolve_executable(settings.browser, playwright) or 'bundled'}")
-    except Exception as error:  # noqa: BLE001 - a header must never stop the run
+    except Exception as error:  # a header must never stop the run
         lines.append(f"browser: {error}")
     for name, flow in registry.discover().items():
         lines.append(f"flow {name} v{flow.FLOW_VERSION}, labels checked {flow.LAST_CHECKED}, "
@@ -285,7 +285,7 @@ def main() -> None:
     except registry.DuplicatePlatform as error:
         err.print(f"optout-bot: {error}", markup=False)
         sys.exit(EXIT_CONFIG_ERROR)
-    except Exception as error:  # noqa: BLE001 - last resort: one readable line, no traceback
+    except Exception as error:  # last resort: one readable line, no traceback
         err.print(f"optout-bot crashed: {type(error).__name__}: "
                   f"{log.redactor.scrub(str(error))}", markup=False)
         err.print("Please run again with -v and open a bug report with that output.")

@@ -8,6 +8,8 @@ went through (``Flow.is_applied``) and only resubmits when it did not.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import sys
 import time
@@ -25,10 +27,10 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
     stop_after_delay,
     wait_exponential_jitter,
 )
+from tenacity.stop import stop_base
 
 from optout_bot import browser as browsers
 from optout_bot import replica as replicas
@@ -64,10 +66,11 @@ OUTCOME_OF: tuple[tuple[type[FlowError], Outcome], ...] = (
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded, jittered exponential backoff for transient faults."""
+    """Bounded, jittered exponential backoff for transient faults: at most ``attempts`` tries
+    of any one step (progress made by earlier steps is kept) and ``total_seconds`` in all."""
 
-    attempts: int = 4
-    total_seconds: float = 120.0
+    attempts: int = 5
+    total_seconds: float = 180.0
     initial_seconds: float = 0.5
     max_seconds: float = 8.0
 
@@ -201,7 +204,7 @@ class _Run:
         policy = self.engine.retry
         retrying = Retrying(
             retry=retry_if_exception_type(Transient),
-            stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total_seconds),
+            stop=_StepAttemptsUsed(self, policy.attempts) | stop_after_delay(policy.total_seconds),
             wait=wait_exponential_jitter(multiplier=policy.initial_seconds, max=policy.max_seconds),
             before_sleep=self._log_retry,
             reraise=True,
@@ -211,8 +214,8 @@ class _Run:
                 with attempt:
                     return self._steps_from(flow, self.restart_at)
         except Transient as error:
-            return Outcome.FAILED, (f"{error.step or 'run'}: gave up after "
-                                    f"{retrying.statistics.get('attempt_number', 1)} attempts: "
+            tries = self.attempts.get(error.step or "", 1)
+            return Outcome.FAILED, (f"{error.step or 'run'}: gave up after {tries} attempts: "
                                     f"{error.message}")
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -224,10 +227,14 @@ class _Run:
                 result = self._step(flow, step.name)
             except Transient as error:
                 error.step = error.step or step.name
-                if step.changes_state or self.state_changed:
-                    if self._applied_after_fault(flow, step.name):
-                        return (Outcome.SUBMITTED, "sent; the answer was lost, and the platform "
-                                "now shows it on record")
+                if (step.changes_state or self.state_changed) and \
+                        self._applied_after_fault(flow, step.name):
+                    self.state_changed = True
+                    if self.submission_id is not None:
+                        self.engine.ledger.mark_submission(
+                            self.submission_id, "confirmed", "on record on the platform")
+                    return (Outcome.SUBMITTED, "done; the answer was lost, and the platform "
+                            "now shows it on record")
                 restart = step.restart_from or step.name
                 self.restart_at = next(i for i, s in enumerate(steps) if s.name == restart)
                 raise
@@ -336,10 +343,8 @@ class _Run:
                          last_step, seconds, dict(bundle.facts.get("submitted") or {}))
 
     def _close(self, context: BrowserContext) -> None:
-        try:
+        with contextlib.suppress(PlaywrightError):  # the browser may already be gone
             context.close()
-        except PlaywrightError:  # the browser may already be gone
-            pass
 
     def _url(self) -> str | None:
         try:
@@ -378,6 +383,19 @@ class _Run:
 _NO_OPTIONS = type("NoOptions", (), {"urls": {}})()
 
 
+class _StepAttemptsUsed(stop_base):
+    """Stop retrying once the step that keeps failing has had its attempts."""
+
+    def __init__(self, run: _Run, attempts: int) -> None:
+        self._run = run
+        self._attempts = attempts
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        step = getattr(error, "step", None) or ""
+        return self._run.attempts.get(step, 0) >= self._attempts
+
+
 def _masks(page: Page, email: str | None) -> list[Any]:
     masks: list[Any] = [page.locator("input[type=password]"),
                         page.locator("input[type=email], input[name*=email i], "
@@ -395,8 +413,6 @@ def _one_line(error: BaseException | None) -> str:
 
 
 def _json_line(entry: Mapping[str, Any]) -> str:
-    import json
-
     return json.dumps(entry, ensure_ascii=False) + "\n"
 
 

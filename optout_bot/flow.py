@@ -10,16 +10,27 @@ through :meth:`Flow.find`, which names every element so that a missing one reads
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol
 
+import structlog
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Response
+from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from optout_bot.errors import Transient, UiChanged
+
+GOTO_ATTEMPTS = 3
 
 AriaRole = Any  # Playwright's Literal of ARIA roles; kept loose so flows can pass plain strings
 
@@ -35,20 +46,22 @@ class Step:
     restart_from: str | None = None
 
 
+# A step that fails transiently is retried from ``restart_from`` (itself when None): a page
+# that broke mid-form is reopened rather than typed into again.
 FORM_STEPS: tuple[Step, ...] = (
     Step("log_in"),
     Step("open_form"),
-    Step("read_state"),
-    Step("fill"),
+    Step("read_state", restart_from="open_form"),
+    Step("fill", restart_from="open_form"),
     Step("submit", changes_state=True, restart_from="open_form"),
-    Step("confirm"),
+    Step("confirm", restart_from="open_form"),
 )
 SETTING_STEPS: tuple[Step, ...] = (
     Step("log_in"),
     Step("open_settings"),
-    Step("read_state"),
+    Step("read_state", restart_from="open_settings"),
     Step("turn_off", changes_state=True, restart_from="open_settings"),
-    Step("verify"),
+    Step("verify", restart_from="open_settings"),
 )
 
 
@@ -181,7 +194,9 @@ class Flow:
         self.timeout_ms = timeout_ms
         self.step = ""
         self.last_document_status: int | None = None
+        self.failed_navigation: str | None = None
         page.on("response", self._remember_document_status)
+        page.on("requestfailed", self._remember_failed_navigation)
 
     # --- declared metadata ----------------------------------------------------------------
 
@@ -231,14 +246,12 @@ class Flow:
         for other in located[1:]:
             combined = combined.or_(other)
         combined = combined.filter(visible=True).first
-        try:
-            combined.wait_for(state="visible", timeout=timeout_ms or self.timeout_ms)
-        except PlaywrightTimeout:
+        if not self._wait_visible(combined, timeout_ms or self.timeout_ms,
+                                  fail_fast=required):
             if not required:
                 return combined
             self.raise_if_server_error()
-            raise UiChanged(element, step=self.step,
-                            tried=[t.describe() for t in targets]) from None
+            raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets])
         return combined
 
     def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
@@ -259,13 +272,11 @@ class Flow:
                 loc = target.locate(self.page)
                 union = loc if union is None else union.or_(loc)
         assert union is not None
-        try:
-            union.filter(visible=True).first.wait_for(state="visible",
-                                                      timeout=timeout_ms or self.timeout_ms)
-        except PlaywrightTimeout:
+        if not self._wait_visible(union.filter(visible=True).first,
+                                  timeout_ms or self.timeout_ms, fail_fast=True):
             self.raise_if_server_error()
             tried = [t.describe() for ts in choices.values() for t in ts]
-            raise UiChanged(what, step=self.step, tried=tried) from None
+            raise UiChanged(what, step=self.step, tried=tried)
         for name, targets in choices.items():
             for target in targets:
                 loc = target.locate(self.page).filter(visible=True)
@@ -273,11 +284,47 @@ class Flow:
                     return name
         return next(iter(choices))  # pragma: no cover - the union was visible a moment ago
 
+    def _wait_visible(self, locator: Locator, timeout_ms: float, *,
+                      fail_fast: bool = False) -> bool:
+        """Wait for ``locator``; with ``fail_fast``, stop early (Transient) as soon as the page
+        turned out to be a server error or a failed load, instead of waiting out the timeout.
+        The wait is cut into slices only to look at those events; it is not a sleep."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms <= 0:
+                return False
+            try:
+                locator.wait_for(state="visible",
+                                 timeout=min(remaining_ms, 500) if fail_fast else remaining_ms)
+                return True
+            except PlaywrightTimeout:
+                if fail_fast:
+                    self.raise_if_server_error()
+
     # --- navigation -----------------------------------------------------------------------
 
     def goto(self, url_or_key: str) -> Response | None:
-        """Open a page by URL or by ``URLS`` key; network faults and 5xx become Transient."""
+        """Open a page by URL or by ``URLS`` key. Loading a page changes nothing, so a failed
+        load is retried here a few times (backoff, logged); what still fails is Transient."""
         url = self.urls.get(url_or_key, url_or_key)
+        retrying = Retrying(retry=retry_if_exception_type(Transient), reraise=True,
+                            stop=stop_after_attempt(GOTO_ATTEMPTS),
+                            wait=wait_exponential_jitter(multiplier=0.25, max=2),
+                            before_sleep=self._log_page_retry)
+        for attempt in retrying:
+            with attempt:
+                return self._load(url)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _log_page_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        structlog.get_logger("optout_bot").warning(
+            "page load failed; retrying", step=self.step, cause=str(error),
+            attempt=state.attempt_number)
+
+    def _load(self, url: str) -> Response | None:
+        self.failed_navigation = None
         try:
             response = self.page.goto(url, wait_until="domcontentloaded",
                                       timeout=self.timeout_ms)
@@ -290,6 +337,9 @@ class Flow:
         return response
 
     def raise_if_server_error(self) -> None:
+        """Transient when the page now showing is a server error or a load that failed."""
+        if self.failed_navigation:
+            raise Transient(f"the page did not load: {self.failed_navigation}", step=self.step)
         status = self.last_document_status
         if status is not None and status >= 500:
             raise Transient(f"the platform answered HTTP {status}", step=self.step)
@@ -298,6 +348,11 @@ class Flow:
         request = response.request
         if request.is_navigation_request() and request.frame == self.page.main_frame:
             self.last_document_status = response.status
+            self.failed_navigation = None
+
+    def _remember_failed_navigation(self, request: Request) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.failed_navigation = request.failure or "connection failed"
 
     # --- step hooks (override the ones in STEPS) ---------------------------------------------
 

@@ -95,16 +95,20 @@ def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | N
 
 
 def _replica(plan: Plan, flow: type[Flow], page_version: str | None, locale: str) -> Replica:
-    if flow.PLATFORM not in plan.replicas:
-        try:
-            cls = replica_class(flow.PLATFORM)
-        except (ImportError, LookupError) as error:
-            raise ConfigError(f"no replica for {flow.PLATFORM}: {error}") from None
-        if page_version and page_version not in cls.VERSIONS:
+    """The replica serving ``flow``; flows on the same origins share one instance, as they
+    share one real site (Threads objects through the Instagram form)."""
+    try:
+        cls = replica_class(flow.PLATFORM)
+    except (ImportError, LookupError) as error:
+        raise ConfigError(f"no replica for {flow.PLATFORM}: {error}") from None
+    key = " ".join(sorted(cls.ORIGINS))
+    if key not in plan.replicas:
+        version = page_version if page_version in cls.VERSIONS else None
+        if page_version and version is None and len(cls.VERSIONS) > 1:
             raise ConfigError(f"the {flow.PLATFORM} replica has no page version "
                               f"{page_version!r} (has: {', '.join(cls.VERSIONS)})")
-        plan.replicas[flow.PLATFORM] = cls(version=page_version, locale=locale)
-    return plan.replicas[flow.PLATFORM]
+        plan.replicas[key] = cls(version=version, locale=locale)
+    return plan.replicas[key]
 
 
 def _seed(replica: Replica, account: Account, *, password: str) -> None:

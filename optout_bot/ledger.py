@@ -121,7 +121,7 @@ class Ledger:
             query += " WHERE platform=?"
             args = (platform,)
         rows = self._db.execute(query + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
-        return [RunRow(**{k: row[k] for k in row.keys()}) for row in rows]
+        return [RunRow(**dict(row)) for row in rows]
 
     def manifest_hash_for(self, evidence_dir: Path) -> str | None:
         row = self._db.execute(

@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Iterable, MutableMapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -53,7 +53,7 @@ class SecretRedactor:
 redactor = SecretRedactor()
 
 
-def configure(*, json_lines: bool = False, level: str = "info", stream: IO[str] | None = None,
+def configure(*, json_lines: bool = False, level: str = "info", stream: TextIO | None = None,
               file: Path | None = None) -> None:
     """Set up structlog once per process; ``file`` adds a JSON-lines copy of every line."""
     threshold = logging.getLevelNamesMapping()[level.upper()]
@@ -88,8 +88,9 @@ class _CopyToFile:
     def __call__(self, logger: Any, method: str,
                  event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         line = self._render(logger, method, dict(event_dict))
+        text = line.decode("utf-8") if isinstance(line, bytes) else line
         with self._path.open("a", encoding="utf-8") as handle:
-            handle.write(f"{line}\n")
+            handle.write(text + "\n")
         return event_dict
 
 

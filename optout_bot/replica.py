@@ -24,6 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 import jinja2
 from playwright.sync_api import BrowserContext, Route
 
+from optout_bot.faults import FaultPlan
+
 SECRET_FIELD = re.compile(r"pass|secret|token|otp_seed", re.IGNORECASE)
 
 
@@ -55,7 +57,7 @@ class ReplicaResponse:
     headers: dict[str, str] = field(default_factory=dict)
     set_cookies: dict[str, str | None] = field(default_factory=dict)
     cookie_domain: str | None = None
-    """``Domain`` of the cookies set, e.g. ``.instagram.com`` so that a session made on
+    """``Domain`` of the cookies set, e.g. ``.example.com`` so that a session made on
     ``www.`` is also sent to ``help.``; None = host-only."""
 
     @classmethod
@@ -112,6 +114,7 @@ class Replica:
 
     PLATFORM: ClassVar[str]
     ORIGINS: ClassVar[tuple[str, ...]]
+    faults: FaultPlan | None = None
     VERSIONS: ClassVar[tuple[str, ...]] = ("default",)
 
     def __init__(self, *, version: str | None = None, locale: str = "en") -> None:
@@ -221,7 +224,8 @@ class Replica:
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def parse_request(method: str, url: str, headers: dict[str, str], body: str | None) -> ReplicaRequest:
+def parse_request(method: str, url: str, headers: dict[str, str],
+                  body: str | None) -> ReplicaRequest:
     parts = urlsplit(url)
     cookie = SimpleCookie()
     if headers.get("cookie"):
@@ -265,12 +269,29 @@ def mount(context: BrowserContext, replicas: Iterable[Replica]) -> None:
             context.route(f"{origin}/**", _handler_for(replica))
 
 
+SERVER_ERROR_PAGE = ("<!DOCTYPE html><html><head><title>Error</title></head><body>"
+                     "<h1>Sorry, something went wrong.</h1></body></html>")
+
+
 def _handler_for(replica: Replica) -> Callable[[Route], None]:
     def serve(route: Route) -> None:
         request = route.request
         headers = request.all_headers()
         parsed = parse_request(request.method, request.url, headers, request.post_data)
-        response = _browser_safe(replica.handle(parsed))
+        fault = replica.faults.draw(parsed.method, parsed.path) if replica.faults else None
+        if fault is not None:
+            replica.record("fault_injected", kind=fault, method=parsed.method, url=parsed.url)
+        if fault == "server_error":
+            route.fulfill(status=503, content_type="text/html", body=SERVER_ERROR_PAGE)
+            return
+        if fault in ("timeout", "cut"):
+            route.abort("timedout" if fault == "timeout" else "connectionreset")
+            return
+        handled = replica.handle(parsed)
+        if fault == "lost_answer":
+            route.abort("connectionreset")
+            return
+        response = _browser_safe(handled)
         out_headers = {"content-type": response.content_type, **response.headers}
         cookies = [_cookie_header(k, v, response.cookie_domain)
                    for k, v in response.set_cookies.items()]

@@ -47,10 +47,11 @@ DEFAULT_REASONS: dict[str, str] = {
            "meiner Beiträge, Fotos und Kommentare, für die Entwicklung und Verbesserung "
            "künstlicher Intelligenz. Ich habe dieser Nutzung nicht zugestimmt und mache mein "
            "Widerspruchsrecht nach Art. 21 DSGVO geltend."),
-    "ko": ("저는 제 게시물, 사진, 댓글을 포함한 개인정보가 인공지능의 개발 및 개선에 사용되는 것에 "
-           "반대합니다. 저는 이러한 이용에 동의한 적이 없으며, 제 콘텐츠를 공유한 목적과도 다릅니다. "
-           "개인정보 보호법에 따른 처리정지 요구권을 행사하며, 저의 정보를 AI 학습에 사용하지 말 것을 "
-           "요청합니다. 이 요청을 존중해 주시기 바랍니다."),
+    "ko": ("저는 제 게시물, 사진, 댓글을 포함한 개인정보가 인공지능의 개발 및 "
+           "개선에 사용되는 것에 반대합니다. 저는 이러한 이용에 동의한 적이 없으며, "
+           "제 콘텐츠를 공유한 목적과도 다릅니다. 개인정보 보호법에 따른 처리정지 "
+           "요구권을 행사하며, 저의 정보를 AI 학습에 사용하지 말 것을 요청합니다. "
+           "이 요청을 존중해 주시기 바랍니다."),
 }
 
 

@@ -19,7 +19,7 @@ from optout_bot.ledger import Ledger
 from optout_bot.replica import Replica
 from optout_bot.settings import Account, BrowserSettings, Settings
 
-FAST_RETRY = RetryPolicy(attempts=4, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)
+FAST_RETRY = RetryPolicy(attempts=5, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)
 
 
 @pytest.fixture(autouse=True)

@@ -64,7 +64,7 @@ def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(registry.pkgutil, "iter_modules", with_duplicate)
     registry.discover.cache_clear()
     try:
-        with pytest.raises(registry.DuplicatePlatform, match="flows.facebook and flows.zz_dup"):
+        with pytest.raises(registry.DuplicatePlatform, match=r"flows\.facebook and flows\.zz_dup"):
             registry.discover()
     finally:
         registry.discover.cache_clear()

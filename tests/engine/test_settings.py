@@ -69,5 +69,5 @@ def test_bad_configuration_is_one_readable_line(tmp_path: Path, text: str,
 
 
 def test_missing_config_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="does-not-exist.toml does not exist"):
+    with pytest.raises(ConfigError, match=r"does-not-exist\.toml does not exist"):
         load_settings(tmp_path / "does-not-exist.toml")

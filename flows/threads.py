@@ -1,0 +1,25 @@
+"""Threads: objects to your threads being used for AI at Meta. Threads has no form of its own:
+its objection goes through the linked Instagram account, so this flow logs into Instagram and
+submits the Instagram form https://help.instagram.com/contact/767264225370182 (flows/instagram).
+Labels last checked against platforms.md (late 2025), 2026-11-25.
+"""
+
+from __future__ import annotations
+
+from flows.instagram import InstagramFlow
+
+VIA = "Instagram (Threads has no form of its own; its objection goes through the linked " \
+      "Instagram account)"
+
+
+class ThreadsFlow(InstagramFlow):
+    PLATFORM = "threads"
+    DESCRIPTION = ("Meta AI objection form, through the linked Instagram account (Threads has "
+                   "no form of its own)")
+    LAST_CHECKED = "2026-11-25"
+
+    def log_in(self) -> None:
+        """Say in the evidence, before anything else, whose form this objection goes through;
+        an Instagram objection already on record then reads as ``already_done``."""
+        self.services.note("via", VIA)
+        super().log_in()

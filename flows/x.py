@@ -1,0 +1,206 @@
+"""X (formerly Twitter): turns off every AI-training control under "Grok & Third-party
+Collaborators" (Grok/xAI training and, on the 2025 page, sharing with third-party collaborators).
+Official page: https://x.com/settings/grok_settings
+Labels last checked against platforms.md (late 2025), 2026-11-25.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from playwright.sync_api import expect
+
+from optout_bot import (
+    SETTING_STEPS,
+    Flow,
+    FlowError,
+    LoginRejected,
+    State,
+    Target,
+    Transient,
+    UiChanged,
+    Unavailable,
+)
+
+CONTROLS = {"2024": ("training_2024",), "2025": ("training_2025", "collaborators_2025")}
+HOME = Target(testid="AppTabBar_Home_Link")
+OCF_INPUT = Target(testid="ocfEnterTextTextInput")
+OCF_NEXT = Target(testid="ocfEnterTextNextButton")
+
+
+class XFlow(Flow):
+    PLATFORM = "x"
+    DESCRIPTION = "Grok & Third-party Collaborators: AI training off (X)"
+    KIND = "setting"
+    URLS: ClassVar[Mapping[str, str]] = {"login": "https://x.com/i/flow/login",
+            "settings": "https://x.com/settings/grok_settings"}
+    LABELS: ClassVar[Mapping[str, Mapping[str, str]]] = {
+        "en": {"login_field": "Phone, email, or username", "next": "Next",
+               "password": "Password",
+               "unknown_account": "Sorry, we could not find your account.",
+               "wrong_password": "Wrong password!",
+               "unusual": "Enter your phone number or username",
+               "two_factor": "Enter your verification code",
+               "settings_title": "Grok & Third-party Collaborators",
+               "training_2024": "Allow your posts as well as your interactions, inputs, and "
+               "results with Grok to be used for training and fine-tuning",
+               "training_2025": "Allow your public data as well as your interactions, inputs, "
+               "and results with Grok and xAI to be used for training and fine-tuning",
+               "collaborators_2025": "Allow X to share your public data with third-party "
+               "collaborators to train their AI models",
+               "unavailable": "This setting isn't available for your account"},
+        "de": {"login_field": "Telefonnummer, E-Mail-Adresse oder Nutzername", "next": "Weiter",
+               "password": "Passwort",
+               "unknown_account": "Wir konnten dein Konto leider nicht finden.",
+               "wrong_password": "Falsches Passwort!",
+               "unusual": "Gib deine Telefonnummer oder deinen Nutzernamen ein",
+               "two_factor": "Gib deinen Verifizierungscode ein",
+               "settings_title": "Grok & Drittanbieter-Kooperationspartner",
+               "training_2024": "Erlaube, dass deine Beiträge sowie deine Interaktionen, "
+               "Eingaben und Ergebnisse mit Grok für Training und Feinabstimmung verwendet werden",
+               "training_2025": "Erlaube, dass deine öffentlichen Daten sowie deine "
+               "Interaktionen, Eingaben und Ergebnisse mit Grok und xAI für Training und "
+               "Feinabstimmung verwendet werden",
+               "collaborators_2025": "Erlaube X, deine öffentlichen Daten mit "
+               "Drittanbieter-Kooperationspartnern zu teilen, um deren KI-Modelle zu trainieren",
+               "unavailable": "Diese Einstellung ist für dein Konto nicht verfügbar"},
+        "ko": {"login_field": "휴대폰 번호, 이메일 주소 또는 사용자 아이디", "next": "다음",
+               "password": "비밀번호", "unknown_account": "죄송합니다. 계정을 찾을 수 없습니다.",
+               "wrong_password": "잘못된 비밀번호입니다!",
+               "unusual": "휴대폰 번호 또는 사용자 아이디를 입력하세요",
+               "two_factor": "인증 코드를 입력하세요",
+               "settings_title": "Grok 및 서드 파티 협력업체",
+               "training_2024": "내 게시물과 Grok과의 상호작용, 입력 및 결과를 학습 및 미세 조정에 "
+               "사용하도록 허용",
+               "training_2025": "내 공개 데이터와 Grok 및 xAI와의 상호작용, 입력 및 결과를 학습 및 "
+               "미세 조정에 사용하도록 허용",
+               "collaborators_2025": "X가 내 공개 데이터를 서드 파티 협력업체와 공유하여 AI 모델 "
+               "학습에 사용하도록 허용",
+               "unavailable": "이 설정은 내 계정에서 사용할 수 없습니다"},
+    }
+    # platforms.md confirms the English login field, "Next", "Log in", the page title (en, ko)
+    # and the 2024 checkbox; the 2025 texts are its paraphrase, the rest our best guess.
+    UNCONFIRMED: ClassVar[Mapping[str, frozenset[str]]] = {
+        "en": frozenset({"unknown_account", "wrong_password", "unusual", "two_factor",
+                         "training_2025", "collaborators_2025", "unavailable"}),
+        "de": frozenset(LABELS["de"]),
+        "ko": frozenset(LABELS["ko"]) - {"settings_title"},
+    }
+    VERSIONS = ("2024", "2025")
+    LAST_CHECKED = "2026-11-25"
+    STEPS = SETTING_STEPS
+
+    def log_in(self) -> None:
+        """Two steps on one URL (login, then password); X may ask first who we are (unusual
+        activity) and afterwards for a 2FA code, both in its ``ocfEnterText`` input."""
+        self.goto("login")
+        field = Target(label=self.any_label("login_field")), Target(css="input[name=text]")
+        if self.wait_for_any({"home": [HOME], "login": list(field)}, what="login") == "home":
+            return
+        self.find("login: phone, email or username field", *field).fill(self.account.login)
+        self.find("login: Next button",
+                  Target(role="button", name=self.any_label("next"), exact=True)).click()
+        password = Target(css="input[name=password]")
+        seen = self.wait_for_any({
+            "password": [password], "unknown": [Target(text=self.any_label("unknown_account"))],
+            "unusual": [Target(role="heading", name=self.any_label("unusual"))],
+        }, what="login: password step")
+        if seen == "unknown":
+            raise LoginRejected(f"X does not know the login {self.account.login!r}; not retried")
+        if seen == "unusual":  # (modelled) X takes the username or the email: we answer the login
+            self.answer_ocf("unusual-activity check", self.account.login, [password])
+        self.find("login: password field", password).fill(self.account.password())
+        self.find("login: Log in button", Target(testid="LoginForm_Login_Button")).click()
+        seen = self.wait_for_any({
+            "home": [HOME], "wrong": [Target(text=self.any_label("wrong_password"))],
+            "two_factor": [Target(role="heading", name=self.any_label("two_factor"))],
+        }, what="page after the password")
+        if seen == "wrong":
+            raise LoginRejected("X rejected the password; not retried, to keep the account "
+                                "from being locked")
+        if seen == "two_factor" and not self.account.has_totp_seed():
+            self.services.hand_over("type the code from your authenticator app",
+                                    until=lambda: HOME.locate(self.page).count() > 0)
+        elif seen == "two_factor":
+            self.answer_ocf("two-factor code", self.services.totp_code(), [HOME])
+
+    def answer_ocf(self, what: str, value: str, then: list[Target]) -> None:
+        """X's generic one-field step ("ocfEnterText"), then wait for the next page."""
+        self.find(f"login: {what} field", OCF_INPUT).fill(value)
+        self.find(f"login: {what} Next button", OCF_NEXT).click()
+        if self.wait_for_any({"next": then, "refused": [Target(role="alert")]},
+                             what=f"page after the {what}") == "refused":
+            raise LoginRejected(f"X refused the answer to its {what} (not retried): "
+                                f"{self.page.get_by_role('alert').first.inner_text()}")
+
+    def open_settings(self) -> None:
+        self.goto("settings")
+        self.services.note("form_url", self.page.url)
+        self.find("settings: page title",
+                  Target(role="heading", name=self.label("settings_title")))
+
+    def read_controls(self) -> dict[str, bool]:
+        """Every AI-training checkbox on the page by its label, checked or not; a checkbox we
+        cannot name means the page changed (it might be a training control we would miss)."""
+        seen = self.wait_for_any({"unavailable": [Target(text=self.label("unavailable"))],
+                                  "controls": [Target(role="checkbox")]}, what="Grok settings")
+        if seen == "unavailable":
+            raise Unavailable("X shows no Grok training setting for this account (it hides it "
+                              "when no birthday is set or the account holder is under 18): "
+                              f"{self.label('unavailable')}")
+        version = "2024" if self.present(Target(role="checkbox",
+                                                name=self.label("training_2024"))) else "2025"
+        boxes = {key: self.find(f"settings: {key} checkbox",
+                                Target(role="checkbox", name=self.label(key)))
+                 for key in CONTROLS[version]}
+        total = self.page.get_by_role("checkbox").count()
+        if total != len(boxes):
+            raise UiChanged("settings: AI-training checkboxes", step=self.step,
+                            detail=f"the page has {total} checkboxes, {len(boxes)} known")
+        self.services.note("form_version", version)
+        return {key: box.is_checked() for key, box in boxes.items()}
+
+    def states(self, controls: dict[str, bool]) -> dict[str, str]:
+        return {self.label(key): "on" if on else "off" for key, on in controls.items()}
+
+    def read_state(self) -> State:
+        controls = self.read_controls()
+        self.services.note("controls_before", self.states(controls))
+        if not any(controls.values()):
+            return State.DONE
+        self.services.submitted({self.label(k): "off" for k, on in controls.items() if on})
+        return State.NOT_DONE
+
+    def turn_off(self) -> None:
+        """Uncheck each control that is on; X saves each change by itself (no Save button)."""
+        for key, on in self.read_controls().items():
+            if not on:
+                continue
+            box = self.find(f"settings: {key} checkbox",
+                            Target(role="checkbox", name=self.label(key)))
+            box.uncheck()
+            try:
+                expect(box).to_be_enabled(timeout=self.timeout_ms)  # the save has come back
+            except AssertionError:
+                raise Transient(f"X did not answer the change of {key}", step=self.step) from None
+            if self.present(Target(role="alert")):
+                raise Transient(f"X did not save {key}: "
+                                f"{self.page.get_by_role('alert').first.inner_text()}",
+                                step=self.step)
+
+    def verify(self) -> None:
+        """Reload: only what the server stored counts."""
+        self.goto("settings")
+        controls = self.read_controls()
+        self.services.note("controls_after", self.states(controls))
+        still_on = [self.label(key) for key, on in controls.items() if on]
+        if still_on:
+            raise FlowError(f"after a reload X still shows on: {'; '.join(still_on)}",
+                            step=self.step)
+        self.services.confirmation("After a reload X shows every AI-training control off: "
+                                   + "; ".join(f"{label}: off" for label in self.states(controls)))
+
+    def is_applied(self) -> bool:
+        self.goto("settings")
+        return not any(self.read_controls().values())

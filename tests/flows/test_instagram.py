@@ -1,0 +1,181 @@
+"""Instagram: the user's story against the replica, in every locale and both form versions.
+
+The form is the Meta one Facebook uses (flows/_meta.py), opened on help.instagram.com after a
+login on www.instagram.com. Every test asserts what the replica received (its submissions,
+login attempts and request log) and the outcome; none trusts a file's mere existence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from fixtures.instagram import InstagramReplica
+from flows.instagram import InstagramFlow
+from optout_bot.evidence import verify_bundle
+from optout_bot.outcome import Outcome
+from optout_bot.settings import Account
+from tests.conftest import FlowRunner, account
+
+COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
+SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclass(frozen=True)
+class Case:
+    scenario: str
+    version: str
+    locale: str
+    outcome: Outcome
+    seed: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    submissions: int = 0
+    message: str = ""
+    events: tuple[str, ...] = ()
+    """Replica events this run must have logged (besides the objection's own)."""
+
+    @property
+    def id(self) -> str:
+        return f"instagram-{self.locale}-{self.version}-{self.scenario}"
+
+
+CASES = [
+    *(Case("submitted", v, loc, Outcome.SUBMITTED, submissions=1)
+      for v in ("2025", "2024") for loc in ("en", "de", "ko")),
+    *(Case("already_done", "2025", loc, Outcome.ALREADY_DONE, {"already_objected": True},
+           message="already has it on record") for loc in ("en", "de", "ko")),
+    Case("us_region", "2025", "en", Outcome.UNAVAILABLE, {"region": "US"},
+         message="instagram objection form is not available"),
+    Case("us_region", "2024", "ko", Outcome.UNAVAILABLE, {"region": "US"}),
+    Case("blocked", "2025", "en", Outcome.BLOCKED, {"blocked": True},
+         message="temporarily blocked", events=("login_blocked",)),
+    Case("checkpoint_headless", "2025", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
+         message="solve the security check"),
+    Case("checkpoint_headless", "2024", "de", Outcome.NEEDS_HUMAN, {"checkpoint": True},
+         message="--headed"),
+    Case("device_approval_headless", "2025", "ko", Outcome.NEEDS_HUMAN,
+         {"two_factor": "device"}, message="approve this login"),
+    Case("totp_without_seed", "2025", "en", Outcome.NEEDS_HUMAN,
+         {"two_factor": "totp", "totp_seed": SEED}, message="authentication app"),
+    Case("totp_with_seed", "2025", "de", Outcome.SUBMITTED,
+         {"two_factor": "totp", "totp_seed": SEED}, {"totp_seed": SEED}, submissions=1,
+         events=("two_factor_passed", "device_trusted")),
+    Case("totp_with_seed", "2024", "ko", Outcome.SUBMITTED,
+         {"two_factor": "totp", "totp_seed": SEED}, {"totp_seed": SEED}, submissions=1,
+         events=("two_factor_passed", "device_trusted")),
+    Case("reauth", "2025", "en", Outcome.SUBMITTED, {"reauth": True}, submissions=1,
+         events=("reauth_passed",)),
+    Case("country_not_listed", "2024", "en", Outcome.FAILED, {}, {"country": "Atlantis"},
+         message="country 'Atlantis' is not in the form's list"),
+    Case("short_reason_gets_default", "2024", "de", Outcome.SUBMITTED, {},
+         {"reason": "Bitte kein KI-Training."}, submissions=1),
+]
+
+
+def seed(replica: InstagramReplica, user: Account, **attributes: Any) -> None:
+    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
+                         email=user.email or user.login, locale=user.locale,
+                         country=user.country, **attributes)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_flow(case: Case, runner: FlowRunner) -> None:
+    replica = InstagramReplica(version=case.version, locale=case.locale)
+    user = account(**{"locale": case.locale, "country": COUNTRY[case.locale], **case.config})
+    seed(replica, user, **case.seed)
+
+    result = runner.run(InstagramFlow, replica, user)
+
+    assert result.outcome is case.outcome, result.message
+    assert case.message.lower() in result.message.lower()
+    assert len(replica.submissions) == case.submissions
+    assert len(replica.events("objection_received")) == case.submissions
+    assert len(replica.events("objection_confirmed")) == case.submissions
+    for event in case.events:
+        assert replica.events(event), f"the replica never logged {event}"
+    if case.submissions:
+        sent = replica.submissions[0]
+        assert sent["login"] == sent["email"] == "mina@example.org"
+        assert sent["version"] == case.version and sent["locale"] == case.locale
+        assert len(sent["reason"]) >= (100 if case.version == "2024" else 1)
+        if case.version == "2024":
+            assert sent["country"] == "DE"
+        manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+        assert manifest["form_url"] == InstagramFlow.URLS["form"]
+        assert manifest["form_version"] == case.version
+        assert manifest["submitted"]["email"] == "mina@example.org"
+        assert manifest["confirmation"]
+        assert "via" not in manifest
+    assert verify_bundle(result.evidence_dir) == []
+
+
+def seeded(version: str = "2025", **attributes: Any) -> tuple[InstagramReplica, Account]:
+    replica = InstagramReplica(version=version)
+    user = account()
+    seed(replica, user, **attributes)
+    return replica, user
+
+
+def test_second_run_sends_nothing(runner: FlowRunner) -> None:
+    replica, user = seeded()
+    first = runner.run(InstagramFlow, replica, user, trust_ledger=False)
+    second = runner.run(InstagramFlow, replica, user, trust_ledger=False)
+    assert (first.outcome, second.outcome) == (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
+    assert len(replica.submissions) == 1
+    assert len(replica.events("objection_received")) == 1
+    assert [a["ok"] for a in replica.login_attempts] == [True, True]
+
+
+def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
+    replica, user = seeded()
+    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    result = runner.run(InstagramFlow, replica, wrong)
+    assert result.outcome is Outcome.LOGIN_FAILED
+    assert "rejected the password" in result.message
+    assert [a["ok"] for a in replica.login_attempts] == [False]
+    assert [e["reason"] for e in replica.events("login_rejected")] == ["wrong_password"]
+    assert replica.submissions == []
+
+
+def test_unknown_username_is_reported_and_not_retried(runner: FlowRunner) -> None:
+    replica, user = seeded()
+    stranger = user.model_copy(update={"login": "nobody.at.all"})
+    result = runner.run(InstagramFlow, replica, stranger)
+    assert result.outcome is Outcome.LOGIN_FAILED and "nobody.at.all" in result.message
+    assert [e["reason"] for e in replica.events("login_rejected")] == ["wrong_email"]
+    assert len(replica.login_attempts) == 1 and replica.submissions == []
+
+
+def test_2024_code_is_read_from_the_mailbox_and_confirmed_once(runner: FlowRunner) -> None:
+    replica, user = seeded("2024")
+    result = runner.run(InstagramFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED
+    assert len(replica.events("code_sent")) == 1
+    assert len(replica.events("objection_confirmed")) == 1
+    assert [m.to for m in replica.mailbox] == ["mina@example.org"] * 2  # code, confirmation
+
+
+def test_session_from_www_opens_the_form_on_help(runner: FlowRunner) -> None:
+    """Login on www.instagram.com, form on help.instagram.com: one ``.instagram.com`` session."""
+    replica, user = seeded()
+    result = runner.run(InstagramFlow, replica, user)
+    folder = result.evidence_dir
+    manifest = json.loads((folder / "manifest.json").read_text())
+    steps = {s["name"]: s for s in manifest["steps"]}
+    assert list(steps) == ["log_in", "open_form", "read_state", "fill", "submit", "confirm"]
+    assert steps["log_in"]["url"].startswith("https://www.instagram.com/")
+    assert steps["confirm"]["url"] == f"{InstagramFlow.URLS['form']}/done"
+    assert all(s["screenshot"] for s in manifest["steps"])
+    assert manifest["submitted"] == {"email": "mina@example.org",
+                                     "reason": replica.submissions[0]["reason"]}
+    requests = [json.loads(line) for line in
+                (folder / "replica-requests.jsonl").read_text().splitlines()]
+    assert [r["event"] for r in requests if r["event"].startswith("objection")] == [
+        "objection_received", "objection_confirmed"]
+    assert all(r["url"].startswith("https://help.instagram.com/contact/") for r in requests
+               if r["event"].startswith("objection"))
+    assert "Log in with Facebook" not in json.dumps(requests)  # the right button was pressed
+    assert verify_bundle(folder) == []

@@ -1,0 +1,211 @@
+"""LinkedIn: the user's story against the replica, in every locale.
+
+Every test asserts what the replica stored and logged (the setting, ``setting_changed``
+entries, login attempts) and the outcome; none trusts a file's mere existence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from fixtures.linkedin import EARLY_REGIONS_WITHOUT_SETTING, LinkedInReplica
+from flows.linkedin import LinkedInFlow
+from optout_bot.evidence import verify_bundle
+from optout_bot.faults import FaultPlan
+from optout_bot.outcome import Outcome
+from optout_bot.replica import mount
+from optout_bot.settings import Account
+from tests.conftest import FlowRunner, account
+
+TOGGLE = {locale: labels["toggle"] for locale, labels in LinkedInFlow.LABELS.items()}
+SAVE_PATH = r"/mypreferences/d/api/settings/"
+
+
+@dataclass(frozen=True)
+class Case:
+    scenario: str
+    locale: str
+    outcome: Outcome
+    seed: dict[str, Any] = field(default_factory=dict)
+    regions_without_setting: frozenset[str] = frozenset()
+    changes: int = 0
+    message: str = ""
+    version: str = "2025"
+
+    @property
+    def id(self) -> str:
+        return f"linkedin-{self.locale}-{self.version}-{self.scenario}"
+
+
+CASES = [
+    *(Case("turned_off", loc, Outcome.SUBMITTED, changes=1) for loc in ("en", "de", "ko")),
+    *(Case("already_off", loc, Outcome.ALREADY_DONE, {"training_on": False})
+      for loc in ("en", "de", "ko")),
+    Case("security_check_headless", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
+         message="security check"),
+    Case("security_check_headless", "ko", Outcome.NEEDS_HUMAN, {"checkpoint": True},
+         message="--headed"),
+    Case("unavailable_region", "de", Outcome.UNAVAILABLE, {"region": "EU"},
+         EARLY_REGIONS_WITHOUT_SETTING, message="does not offer"),
+    Case("available_region", "en", Outcome.SUBMITTED, {"region": "EU"}, changes=1),
+]
+
+
+def seeded(locale: str = "en", regions_without_setting: frozenset[str] = frozenset(),
+           **seed: Any) -> tuple[LinkedInReplica, Account]:
+    replica = LinkedInReplica(locale=locale, regions_without_setting=regions_without_setting)
+    user = account(locale=locale)
+    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
+                         email=user.email or user.login, locale=locale, **seed)
+    return replica, user
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_flow(case: Case, runner: FlowRunner) -> None:
+    replica, user = seeded(case.locale, case.regions_without_setting, **case.seed)
+    was_on = replica.training_on(user.login)
+
+    result = runner.run(LinkedInFlow, replica, user)
+
+    assert result.outcome is case.outcome, result.message
+    assert case.message.lower() in result.message.lower()
+    changes = replica.events("setting_changed")
+    assert len(changes) == case.changes
+    if case.changes:
+        assert changes[0]["before"] is True and changes[0]["after"] is False
+        assert changes[0]["login"] == user.login
+    assert replica.training_on(user.login) is (was_on and case.outcome is not Outcome.SUBMITTED)
+    assert replica.events("setting_change_dropped") == []
+    assert [a["ok"] for a in replica.login_attempts] == [True]
+    if case.outcome is Outcome.SUBMITTED:
+        assert result.submitted == {TOGGLE[case.locale]: "off"}
+    else:
+        assert result.submitted == {}
+    assert verify_bundle(result.evidence_dir) == []
+
+
+def test_evidence_records_the_switch_before_and_after_a_reload(runner: FlowRunner) -> None:
+    replica, user = seeded("ko")
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED
+    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+    assert manifest["notes"]["controls_before"] == {TOGGLE["ko"]: "on"}
+    assert manifest["notes"]["controls_after"] == {TOGGLE["ko"]: "off"}
+    assert manifest["submitted"] == {TOGGLE["ko"]: "off"}
+    assert manifest["form_url"] == LinkedInFlow.URLS["settings"]
+    assert TOGGLE["ko"] in manifest["confirmation"]
+    assert [s["name"] for s in manifest["steps"]] == [
+        "log_in", "open_settings", "read_state", "turn_off", "verify"]
+    requests = [json.loads(line) for line in
+                (result.evidence_dir / "replica-requests.jsonl").read_text().splitlines()]
+    assert [r["event"] for r in requests].count("setting_changed") == 1
+    assert verify_bundle(result.evidence_dir) == []
+
+
+def test_second_run_sends_nothing(runner: FlowRunner) -> None:
+    replica, user = seeded("de")
+    first = runner.run(LinkedInFlow, replica, user, trust_ledger=False)
+    second = runner.run(LinkedInFlow, replica, user, trust_ledger=False)
+    assert (first.outcome, second.outcome) == (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
+    assert len(replica.events("setting_changed")) == 1
+    assert replica.settings_of(user.login) == {"data_for_generative_ai_improvement": False}
+    manifest = json.loads((second.evidence_dir / "manifest.json").read_text())
+    assert manifest["notes"]["controls_before"] == {TOGGLE["de"]: "off"}
+    assert "submitted" not in manifest
+
+
+def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
+    replica, user = seeded()
+    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    result = runner.run(LinkedInFlow, replica, wrong)
+    assert result.outcome is Outcome.LOGIN_FAILED
+    assert "rejected the password" in result.message
+    assert [a["ok"] for a in replica.login_attempts] == [False]
+    assert [e["reason"] for e in replica.events("login_rejected")] == ["wrong_password"]
+    assert replica.training_on(user.login) and replica.events("setting_changed") == []
+
+
+def test_unknown_email_is_reported_and_not_retried(runner: FlowRunner) -> None:
+    replica, user = seeded("ko")
+    stranger = user.model_copy(update={"login": "nobody@example.org"})
+    result = runner.run(LinkedInFlow, replica, stranger)
+    assert result.outcome is Outcome.LOGIN_FAILED
+    assert "nobody@example.org" in result.message
+    assert "LinkedIn 계정을 찾을 수 없습니다" in result.message  # the page followed ko-KR
+    assert [e["reason"] for e in replica.events("login_rejected")] == ["unknown_login"]
+    assert len(replica.login_attempts) == 1
+
+
+def test_security_check_is_handed_over_never_answered(runner: FlowRunner) -> None:
+    replica, user = seeded(checkpoint=True)
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.NEEDS_HUMAN
+    assert len(replica.events("security_check_shown")) == 1
+    assert replica.events("security_check_failed") == []
+    assert replica.events("setting_changed") == []
+    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+    assert "/checkpoint/challenge/" in manifest["steps"][-1]["url"]
+
+
+def test_reload_reads_what_linkedin_stored(runner: FlowRunner) -> None:
+    """LinkedIn answers the save but does not keep it: the switch looks Off in the browser,
+    and only the reload shows the truth. The flow must not report success."""
+    replica, user = seeded()
+    replica.drop_changes = True
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.FAILED
+    assert "on again after a reload" in result.message.lower()
+    assert len(replica.events("setting_change_dropped")) == 1
+    assert replica.events("setting_changed") == []
+    assert replica.training_on(user.login)
+    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+    assert manifest["notes"]["controls_after"] == {TOGGLE["en"]: "on"}
+    assert "confirmation" not in manifest
+
+
+def test_failed_save_is_checked_then_sent_again_once(runner: FlowRunner) -> None:
+    replica, user = seeded()
+    replica.faults = FaultPlan(rate=1, kinds=("server_error",), match=SAVE_PATH, limit=1)
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert len(replica.events("fault_injected")) == 1
+    assert len(replica.events("setting_changed")) == 1
+    assert not replica.training_on(user.login)
+
+
+def test_lost_answer_is_not_sent_twice(runner: FlowRunner) -> None:
+    replica, user = seeded()
+    replica.faults = FaultPlan(rate=1, kinds=("lost_answer",), match=SAVE_PATH, limit=1)
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert "answer was lost" in result.message
+    assert len(replica.events("setting_changed")) == 1
+    assert not replica.training_on(user.login)
+
+
+def test_signed_out_visit_to_the_setting_returns_there_after_sign_in(browser: Browser) -> None:
+    replica, user = seeded("de")
+    context = browser.new_context(locale="de-DE")
+    try:
+        mount(context, [replica])
+        page = context.new_page()
+        page.goto(LinkedInFlow.URLS["settings"])
+        expect(page.get_by_role("heading", name="Einloggen")).to_be_visible()
+        assert urlsplit(page.url).path == "/login"
+        assert parse_qs(urlsplit(page.url).query)["session_redirect"] == [
+            LinkedInFlow.URLS["settings"]]
+        page.get_by_label("E-Mail-Adresse oder Telefon").fill(user.login)
+        page.get_by_label("Passwort", exact=True).fill(user.password.get_secret_value())
+        page.get_by_role("button", name="Einloggen").click()
+        switch = page.get_by_role("switch", name=TOGGLE["de"])
+        expect(switch).to_be_checked()
+        assert page.url == LinkedInFlow.URLS["settings"]
+        assert page.locator("html").get_attribute("lang") == "de"
+    finally:
+        context.close()

@@ -1,0 +1,110 @@
+"""Threads: no form of its own, so the objection goes through the linked Instagram account.
+
+The Threads flow logs into Instagram and submits the Instagram form; the tests check that the
+replica received exactly one Instagram objection, that the evidence says it went "via"
+Instagram, and that an Instagram objection already on record counts for Threads too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from fixtures.instagram import InstagramReplica
+from fixtures.threads import ThreadsReplica
+from flows.instagram import InstagramFlow
+from flows.threads import ThreadsFlow
+from optout_bot.evidence import verify_bundle
+from optout_bot.jobs import plan_demo
+from optout_bot.outcome import Outcome
+from optout_bot.replica import replica_class
+from optout_bot.settings import Account
+from tests.conftest import FlowRunner, account
+
+COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
+INSTAGRAM_FORM = "https://help.instagram.com/contact/767264225370182"
+
+
+def seeded(replica: InstagramReplica, locale: str = "en", **attributes: Any) -> Account:
+    user = account(locale=locale, country=COUNTRY[locale])
+    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
+                         email=user.email or user.login, locale=locale, country=user.country,
+                         **attributes)
+    return user
+
+
+def manifest_of(folder: Any) -> dict[str, Any]:
+    return dict(json.loads((folder / "manifest.json").read_text()))
+
+
+@pytest.mark.parametrize(("locale", "version"), [("en", "2025"), ("de", "2025"),
+                                                 ("ko", "2025"), ("ko", "2024")],
+                         ids=lambda v: str(v))
+def test_threads_objects_through_the_instagram_form(locale: str, version: str,
+                                                    runner: FlowRunner) -> None:
+    replica = ThreadsReplica(version=version, locale=locale)
+    user = seeded(replica, locale)
+
+    result = runner.run(ThreadsFlow, replica, user)
+
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert [(s["login"], s["version"], s["locale"]) for s in replica.submissions] == [
+        ("mina@example.org", version, locale)]
+    received = replica.events("objection_received")
+    assert len(received) == 1 and received[0]["url"].startswith(INSTAGRAM_FORM)
+    manifest = manifest_of(result.evidence_dir)
+    assert manifest["platform"] == "threads"
+    assert manifest["via"].startswith("Instagram (Threads has no form of its own")
+    assert manifest["form_url"] == INSTAGRAM_FORM
+    assert manifest["submitted"]["email"] == "mina@example.org"
+    assert "through Instagram" in (result.evidence_dir / "receipt.html").read_text()
+    assert verify_bundle(result.evidence_dir) == []
+
+
+def test_an_instagram_objection_already_counts_for_threads(runner: FlowRunner) -> None:
+    """One real site, one replica: Instagram objects first, then Threads finds it on record."""
+    replica = InstagramReplica()
+    user = seeded(replica)
+
+    instagram = runner.run(InstagramFlow, replica, user)
+    threads = runner.run(ThreadsFlow, replica, user)
+
+    assert instagram.outcome is Outcome.SUBMITTED, instagram.message
+    assert threads.outcome is Outcome.ALREADY_DONE, threads.message
+    assert "platform already has it on record" in threads.message  # not the threads ledger
+    assert len(replica.submissions) == 1
+    assert len(replica.events("objection_received")) == 1
+    assert [a["ok"] for a in replica.login_attempts] == [True, True]
+    manifest = manifest_of(threads.evidence_dir)
+    assert manifest["via"].startswith("Instagram") and "submitted" not in manifest
+
+
+def test_threads_second_run_sends_nothing(runner: FlowRunner) -> None:
+    replica = ThreadsReplica()
+    user = seeded(replica, "de")
+    first = runner.run(ThreadsFlow, replica, user, trust_ledger=False)
+    second = runner.run(ThreadsFlow, replica, user, trust_ledger=False)
+    assert (first.outcome, second.outcome) == (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
+    assert len(replica.submissions) == 1
+
+
+def test_threads_wrong_password_is_tried_once_on_instagram(runner: FlowRunner) -> None:
+    replica = ThreadsReplica()
+    user = seeded(replica, "ko")
+    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    result = runner.run(ThreadsFlow, replica, wrong)
+    assert result.outcome is Outcome.LOGIN_FAILED
+    assert [a["ok"] for a in replica.login_attempts] == [False]
+    assert replica.events("login_rejected")[0]["url"].startswith("https://www.instagram.com/")
+    assert manifest_of(result.evidence_dir)["via"].startswith("Instagram")
+
+
+def test_demo_serves_instagram_and_threads_from_one_replica() -> None:
+    assert replica_class("threads") is ThreadsReplica
+    plan = plan_demo(["instagram", "threads"])
+    assert len(plan.replicas) == 1
+    (shared,) = plan.replicas.values()
+    assert [job.replicas[0] for job in plan.jobs] == [shared, shared]
+    assert set(shared.accounts) == {"demo.instagram@example.org", "demo.threads@example.org"}
