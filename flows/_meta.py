@@ -19,6 +19,7 @@ from optout_bot import (
     LoginRejected,
     State,
     Target,
+    UiChanged,
     Unavailable,
 )
 
@@ -332,6 +333,13 @@ class MetaFlow(Flow):
         status = self.page.get_by_role("status")
         text = status.first.inner_text() if status.count() else heading.inner_text()
         self.services.confirmation(text)
+
+    def check_step(self, step: str) -> None:
+        """Check mode: the Send button is there and could be pressed; it is not pressed."""
+        send = self.find("objection form: Send button",
+                         Target(role="button", name=self.label("send"), exact=True))
+        if not send.is_enabled():
+            raise UiChanged("objection form: Send button (disabled)", step=self.step)
 
     def is_applied(self) -> bool:
         """Reopen the form: the platform shows the on-record notice once it has the objection."""

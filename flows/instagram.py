@@ -6,6 +6,8 @@ Labels last checked against platforms.md (late 2025), 2026-11-25.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flows._meta import FORM_LABELS, FORM_UNCONFIRMED, MetaFlow, merge_labels, merge_unconfirmed
 from optout_bot import FORM_STEPS, Target
 
@@ -14,7 +16,7 @@ class InstagramFlow(MetaFlow):
     PLATFORM = "instagram"
     DESCRIPTION = "Meta AI objection form (Instagram)"
     KIND = "form"
-    URLS = {
+    URLS: ClassVar[dict[str, str]] = {
         "login": "https://www.instagram.com/accounts/login/",
         "form": "https://help.instagram.com/contact/767264225370182",
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from optout_bot import (
     SETTING_STEPS,
@@ -37,9 +37,9 @@ class XFlow(Flow):
             "settings": "https://x.com/settings/grok_settings"}
     LABELS: ClassVar[Mapping[str, Mapping[str, str]]] = {
         "en": {"login_field": "Phone, email, or username", "next": "Next",
-               "password": "Password",
                "unknown_account": "Sorry, we could not find your account.",
                "wrong_password": "Wrong password!",
+               "load_error": "Something went wrong. Try reloading.",
                "unusual": "Enter your phone number or username",
                "two_factor": "Enter your verification code",
                "settings_title": "Grok & Third-party Collaborators",
@@ -51,9 +51,9 @@ class XFlow(Flow):
                "collaborators to train their AI models",
                "unavailable": "This setting isn't available for your account"},
         "de": {"login_field": "Telefonnummer, E-Mail-Adresse oder Nutzername", "next": "Weiter",
-               "password": "Passwort",
                "unknown_account": "Wir konnten dein Konto leider nicht finden.",
                "wrong_password": "Falsches Passwort!",
+               "load_error": "Etwas ist schiefgelaufen. Versuche, die Seite neu zu laden.",
                "unusual": "Gib deine Telefonnummer oder deinen Nutzernamen ein",
                "two_factor": "Gib deinen Verifizierungscode ein",
                "settings_title": "Grok & Drittanbieter-Kooperationspartner",
@@ -66,8 +66,9 @@ class XFlow(Flow):
                "Drittanbieter-Kooperationspartnern zu teilen, um deren KI-Modelle zu trainieren",
                "unavailable": "Diese Einstellung ist für dein Konto nicht verfügbar"},
         "ko": {"login_field": "휴대폰 번호, 이메일 주소 또는 사용자 아이디", "next": "다음",
-               "password": "비밀번호", "unknown_account": "죄송합니다. 계정을 찾을 수 없습니다.",
+               "unknown_account": "죄송합니다. 계정을 찾을 수 없습니다.",
                "wrong_password": "잘못된 비밀번호입니다!",
+               "load_error": "문제가 발생했습니다. 새로고침해 보세요.",
                "unusual": "휴대폰 번호 또는 사용자 아이디를 입력하세요",
                "two_factor": "인증 코드를 입력하세요",
                "settings_title": "Grok 및 서드 파티 협력업체",
@@ -82,8 +83,8 @@ class XFlow(Flow):
     # platforms.md confirms the English login field, "Next", "Log in", the page title (en, ko)
     # and the 2024 checkbox; the 2025 texts are its paraphrase, the rest our best guess.
     UNCONFIRMED: ClassVar[Mapping[str, frozenset[str]]] = {
-        "en": frozenset({"unknown_account", "wrong_password", "unusual", "two_factor",
-                         "training_2025", "collaborators_2025", "unavailable"}),
+        "en": frozenset({"unknown_account", "wrong_password", "load_error", "unusual",
+                         "two_factor", "training_2025", "collaborators_2025", "unavailable"}),
         "de": frozenset(LABELS["de"]),
         "ko": frozenset(LABELS["ko"]) - {"settings_title"},
     }
@@ -96,26 +97,25 @@ class XFlow(Flow):
         activity) and afterwards for a 2FA code, both in its ``ocfEnterText`` input."""
         self.goto("login")
         field = Target(label=self.any_label("login_field")), Target(css="input[name=text]")
-        if self.wait_for_any({"home": [HOME], "login": list(field)}, what="login") == "home":
+        if self.next_page("login", home=[HOME], login=list(field)) == "home":
             return
         self.find("login: phone, email or username field", *field).fill(self.account.login)
         self.find("login: Next button",
                   Target(role="button", name=self.any_label("next"), exact=True)).click()
         password = Target(css="input[name=password]")
-        seen = self.wait_for_any({
-            "password": [password], "unknown": [Target(text=self.any_label("unknown_account"))],
-            "unusual": [Target(role="heading", name=self.any_label("unusual"))],
-        }, what="login: password step")
+        seen = self.next_page("password step", password=[password],
+                              unknown=[Target(text=self.any_label("unknown_account"))],
+                              unusual=[Target(role="heading", name=self.any_label("unusual"))])
         if seen == "unknown":
             raise LoginRejected(f"X does not know the login {self.account.login!r}; not retried")
         if seen == "unusual":  # (modelled) X takes the username or the email: we answer the login
             self.answer_ocf("unusual-activity check", self.account.login, [password])
         self.find("login: password field", password).fill(self.account.password())
         self.find("login: Log in button", Target(testid="LoginForm_Login_Button")).click()
-        seen = self.wait_for_any({
-            "home": [HOME], "wrong": [Target(text=self.any_label("wrong_password"))],
-            "two_factor": [Target(role="heading", name=self.any_label("two_factor"))],
-        }, what="page after the password")
+        seen = self.next_page(
+            "page after the password", home=[HOME],
+            wrong=[Target(text=self.any_label("wrong_password"))],
+            two_factor=[Target(role="heading", name=self.any_label("two_factor"))])
         if seen == "wrong":
             raise LoginRejected("X rejected the password; not retried, to keep the account "
                                 "from being locked")
@@ -125,12 +125,21 @@ class XFlow(Flow):
         elif seen == "two_factor":
             self.answer_ocf("two-factor code", self.services.totp_code(), [HOME])
 
+    def next_page(self, what: str, **choices: list[Target]) -> str:
+        """Which step the login app shows next; its "Something went wrong" toast (a request
+        that failed) is Transient, so the engine starts the login over."""
+        seen = self.wait_for_any({**choices, "load_error": [
+            Target(text=self.any_label("load_error"))]}, what=f"login: {what}")
+        if seen == "load_error":
+            raise Transient(f"X's login app failed at the {what}", step=self.step)
+        return seen
+
     def answer_ocf(self, what: str, value: str, then: list[Target]) -> None:
-        """X's generic one-field step ("ocfEnterText"), then wait for the next page."""
+        """X's generic one-field step ("ocfEnterText"): any other toast is a refusal."""
         self.find(f"login: {what} field", OCF_INPUT).fill(value)
         self.find(f"login: {what} Next button", OCF_NEXT).click()
-        if self.wait_for_any({"next": then, "refused": [Target(role="alert")]},
-                             what=f"page after the {what}") == "refused":
+        if self.next_page(f"answer to the {what}", next=then,
+                          refused=[Target(role="alert")]) == "refused":
             raise LoginRejected(f"X refused the answer to its {what} (not retried): "
                                 f"{self.page.get_by_role('alert').first.inner_text()}")
 
@@ -140,9 +149,9 @@ class XFlow(Flow):
         self.find("settings: page title",
                   Target(role="heading", name=self.label("settings_title")))
 
-    def read_controls(self) -> dict[str, bool]:
-        """Every AI-training checkbox on the page by its label, checked or not; a checkbox we
-        cannot name means the page changed (it might be a training control we would miss)."""
+    def checkboxes(self) -> dict[str, Locator]:
+        """Every AI-training checkbox on the page by its label key; a checkbox we cannot name
+        means the page changed (it might be a training control we would miss)."""
         seen = self.wait_for_any({"unavailable": [Target(text=self.label("unavailable"))],
                                   "controls": [Target(role="checkbox")]}, what="Grok settings")
         if seen == "unavailable":
@@ -159,7 +168,10 @@ class XFlow(Flow):
             raise UiChanged("settings: AI-training checkboxes", step=self.step,
                             detail=f"the page has {total} checkboxes, {len(boxes)} known")
         self.services.note("form_version", version)
-        return {key: box.is_checked() for key, box in boxes.items()}
+        return boxes
+
+    def read_controls(self) -> dict[str, bool]:
+        return {key: box.is_checked() for key, box in self.checkboxes().items()}
 
     def states(self, controls: dict[str, bool]) -> dict[str, str]:
         return {self.label(key): "on" if on else "off" for key, on in controls.items()}
@@ -173,15 +185,14 @@ class XFlow(Flow):
         return State.NOT_DONE
 
     def turn_off(self) -> None:
-        """Uncheck each control that is on; X saves each change by itself (no Save button)."""
-        for key, on in self.read_controls().items():
-            if not on:
+        """Uncheck each control that is on; X saves each change by itself (no Save button)
+        and keeps the checkbox disabled until the server has answered."""
+        for key, box in self.checkboxes().items():
+            if not box.is_checked():
                 continue
-            box = self.find(f"settings: {key} checkbox",
-                            Target(role="checkbox", name=self.label(key)))
             box.uncheck()
             try:
-                expect(box).to_be_enabled(timeout=self.timeout_ms)  # the save has come back
+                expect(box).to_be_enabled(timeout=self.timeout_ms)
             except AssertionError:
                 raise Transient(f"X did not answer the change of {key}", step=self.step) from None
             if self.present(Target(role="alert")):

@@ -18,9 +18,24 @@ from optout_bot import log, registry
 from optout_bot.engine import Progress, RunResult
 from optout_bot.errors import ConfigError
 from optout_bot.evidence import tool_version, verify_bundle
-from optout_bot.jobs import ensure_passwords, plan_demo, plan_from_settings, run_jobs
+from optout_bot.jobs import (
+    ensure_passwords,
+    plan_check_replica,
+    plan_demo,
+    plan_from_settings,
+    run_jobs,
+)
 from optout_bot.ledger import Ledger
-from optout_bot.outcome import EXIT_CONFIG_ERROR, EXIT_CRASH, exit_code_table, worst
+from optout_bot.outcome import (
+    EXIT_CHECK_NOT_RUN,
+    EXIT_CODES,
+    EXIT_CONFIG_ERROR,
+    EXIT_CRASH,
+    Outcome,
+    exit_code_table,
+    worst,
+)
+from optout_bot.reports import write_html, write_json, write_junit
 from optout_bot.settings import Settings, load_settings
 
 HELP = f"""Object, for you, to your posts and photos being used to train AI.
@@ -153,6 +168,82 @@ def run(
         log.redactor.add(j.account.password.get_secret_value() for j in plan.jobs
                          if j.account.password)
     _run_and_report(settings, plan.jobs)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
+    replica: Annotated[bool, typer.Option(
+        help="check against the built-in replicas (what our own CI runs)")] = False,
+    locale: Annotated[list[str] | None, typer.Option(
+        help="with --replica: page language(s) to check (default: en, de and ko)")] = None,
+    page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
+    drift: Annotated[str | None, typer.Option(
+        help="with --replica: serve a changed page ('cosmetic', or a replica's real change)")
+    ] = None,
+    update_baselines: Annotated[bool, typer.Option(
+        help="rewrite the ARIA baselines from what is seen now (after a human has looked)")
+    ] = False,
+    report_dir: Annotated[Path, typer.Option(help="where screenshots and index.html go")] = Path(
+        "optout-check-report"),
+    junit: Annotated[Path | None, typer.Option(help="also write a JUnit XML report")] = None,
+    json_report: Annotated[Path | None, typer.Option("--json", help="also write JSON")] = None,
+) -> None:
+    """Walk each flow up to, never through, the step that changes anything; compare each page
+    with its baseline. Exit 0: all work; 8: a UI changed; 10: a check could not run."""
+    options: Options = ctx.obj
+    settings = options.settings()
+    settings.output.evidence_dir = report_dir
+    locales = list(locale or ["en", "de", "ko"])
+    for name in locales:
+        if name not in ("en", "de", "ko"):
+            _fail(f"--locale: {name!r} is not one of en, de, ko")
+    if replica:
+        plan = plan_check_replica(list(platforms or []), locales, page_version=page_version,
+                                  drift=drift, update_baselines=update_baselines)
+    else:
+        if drift:
+            _fail("--drift needs --replica: only a replica can serve a changed page")
+        if not any(settings.accounts.values()):
+            _fail("could not run: no test accounts configured (see README: Check mode); "
+                  "use --replica to check against the built-in replicas", EXIT_CHECK_NOT_RUN)
+        plan = plan_from_settings(settings, list(platforms or []), None)
+        ensure_passwords(plan.jobs)
+        for job in plan.jobs:
+            job.check, job.update_baselines, job.mode = True, update_baselines, "check"
+            job.trust_ledger = False
+    results = run_jobs(settings, plan.jobs, progress=_show_progress)
+    _check_summary(results)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    write_html(results, report_dir / "index.html")
+    if junit:
+        write_junit(results, junit)
+    if json_report:
+        write_json(results, json_report)
+    out.print(f"Report: {report_dir / 'index.html'}", markup=False)
+    verdicts = {r.check_verdict for r in results}
+    code = (EXIT_CODES[Outcome.UI_CHANGED] if "ui_changed" in verdicts
+            else EXIT_CHECK_NOT_RUN if "error" in verdicts else 0)
+    raise typer.Exit(code)
+
+
+def _check_summary(results: list[RunResult]) -> None:
+    table = Table("platform", "account", "verdict", "steps", title="optout-bot check")
+    for result in results:
+        steps = ", ".join(f"{c.step} {c.status}" for c in result.checks)
+        table.add_row(result.platform, result.account, result.check_verdict, steps)
+    out.print(table)
+    for result in results:
+        for c in result.checks:
+            if c.status in ("ui_changed", "error"):
+                out.print(f"{result.platform}/{result.account} {c.step}: {c.status}: {c.detail}",
+                          markup=False)
+                if c.diff and c.diff.breaking:
+                    out.print("  breaking: " + "; ".join(c.diff.breaking), markup=False)
+    if any(r.check_verdict == "ui_changed" for r in results):
+        out.print("A UI changed: run `optout-bot check PLATFORM -v`, read the report, and open "
+                  "a broken-flow issue (see CONTRIBUTING.md).")
 
 
 @app.command("platforms")

@@ -9,6 +9,7 @@ went through (``Flow.is_applied``) and only resubmits when it did not.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import sys
@@ -34,6 +35,14 @@ from tenacity.stop import stop_base
 
 from optout_bot import browser as browsers
 from optout_bot import replica as replicas
+from optout_bot.check import (
+    StepCheck,
+    aria_snapshot,
+    baseline_path,
+    step_verdict,
+    verdict,
+    write_baseline,
+)
 from optout_bot.errors import (
     AlreadyDone,
     Blocked,
@@ -46,7 +55,7 @@ from optout_bot.errors import (
     Unavailable,
 )
 from optout_bot.evidence import EvidenceBundle
-from optout_bot.flow import AccountView, Flow, State
+from optout_bot.flow import AccountView, Flow, State, Step
 from optout_bot.ledger import Ledger
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
@@ -87,6 +96,8 @@ class Job:
     force: bool = False
     trust_ledger: bool = True
     ask_code: Callable[[str], str] | None = None
+    check: bool = False
+    update_baselines: bool = False
 
 
 @dataclass
@@ -99,6 +110,12 @@ class RunResult:
     step: str | None = None
     seconds: float = 0.0
     submitted: dict[str, Any] = field(default_factory=dict)
+    checks: list[StepCheck] = field(default_factory=list)
+
+    @property
+    def check_verdict(self) -> str:
+        """For check runs: ``ok``, ``ui_changed`` or ``error`` (the check could not run)."""
+        return verdict(self.outcome, self.checks)
 
 
 @dataclass(frozen=True)
@@ -146,6 +163,7 @@ class _Run:
         self.page: Page | None = None
         self.bundle: EvidenceBundle | None = None
         self.run_id = 0
+        self.checks: list[StepCheck] = []
 
     # --- the whole run ----------------------------------------------------------------------
 
@@ -223,6 +241,13 @@ class _Run:
         steps = self.job.flow.STEPS
         for index in range(start, len(steps)):
             step = steps[index]
+            if self.job.check and step.changes_state:
+                with contextlib.suppress(NotImplementedError):  # recorded as "skipped"
+                    self._step(flow, step.name, call=functools.partial(flow.check_step,
+                                                                       step.name))
+                self._skip_checks(steps[index + 1:], "comes after the state change, which a "
+                                  "check never makes")
+                return Outcome.SUBMITTED, "check passed; nothing was sent"
             try:
                 result = self._step(flow, step.name)
             except Transient as error:
@@ -243,6 +268,8 @@ class _Run:
                 if self.submission_id is not None:
                     self.engine.ledger.mark_submission(self.submission_id, "sent")
             if result is State.DONE:
+                self._skip_checks(steps[index + 1:], "already on record for this account, so "
+                                  "the platform does not show this page")
                 return Outcome.ALREADY_DONE, "the platform already has it on record; nothing sent"
             if index + 1 < len(steps) and steps[index + 1].changes_state:
                 self._note_submission_intent()
@@ -252,7 +279,7 @@ class _Run:
                                                facts.get("confirmation"))
         return Outcome.SUBMITTED, str(facts.get("confirmation") or "sent")
 
-    def _step(self, flow: Flow, name: str) -> object:
+    def _step(self, flow: Flow, name: str, call: Callable[[], object] | None = None) -> object:
         assert self.bundle is not None and self.page is not None
         attempt = self.attempts[name] = self.attempts.get(name, 0) + 1
         flow.step = name
@@ -263,17 +290,43 @@ class _Run:
         self.log.info("step started", attempt=attempt)
         began = time.monotonic()
         try:
-            result = getattr(flow, name)()
+            result = (call or getattr(flow, name))()
         except BaseException as error:
             status = "retry" if isinstance(error, Transient) else "failed"
             self.bundle.end_step(record, status=status, url=self._url(),
                                  screenshot=self._screenshot(), error=_one_line(error))
             self.log.info("step ended", status=status, seconds=round(time.monotonic() - began, 3),
                           error=_one_line(error))
+            self._record_check(name, record.screenshot, time.monotonic() - began, error)
             raise
         self.bundle.end_step(record, status="ok", url=self._url(), screenshot=self._screenshot())
         self.log.info("step ended", status="ok", seconds=round(time.monotonic() - began, 3))
+        self._record_check(name, record.screenshot, time.monotonic() - began, None)
         return result
+
+    # --- check mode -------------------------------------------------------------------------
+
+    def _record_check(self, step: str, screenshot: str | None, seconds: float,
+                      error: BaseException | None) -> None:
+        if not self.job.check or self.page is None or self.bundle is None:
+            return
+        account = self.job.account
+        snapshot = aria_snapshot(self.page, [account.login, account.form_email_or_none() or ""])
+        version = self.bundle.facts.get("form_version")
+        baseline = baseline_path(self.job.flow, account.locale, step,
+                                 str(version) if version else None)
+        if snapshot is not None:
+            self.bundle.add_file(f"{len(self.bundle.steps):02d}-{step}.aria.yml",
+                                 snapshot.encode("utf-8"))
+        result = step_verdict(self.job.flow, account.locale, step, baseline, snapshot, error)
+        result.seconds, result.screenshot = round(seconds, 3), screenshot
+        if self.job.update_baselines and snapshot is not None and error is None:
+            write_baseline(baseline, snapshot)
+        self.checks = [c for c in self.checks if c.step != step] + [result]
+
+    def _skip_checks(self, steps: Sequence[Step], why: str) -> None:
+        if self.job.check:
+            self.checks += [StepCheck(s.name, "skipped", why) for s in steps]
 
     # --- safety around the state-changing step ------------------------------------------------
 
@@ -340,7 +393,8 @@ class _Run:
         self.engine.progress(Progress(self.platform, self.job.label, "done", None, outcome.value))
         last_step = bundle.steps[-1].name if bundle.steps else None
         return RunResult(self.platform, self.job.label, outcome, message, bundle.directory,
-                         last_step, seconds, dict(bundle.facts.get("submitted") or {}))
+                         last_step, seconds, dict(bundle.facts.get("submitted") or {}),
+                         list(self.checks))
 
     def _close(self, context: BrowserContext) -> None:
         with contextlib.suppress(PlaywrightError):  # the browser may already be gone

@@ -251,7 +251,8 @@ class Flow:
             if not required:
                 return combined
             self.raise_if_server_error()
-            raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets])
+            raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets],
+                            detail=self._page_detail())
         return combined
 
     def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
@@ -276,7 +277,7 @@ class Flow:
                                   timeout_ms or self.timeout_ms, fail_fast=True):
             self.raise_if_server_error()
             tried = [t.describe() for ts in choices.values() for t in ts]
-            raise UiChanged(what, step=self.step, tried=tried)
+            raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
         for name, targets in choices.items():
             for target in targets:
                 loc = target.locate(self.page).filter(visible=True)
@@ -336,6 +337,11 @@ class Flow:
         self.raise_if_server_error()
         return response
 
+    def _page_detail(self) -> str:
+        status = self.last_document_status
+        where = f"on {self.page.url}"
+        return f"{where}, which answered HTTP {status}" if status and status >= 400 else where
+
     def raise_if_server_error(self) -> None:
         """Transient when the page now showing is a server error or a load that failed."""
         if self.failed_navigation:
@@ -355,6 +361,14 @@ class Flow:
             self.failed_navigation = request.failure or "connection failed"
 
     # --- step hooks (override the ones in STEPS) ---------------------------------------------
+
+    def check_step(self, step: str) -> None:
+        """Check mode, in place of a state-changing ``step``: verify that what it would use is
+        there and usable (visible, enabled, the right role and name), without acting.
+
+        The default cannot check anything and says so; flows override it.
+        """
+        raise NotImplementedError(f"{self.PLATFORM} cannot check {step} without doing it")
 
     def is_applied(self) -> bool:
         """After a state-changing step failed in transit: is the change on the platform?

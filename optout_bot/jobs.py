@@ -94,6 +94,28 @@ def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | N
     return plan
 
 
+def plan_check_replica(platforms: list[str], locales: list[str], *,
+                       page_version: str | None = None, drift: str | None = None,
+                       update_baselines: bool = False) -> Plan:
+    """Check jobs against fresh replicas, one set per locale, optionally serving a drift
+    variant (cosmetic churn, or a replica's declared real change)."""
+    plan = Plan()
+    for locale in locales:
+        part = plan_demo(platforms, locale=locale, page_version=page_version)
+        for replica in part.replicas.values():
+            if drift is not None:
+                if drift not in replica.drifts():
+                    raise ConfigError(f"the {replica.PLATFORM} replica has no drift {drift!r} "
+                                      f"(has: {', '.join(replica.drifts())})")
+                replica.set_drift(drift)
+        for job in part.jobs:
+            job.check, job.update_baselines, job.mode = True, update_baselines, "check"
+            job.label = f"replica-{locale}"
+        plan.jobs += part.jobs
+        plan.replicas.update({f"{locale} {k}": v for k, v in part.replicas.items()})
+    return plan
+
+
 def _replica(plan: Plan, flow: type[Flow], page_version: str | None, locale: str) -> Replica:
     """The replica serving ``flow``; flows on the same origins share one instance, as they
     share one real site (Threads objects through the Instagram form)."""

@@ -9,6 +9,7 @@ request (what "the platform" received).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import re
@@ -24,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 import jinja2
 from playwright.sync_api import BrowserContext, Route
 
+from optout_bot.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
 from optout_bot.faults import FaultPlan
 
 SECRET_FIELD = re.compile(r"pass|secret|token|otp_seed", re.IGNORECASE)
@@ -114,8 +116,10 @@ class Replica:
 
     PLATFORM: ClassVar[str]
     ORIGINS: ClassVar[tuple[str, ...]]
-    faults: FaultPlan | None = None
     VERSIONS: ClassVar[tuple[str, ...]] = ("default",)
+    DRIFTS: ClassVar[dict[str, Drift]] = {}
+    faults: FaultPlan | None = None
+    drift: str | None = None
 
     def __init__(self, *, version: str | None = None, locale: str = "en") -> None:
         self.version = version or self.VERSIONS[-1]
@@ -206,8 +210,38 @@ class Replica:
                 dirs.append(candidate)
         return dirs
 
+    @classmethod
+    def drifts(cls) -> tuple[str, ...]:
+        """The drift variants this replica can serve: cosmetic churn plus its real changes."""
+        return (COSMETIC, *cls.DRIFTS)
+
+    def set_drift(self, name: str | None) -> None:
+        if name is not None and name not in self.drifts():
+            raise ValueError(f"{self.PLATFORM} replica has no drift {name!r} "
+                             f"(has: {', '.join(self.drifts())})")
+        self.drift = name
+
     def handle(self, request: ReplicaRequest) -> ReplicaResponse:
-        """Dispatch a request to the handler whose method and path pattern match."""
+        """Dispatch a request, through the drift variant when one is set."""
+        change = self.DRIFTS.get(self.drift or "")
+        path, gone = moved_path(change, request.path)
+        if gone:
+            return self.not_found(request)
+        if path != request.path:
+            request = dataclasses.replace(request, path=path)
+        response = self._dispatch(request)
+        if self.drift and response.content_type.startswith("text/html"):
+            body = (apply_real_change(response.body, change) if change is not None
+                    else cosmetic_churn(response.body))
+            response = dataclasses.replace(response, body=body)
+        if change is not None and change.move and 300 <= response.status < 400:
+            location = response.headers.get("location", "")
+            for old, new in change.move.items():
+                location = location.replace(old.rstrip("/"), new.rstrip("/"))
+            response.headers["location"] = location
+        return response
+
+    def _dispatch(self, request: ReplicaRequest) -> ReplicaResponse:
         for method, pattern, handler in self._routes:
             if method == request.method and pattern.match(request.path):
                 return handler(self, request)

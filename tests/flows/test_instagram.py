@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from fixtures.instagram import InstagramReplica
 from flows.instagram import InstagramFlow
+from optout_bot.engine import RunResult
 from optout_bot.evidence import verify_bundle
 from optout_bot.outcome import Outcome
 from optout_bot.settings import Account
@@ -75,8 +78,18 @@ CASES = [
 ]
 
 
+def password_of(user: Account) -> str:
+    assert user.password is not None
+    return user.password.get_secret_value()
+
+
+def evidence(result: RunResult) -> Path:
+    assert result.evidence_dir is not None
+    return result.evidence_dir
+
+
 def seed(replica: InstagramReplica, user: Account, **attributes: Any) -> None:
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
+    replica.seed_account(login=user.login, password=password_of(user),
                          email=user.email or user.login, locale=user.locale,
                          country=user.country, **attributes)
 
@@ -103,13 +116,13 @@ def test_flow(case: Case, runner: FlowRunner) -> None:
         assert len(sent["reason"]) >= (100 if case.version == "2024" else 1)
         if case.version == "2024":
             assert sent["country"] == "DE"
-        manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+        manifest = json.loads((evidence(result) / "manifest.json").read_text())
         assert manifest["form_url"] == InstagramFlow.URLS["form"]
         assert manifest["form_version"] == case.version
         assert manifest["submitted"]["email"] == "mina@example.org"
         assert manifest["confirmation"]
         assert "via" not in manifest
-    assert verify_bundle(result.evidence_dir) == []
+    assert verify_bundle(evidence(result)) == []
 
 
 def seeded(version: str = "2025", **attributes: Any) -> tuple[InstagramReplica, Account]:
@@ -131,7 +144,7 @@ def test_second_run_sends_nothing(runner: FlowRunner) -> None:
 
 def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
     replica, user = seeded()
-    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    wrong = user.model_copy(update={"password": SecretStr("not-the-password")})
     result = runner.run(InstagramFlow, replica, wrong)
     assert result.outcome is Outcome.LOGIN_FAILED
     assert "rejected the password" in result.message
@@ -162,7 +175,7 @@ def test_session_from_www_opens_the_form_on_help(runner: FlowRunner) -> None:
     """Login on www.instagram.com, form on help.instagram.com: one ``.instagram.com`` session."""
     replica, user = seeded()
     result = runner.run(InstagramFlow, replica, user)
-    folder = result.evidence_dir
+    folder = evidence(result)
     manifest = json.loads((folder / "manifest.json").read_text())
     steps = {s["name"]: s for s in manifest["steps"]}
     assert list(steps) == ["log_in", "open_form", "read_state", "fill", "submit", "confirm"]

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, expect
+from pydantic import SecretStr
 
 from fixtures.linkedin import EARLY_REGIONS_WITHOUT_SETTING, LinkedInReplica
 from flows.linkedin import LinkedInFlow
+from optout_bot.engine import RunResult
 from optout_bot.evidence import verify_bundle
 from optout_bot.faults import FaultPlan
 from optout_bot.outcome import Outcome
@@ -57,11 +60,26 @@ CASES = [
 ]
 
 
+def password_of(user: Account) -> str:
+    assert user.password is not None
+    return user.password.get_secret_value()
+
+
+def evidence(result: RunResult) -> Path:
+    assert result.evidence_dir is not None
+    return result.evidence_dir
+
+
+def manifest_of(result: RunResult) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((evidence(result) / "manifest.json").read_text())
+    return manifest
+
+
 def seeded(locale: str = "en", regions_without_setting: frozenset[str] = frozenset(),
            **seed: Any) -> tuple[LinkedInReplica, Account]:
     replica = LinkedInReplica(locale=locale, regions_without_setting=regions_without_setting)
     user = account(locale=locale)
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
+    replica.seed_account(login=user.login, password=password_of(user),
                          email=user.email or user.login, locale=locale, **seed)
     return replica, user
 
@@ -87,14 +105,14 @@ def test_flow(case: Case, runner: FlowRunner) -> None:
         assert result.submitted == {TOGGLE[case.locale]: "off"}
     else:
         assert result.submitted == {}
-    assert verify_bundle(result.evidence_dir) == []
+    assert verify_bundle(evidence(result)) == []
 
 
 def test_evidence_records_the_switch_before_and_after_a_reload(runner: FlowRunner) -> None:
     replica, user = seeded("ko")
     result = runner.run(LinkedInFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED
-    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+    manifest = manifest_of(result)
     assert manifest["notes"]["controls_before"] == {TOGGLE["ko"]: "on"}
     assert manifest["notes"]["controls_after"] == {TOGGLE["ko"]: "off"}
     assert manifest["submitted"] == {TOGGLE["ko"]: "off"}
@@ -103,9 +121,9 @@ def test_evidence_records_the_switch_before_and_after_a_reload(runner: FlowRunne
     assert [s["name"] for s in manifest["steps"]] == [
         "log_in", "open_settings", "read_state", "turn_off", "verify"]
     requests = [json.loads(line) for line in
-                (result.evidence_dir / "replica-requests.jsonl").read_text().splitlines()]
+                (evidence(result) / "replica-requests.jsonl").read_text().splitlines()]
     assert [r["event"] for r in requests].count("setting_changed") == 1
-    assert verify_bundle(result.evidence_dir) == []
+    assert verify_bundle(evidence(result)) == []
 
 
 def test_second_run_sends_nothing(runner: FlowRunner) -> None:
@@ -115,14 +133,14 @@ def test_second_run_sends_nothing(runner: FlowRunner) -> None:
     assert (first.outcome, second.outcome) == (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
     assert len(replica.events("setting_changed")) == 1
     assert replica.settings_of(user.login) == {"data_for_generative_ai_improvement": False}
-    manifest = json.loads((second.evidence_dir / "manifest.json").read_text())
+    manifest = manifest_of(second)
     assert manifest["notes"]["controls_before"] == {TOGGLE["de"]: "off"}
     assert "submitted" not in manifest
 
 
 def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
     replica, user = seeded()
-    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    wrong = user.model_copy(update={"password": SecretStr("not-the-password")})
     result = runner.run(LinkedInFlow, replica, wrong)
     assert result.outcome is Outcome.LOGIN_FAILED
     assert "rejected the password" in result.message
@@ -149,7 +167,7 @@ def test_security_check_is_handed_over_never_answered(runner: FlowRunner) -> Non
     assert len(replica.events("security_check_shown")) == 1
     assert replica.events("security_check_failed") == []
     assert replica.events("setting_changed") == []
-    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+    manifest = manifest_of(result)
     assert "/checkpoint/challenge/" in manifest["steps"][-1]["url"]
 
 
@@ -164,7 +182,7 @@ def test_reload_reads_what_linkedin_stored(runner: FlowRunner) -> None:
     assert len(replica.events("setting_change_dropped")) == 1
     assert replica.events("setting_changed") == []
     assert replica.training_on(user.login)
-    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+    manifest = manifest_of(result)
     assert manifest["notes"]["controls_after"] == {TOGGLE["en"]: "on"}
     assert "confirmation" not in manifest
 
@@ -201,7 +219,7 @@ def test_signed_out_visit_to_the_setting_returns_there_after_sign_in(browser: Br
         assert parse_qs(urlsplit(page.url).query)["session_redirect"] == [
             LinkedInFlow.URLS["settings"]]
         page.get_by_label("E-Mail-Adresse oder Telefon").fill(user.login)
-        page.get_by_label("Passwort", exact=True).fill(user.password.get_secret_value())
+        page.get_by_label("Passwort", exact=True).fill(password_of(user))
         page.get_by_role("button", name="Einloggen").click()
         switch = page.get_by_role("switch", name=TOGGLE["de"])
         expect(switch).to_be_checked()

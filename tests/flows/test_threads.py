@@ -8,14 +8,17 @@ Instagram, and that an Instagram objection already on record counts for Threads 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from fixtures.instagram import InstagramReplica
 from fixtures.threads import ThreadsReplica
 from flows.instagram import InstagramFlow
 from flows.threads import ThreadsFlow
+from optout_bot.engine import RunResult
 from optout_bot.evidence import verify_bundle
 from optout_bot.jobs import plan_demo
 from optout_bot.outcome import Outcome
@@ -29,14 +32,24 @@ INSTAGRAM_FORM = "https://help.instagram.com/contact/767264225370182"
 
 def seeded(replica: InstagramReplica, locale: str = "en", **attributes: Any) -> Account:
     user = account(locale=locale, country=COUNTRY[locale])
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
+    replica.seed_account(login=user.login, password=password_of(user),
                          email=user.email or user.login, locale=locale, country=user.country,
                          **attributes)
     return user
 
 
-def manifest_of(folder: Any) -> dict[str, Any]:
-    return dict(json.loads((folder / "manifest.json").read_text()))
+def password_of(user: Account) -> str:
+    assert user.password is not None
+    return user.password.get_secret_value()
+
+
+def evidence(result: RunResult) -> Path:
+    assert result.evidence_dir is not None
+    return result.evidence_dir
+
+
+def manifest_of(result: RunResult) -> dict[str, Any]:
+    return dict(json.loads((evidence(result) / "manifest.json").read_text()))
 
 
 @pytest.mark.parametrize(("locale", "version"), [("en", "2025"), ("de", "2025"),
@@ -54,13 +67,13 @@ def test_threads_objects_through_the_instagram_form(locale: str, version: str,
         ("mina@example.org", version, locale)]
     received = replica.events("objection_received")
     assert len(received) == 1 and received[0]["url"].startswith(INSTAGRAM_FORM)
-    manifest = manifest_of(result.evidence_dir)
+    manifest = manifest_of(result)
     assert manifest["platform"] == "threads"
     assert manifest["via"].startswith("Instagram (Threads has no form of its own")
     assert manifest["form_url"] == INSTAGRAM_FORM
     assert manifest["submitted"]["email"] == "mina@example.org"
-    assert "through Instagram" in (result.evidence_dir / "receipt.html").read_text()
-    assert verify_bundle(result.evidence_dir) == []
+    assert "through Instagram" in (evidence(result) / "receipt.html").read_text()
+    assert verify_bundle(evidence(result)) == []
 
 
 def test_an_instagram_objection_already_counts_for_threads(runner: FlowRunner) -> None:
@@ -77,7 +90,7 @@ def test_an_instagram_objection_already_counts_for_threads(runner: FlowRunner) -
     assert len(replica.submissions) == 1
     assert len(replica.events("objection_received")) == 1
     assert [a["ok"] for a in replica.login_attempts] == [True, True]
-    manifest = manifest_of(threads.evidence_dir)
+    manifest = manifest_of(threads)
     assert manifest["via"].startswith("Instagram") and "submitted" not in manifest
 
 
@@ -93,12 +106,12 @@ def test_threads_second_run_sends_nothing(runner: FlowRunner) -> None:
 def test_threads_wrong_password_is_tried_once_on_instagram(runner: FlowRunner) -> None:
     replica = ThreadsReplica()
     user = seeded(replica, "ko")
-    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    wrong = user.model_copy(update={"password": SecretStr("not-the-password")})
     result = runner.run(ThreadsFlow, replica, wrong)
     assert result.outcome is Outcome.LOGIN_FAILED
     assert [a["ok"] for a in replica.login_attempts] == [False]
     assert replica.events("login_rejected")[0]["url"].startswith("https://www.instagram.com/")
-    assert manifest_of(result.evidence_dir)["via"].startswith("Instagram")
+    assert manifest_of(result)["via"].startswith("Instagram")
 
 
 def test_demo_serves_instagram_and_threads_from_one_replica() -> None:
@@ -106,5 +119,6 @@ def test_demo_serves_instagram_and_threads_from_one_replica() -> None:
     plan = plan_demo(["instagram", "threads"])
     assert len(plan.replicas) == 1
     (shared,) = plan.replicas.values()
+    assert isinstance(shared, InstagramReplica)
     assert [job.replicas[0] for job in plan.jobs] == [shared, shared]
     assert set(shared.accounts) == {"demo.instagram@example.org", "demo.threads@example.org"}

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-from fixtures.x import CONTROLS, XReplica
+from fixtures.x import CONTROLS, SAVE_PATH, TASK_PATH, X_TEXT, XReplica
 from flows.x import XFlow
+from optout_bot.engine import RunResult
 from optout_bot.evidence import verify_bundle
+from optout_bot.faults import FaultPlan
 from optout_bot.outcome import Outcome
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
@@ -82,6 +86,16 @@ def seeded(version: str = "2025", locale: str = "en", config: dict[str, Any] | N
     return replica, user
 
 
+def evidence(result: RunResult) -> Path:
+    assert result.evidence_dir is not None
+    return result.evidence_dir
+
+
+def manifest_of(result: RunResult) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((evidence(result) / "manifest.json").read_text())
+    return loaded
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_flow(case: Case, runner: FlowRunner) -> None:
     replica, user = seeded(case.version, case.locale, case.config, **case.seed)
@@ -100,7 +114,7 @@ def test_flow(case: Case, runner: FlowRunner) -> None:
     else:
         assert after == before
     assert [a["ok"] for a in replica.login_attempts] == [True]
-    assert verify_bundle(result.evidence_dir) == []
+    assert verify_bundle(evidence(result)) == []
 
 
 def test_second_run_sends_nothing(runner: FlowRunner) -> None:
@@ -115,7 +129,7 @@ def test_second_run_sends_nothing(runner: FlowRunner) -> None:
 
 def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
     replica, user = seeded()
-    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    wrong = user.model_copy(update={"password": SecretStr("not-the-password")})
     result = runner.run(XFlow, replica, wrong)
     assert result.outcome is Outcome.LOGIN_FAILED and "rejected the password" in result.message
     assert [a["ok"] for a in replica.login_attempts] == [False]
@@ -140,26 +154,50 @@ def test_a_change_the_server_drops_is_not_reported_as_done(runner: FlowRunner) -
     assert "still shows on" in result.message
     assert len(replica.events("setting_change_dropped")) == 2
     assert replica.events("setting_changed") == []
-    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+    manifest = manifest_of(result)
     assert set(manifest["notes"]["controls_after"].values()) == {"on"}
 
 
 def test_a_failed_save_is_checked_then_sent_again(runner: FlowRunner) -> None:
     replica, user = seeded("2024")
-    replica.fail_saves = 1
+    replica.faults = FaultPlan(rate=1, kinds=("server_error",), match=SAVE_PATH, limit=1)
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED, result.message
-    assert len(replica.events("setting_save_failed")) == 1
+    assert len(replica.events("fault_injected")) == 1
     assert [e["control"] for e in replica.events("setting_changed")] == ["grok_training"]
     assert replica.settings_of(user.login) == {"grok_training": False}
+
+
+def test_a_lost_answer_is_checked_not_sent_twice(runner: FlowRunner) -> None:
+    """The server stored the first change but its answer was lost: the flow asks the page,
+    sends only the control still on, and never repeats the stored one."""
+    replica, user = seeded("2025")
+    replica.faults = FaultPlan(rate=1, kinds=("lost_answer",), match=SAVE_PATH, limit=1)
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert len(replica.events("fault_injected")) == 1
+    assert sorted(e["control"] for e in replica.events("setting_changed")) == \
+        ["grok_training", "third_party_collaborators"]
+    assert replica.settings_of(user.login) == {"grok_training": False,
+                                               "third_party_collaborators": False}
+
+
+def test_a_failed_login_request_starts_the_login_over(runner: FlowRunner) -> None:
+    replica, user = seeded("2025", "ko")
+    replica.faults = FaultPlan(rate=1, kinds=("cut",), match=TASK_PATH, limit=1)
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert len(replica.events("fault_injected")) == 1
+    assert [a["ok"] for a in replica.login_attempts] == [True]
+    assert len(replica.events("setting_changed")) == 2
 
 
 def test_evidence_records_each_control_before_and_after(runner: FlowRunner) -> None:
     replica, user = seeded("2025", "ko", collaborators_on=False)
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED
-    folder = result.evidence_dir
-    manifest = json.loads((folder / "manifest.json").read_text())
+    folder = evidence(result)
+    manifest = manifest_of(result)
     training, collaborators = (XFlow.LABELS["ko"]["training_2025"],
                                XFlow.LABELS["ko"]["collaborators_2025"])
     assert manifest["notes"]["controls_before"] == {training: "on", collaborators: "off"}
@@ -174,3 +212,16 @@ def test_evidence_records_each_control_before_and_after(runner: FlowRunner) -> N
     assert [(r["event"], r["control"]) for r in requests if r["event"] == "setting_changed"] \
         == [("setting_changed", "grok_training")]
     assert verify_bundle(folder) == []
+
+
+def test_a_reworded_training_checkbox_is_reported_not_skipped(
+        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If X rewords the training checkbox, the flow must not turn off only the control it still
+    recognises and call that success."""
+    monkeypatch.setitem(X_TEXT["en"], "grok_training_2025",
+                        "Let xAI learn from your posts and your Grok chats")
+    replica, user = seeded()
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED
+    assert "training_2025" in result.message
+    assert replica.events("setting_changed") == []
