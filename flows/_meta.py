@@ -238,20 +238,23 @@ class MetaFlow(Flow):
         that an objection is on record, a password prompt, or "not available"."""
         self.goto("form")
         self.services.note("form_url", self.page.url)
+        answered: set[str] = set()
         for _ in range(self.MAX_INTERSTITIALS):
             seen = self.wait_for_any({
-                "router": [Target(text=self.label("router_question"))],
+                "router": [] if "router" in answered else [
+                    Target(text=self.label("router_question"))],
                 "already": [Target(text=self.label("already"))],
-                "form": [Target(role="button", name=self.label("send"), exact=True)],
                 "unavailable": [Target(role="heading", name=self.label("unavailable"))],
                 "page_account": [Target(text=self.label("page_account"))],
                 "reauth": [Target(role="heading", name=self.label("reauth"))],
+                "form": [Target(role="heading", name=self.label("form_title"))],
             }, what="objection form")
             if seen == "form":
                 break
             if seen == "already":
                 self.already_on_record = True
                 return
+            answered.add(seen)
             if seen == "router":
                 self.find("router question: Yes", Target(role="radio", name=self.label(
                     "router_yes"), exact=True), Target(role="button", name=self.label(
@@ -268,7 +271,8 @@ class MetaFlow(Flow):
             else:
                 raise Unavailable("this is a Page, and only people can object: log in with "
                                   "your personal profile")
-        self.find("objection form: title", Target(role="heading", name=self.label("form_title")))
+        self.find("objection form: Send button",
+                  Target(role="button", name=self.label("send"), exact=True))
         self.services.note("form_url", self.page.url)  # where the form is, after a password prompt
         has_country = self.present(Target(label=self.label("country")))
         self.form_version = "2024" if has_country else "2025"

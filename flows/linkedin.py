@@ -143,6 +143,11 @@ class LinkedInFlow(Flow):
             said = self.page.get_by_role("alert").first.inner_text().strip()
             raise Transient(f"LinkedIn did not save the change: {said}", step=self.step)
 
+    def check_step(self, step: str) -> None:
+        """Check mode: the switch is there and could be turned Off; it is not touched."""
+        if not self.training_toggle().is_enabled():
+            raise UiChanged("settings: training switch (disabled)", step=self.step)
+
     def verify(self) -> None:
         """Reload: the page must show the state LinkedIn stored, not what the browser had."""
         self.goto("settings")

@@ -148,6 +148,7 @@ class XFlow(Flow):
         self.services.note("form_url", self.page.url)
         self.find("settings: page title",
                   Target(role="heading", name=self.label("settings_title")))
+        self.checkboxes()  # tells the page version apart, or finds the setting missing
 
     def checkboxes(self) -> dict[str, Locator]:
         """Every AI-training checkbox on the page by its label key; a checkbox we cannot name
@@ -199,6 +200,13 @@ class XFlow(Flow):
                 raise Transient(f"X did not save {key}: "
                                 f"{self.page.get_by_role('alert').first.inner_text()}",
                                 step=self.step)
+
+    def check_step(self, step: str) -> None:
+        """Check mode: every training control is there and could be unchecked."""
+        disabled = [key for key, box in self.checkboxes().items() if not box.is_enabled()]
+        if disabled:
+            raise UiChanged(f"settings: {', '.join(disabled)} checkbox (disabled)",
+                            step=self.step)
 
     def verify(self) -> None:
         """Reload: only what the server stored counts."""

@@ -69,8 +69,10 @@ def baseline_path(flow: type[Flow], locale: str, step: str, version: str | None)
 def normalise(snapshot: str, personal: list[str]) -> str:
     """Remove what differs between accounts and runs: the account's own identifiers, long
     numbers (codes, ids), and trailing spaces."""
-    for value in sorted((p for p in personal if p), key=len, reverse=True):
-        snapshot = snapshot.replace(value, "<account>")
+    names = set(personal) | {p.split("@")[0] for p in personal if "@" in p}
+    for value in sorted((p for p in names if len(p) >= 3), key=len, reverse=True):
+        snapshot = re.sub(rf"(?<![A-Za-z0-9_.]){re.escape(value)}(?![A-Za-z0-9_])",
+                          "<account>", snapshot)
     snapshot = NUMBER.sub("<n>", snapshot)
     return "\n".join(line.rstrip() for line in snapshot.strip().splitlines()) + "\n"
 
@@ -128,7 +130,8 @@ def aria_snapshot(page: Page, personal: list[str]) -> str | None:
 
 
 def step_verdict(flow: type[Flow], locale: str, step: str, baseline: Path,
-                 snapshot: str | None, error: BaseException | None) -> StepCheck:
+                 snapshot: str | None, error: BaseException | None, *,
+                 updating: bool = False) -> StepCheck:
     """Turn what happened at one step, and how its page compares with the baseline, into a
     verdict a volunteer can act on."""
     diff = compare(flow, locale, baseline, snapshot) if snapshot is not None else None
@@ -142,6 +145,10 @@ def step_verdict(flow: type[Flow], locale: str, step: str, baseline: Path,
     if error is not None:
         message = error.message if isinstance(error, FlowError) else str(error).splitlines()[0]
         return StepCheck(step, "error", message, diff=diff, aria_snapshot=snapshot)
+    if updating and diff is not None and diff.changed:
+        return StepCheck(step, "ok", f"baseline updated ({len(diff.breaking)} breaking, "
+                         f"{len(diff.harmless)} harmless differences)", diff=diff,
+                         aria_snapshot=snapshot)
     if diff is not None and diff.breaking:
         return StepCheck(step, "ui_changed", "the page lost what the flow looks for: "
                          + "; ".join(diff.breaking), diff=diff, aria_snapshot=snapshot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import platform as python_platform
 import sys
@@ -14,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optout_bot import log, registry
+from optout_bot import keys, log, registry
+from optout_bot.chain import verify_chain
 from optout_bot.engine import Progress, RunResult
 from optout_bot.errors import ConfigError
 from optout_bot.evidence import tool_version, verify_bundle
@@ -36,6 +38,8 @@ from optout_bot.outcome import (
     worst,
 )
 from optout_bot.reports import write_html, write_json, write_junit
+from optout_bot.resilience import TRANSIENT_KINDS, apply_faults
+from optout_bot.sessions import delete_sessions
 from optout_bot.settings import Settings, load_settings
 
 HELP = f"""Object, for you, to your posts and photos being used to train AI.
@@ -52,6 +56,8 @@ evidence_app = typer.Typer(help="Check evidence bundles.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+JobsOption = Annotated[int | None, typer.Option(
+    "--jobs", min=1, help="flows run at once, each in its own context (default: one per core)")]
 
 
 @dataclass
@@ -97,6 +103,9 @@ def main_options(
     ledger: Annotated[Path | None, typer.Option("--ledger", help="SQLite ledger file")] = None,
     browser: Annotated[Path | None, typer.Option("--browser", help="browser binary")] = None,
     headed: Annotated[bool, typer.Option("--headed", help="show the browser window")] = False,
+    browser_endpoint: Annotated[str | None, typer.Option(
+        "--browser-endpoint", help="use a running browser: ws:// Playwright server or "
+        "http(s):// Chrome DevTools endpoint")] = None,
     unmasked: Annotated[bool, typer.Option(
         "--unmasked-evidence", help="do not mask emails and password fields")] = False,
 ) -> None:
@@ -115,6 +124,8 @@ def main_options(
         browser_options["executable"] = browser
     if headed:
         browser_options["headless"] = False
+    if browser_endpoint:
+        browser_options["endpoint"] = browser_endpoint
     if browser_options:
         overrides["browser"] = browser_options
     ctx.obj = Options(config=config, log_json=log_json, verbose=verbose, overrides=overrides)
@@ -123,18 +134,24 @@ def main_options(
 @app.command()
 def demo(
     ctx: typer.Context,
+    jobs: JobsOption = None,
     platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
     locale: Annotated[str, typer.Option(help="page language: en, de or ko")] = "en",
     page_version: Annotated[str | None, typer.Option(
         help="replica page version, e.g. 2024 (default: the current one)")] = None,
+    faults: Annotated[float, typer.Option(
+        help="share of replica requests that fail (5xx, timeout, cut, lost answer), 0-1")] = 0.0,
+    seed: Annotated[int, typer.Option(help="seed of the injected faults")] = 0,
 ) -> None:
     """Run every flow against the built-in replicas with a made-up account (nothing is sent
     to any real platform)."""
     options: Options = ctx.obj
     if locale not in ("en", "de", "ko"):
         _fail(f"--locale: {locale!r} is not one of en, de, ko")
-    settings = options.settings()
+    _check_fault_rate(faults)
+    settings = options.settings(**_jobs(jobs))
     plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
+    apply_faults(plan.replicas.values(), faults, seed)
     err.print(f"Demo: {len(plan.jobs)} platform(s) against local replicas; nothing leaves "
               "this machine.")
     _run_and_report(settings, plan.jobs)
@@ -143,6 +160,7 @@ def demo(
 @app.command()
 def run(
     ctx: typer.Context,
+    jobs: JobsOption = None,
     platforms: Annotated[list[str] | None, typer.Argument(
         help="platforms (default: every configured one)")] = None,
     account: Annotated[str | None, typer.Option(help="only the account with this label")] = None,
@@ -154,7 +172,7 @@ def run(
 ) -> None:
     """Object on every configured account (or the ones named)."""
     options: Options = ctx.obj
-    settings = options.settings()
+    settings = options.settings(**_jobs(jobs))
     for name in platforms or []:
         registry.get_flow(name)
     if not any(settings.accounts.values()):
@@ -173,6 +191,7 @@ def run(
 @app.command()
 def check(
     ctx: typer.Context,
+    jobs: JobsOption = None,
     platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
     replica: Annotated[bool, typer.Option(
         help="check against the built-in replicas (what our own CI runs)")] = False,
@@ -185,6 +204,9 @@ def check(
     update_baselines: Annotated[bool, typer.Option(
         help="rewrite the ARIA baselines from what is seen now (after a human has looked)")
     ] = False,
+    faults: Annotated[float, typer.Option(
+        help="with --replica: share of requests that fail (5xx, timeout, cut), 0-1")] = 0.0,
+    seed: Annotated[int, typer.Option(help="seed of the injected faults")] = 0,
     report_dir: Annotated[Path, typer.Option(help="where screenshots and index.html go")] = Path(
         "optout-check-report"),
     junit: Annotated[Path | None, typer.Option(help="also write a JUnit XML report")] = None,
@@ -193,7 +215,7 @@ def check(
     """Walk each flow up to, never through, the step that changes anything; compare each page
     with its baseline. Exit 0: all work; 8: a UI changed; 10: a check could not run."""
     options: Options = ctx.obj
-    settings = options.settings()
+    settings = options.settings(**_jobs(jobs))
     settings.output.evidence_dir = report_dir
     locales = list(locale or ["en", "de", "ko"])
     for name in locales:
@@ -202,6 +224,8 @@ def check(
     if replica:
         plan = plan_check_replica(list(platforms or []), locales, page_version=page_version,
                                   drift=drift, update_baselines=update_baselines)
+        _check_fault_rate(faults)
+        apply_faults(plan.replicas.values(), faults, seed, kinds=TRANSIENT_KINDS)
     else:
         if drift:
             _fail("--drift needs --replica: only a replica can serve a changed page")
@@ -246,6 +270,51 @@ def _check_summary(results: list[RunResult]) -> None:
                   "a broken-flow issue (see CONTRIBUTING.md).")
 
 
+@app.command()
+def logout(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="the account label, e.g. me")],
+    platform: Annotated[str | None, typer.Option(help="only on this platform")] = None,
+) -> None:
+    """Delete the saved login of an account, so the next run logs in afresh."""
+    settings: Settings = ctx.obj.settings()
+    removed = delete_sessions(settings.output.sessions_dir, account, platform)
+    if not removed:
+        out.print(f"no saved session for {account!r}", markup=False)
+    for path in removed:
+        out.print(f"deleted the saved session of {path.parent.name}/{account} "
+                  f"({path.parent.parent.name})", markup=False)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Store each configured account's password in the system keyring (asked at a hidden
+    prompt), so runs need neither a prompt nor a password in a file."""
+    settings: Settings = ctx.obj.settings()
+    _fail_unless_keyring()
+    accounts = [(p, label, a) for p, by_label in settings.accounts.items()
+                for label, a in by_label.items()]
+    if not accounts:
+        _fail("no account is configured: add [accounts.<platform>.<label>] with a login to "
+              "optout-bot.toml first")
+    for platform, label, account in accounts:
+        typed = getpass.getpass(f"Password for {platform} account {label!r} "
+                                f"({account.login}), empty to skip: ")
+        if not typed:
+            out.print(f"{platform}/{label}: skipped", markup=False)
+            continue
+        log.redactor.add([typed])
+        keys.store_password(platform, label, typed)
+        out.print(f"{platform}/{label}: stored in the system keyring", markup=False)
+
+
+def _fail_unless_keyring() -> None:
+    reason = keys.unusable_reason()
+    if reason is not None:
+        _fail(f"cannot store passwords: {reason}; set OPTOUT_BOT_ACCOUNTS__<PLATFORM>__<LABEL>"
+              "__PASSWORD or type them when asked instead")
+
+
 @app.command("platforms")
 def list_platforms() -> None:
     """List the platforms, what each changes, its address and its locales."""
@@ -287,25 +356,31 @@ def evidence_verify(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="an evidence folder (with manifest.json)")],
 ) -> None:
-    """Recompute every hash; exit 1 naming each file that changed or is missing."""
+    """Recompute every hash and check the link to the account's previous bundle; exit 1
+    naming each file that changed or is missing and each broken link."""
     settings: Settings = ctx.obj.settings()
     expected = None
-    if settings.output.ledger.exists():
-        ledger = Ledger(settings.output.ledger)
-        try:
-            expected = ledger.manifest_hash_for(directory.resolve())
-        finally:
-            ledger.close()
     if not directory.is_dir():
         _fail(f"{directory} is not a folder")
-    problems = verify_bundle(directory, expected)
+    ledger = Ledger(settings.output.ledger) if settings.output.ledger.exists() else None
+    try:
+        if ledger is not None:
+            expected = ledger.manifest_hash_for(directory.resolve())
+        problems = verify_bundle(directory, expected) + verify_chain(directory, ledger)
+    finally:
+        if ledger is not None:
+            ledger.close()
     if problems:
         for problem in problems:
             err.print(f"FAILED {problem}")
         raise typer.Exit(1)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     note = " and matches the ledger" if expected else ""
-    out.print(f"OK: {len(manifest['files'])} files unchanged{note} ({directory})")
+    out.print(f"OK: {len(manifest['files'])} files unchanged{note}, chain intact ({directory})")
+    if "outcome" not in manifest:
+        steps = manifest.get("steps") or [{}]
+        out.print(f"This run was interrupted during {steps[-1].get('name', 'its start')}: the "
+                  "bundle holds what happened until then.")
 
 
 def _run_and_report(settings: Settings, jobs: list[Any]) -> None:
@@ -359,6 +434,15 @@ def _debug_header(settings: Settings) -> None:
     lines.append("settings (secrets masked): " + json.dumps(resolved, ensure_ascii=False))
     for line in lines:
         err.print(f"# {line}", markup=False)
+
+
+def _check_fault_rate(rate: float) -> None:
+    if not 0 <= rate <= 1:
+        _fail(f"--faults: {rate} is not a share between 0 and 1")
+
+
+def _jobs(jobs: int | None) -> dict[str, Any]:
+    return {"browser": {"jobs": jobs}} if jobs else {}
 
 
 def _fail(message: str, code: int = EXIT_CONFIG_ERROR) -> None:

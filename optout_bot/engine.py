@@ -34,6 +34,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from optout_bot import browser as browsers
+from optout_bot import recovery, tracing
 from optout_bot import replica as replicas
 from optout_bot.check import (
     StepCheck,
@@ -59,6 +60,7 @@ from optout_bot.flow import AccountView, Flow, State, Step
 from optout_bot.ledger import Ledger
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
+from optout_bot.sessions import save_session, session_file
 from optout_bot.settings import DEFAULT_REASONS, Account, Settings
 
 CODE_IN_MAIL = re.compile(r"(?<!\d)(\d{6,8})(?!\d)")
@@ -164,6 +166,9 @@ class _Run:
         self.bundle: EvidenceBundle | None = None
         self.run_id = 0
         self.checks: list[StepCheck] = []
+        self.cut_off_sends: list[dict[str, Any]] = []
+        self.evidence_failed = False
+        self.context: BrowserContext | None = None
 
     # --- the whole run ----------------------------------------------------------------------
 
@@ -196,21 +201,60 @@ class _Run:
                 return (Outcome.ALREADY_DONE,
                         f"already on record in the ledger since {record['sent_utc']}; "
                         "nothing sent (use --force to check the platform again)")
-        context = browsers.new_context(self.engine.browser, job.account.locale)
+        self.cut_off_sends = recovery.cut_off_sends(self.engine.ledger, self.platform,
+                                                    job.label, job.mode, self.run_id)
+        if self.cut_off_sends:
+            self.log.warning("an earlier run was cut off while sending; the platform is asked "
+                             "before anything is sent",
+                             runs=[row["run_id"] for row in self.cut_off_sends])
+        context = browsers.new_context(self.engine.browser, job.account.locale,
+                                       storage_state=self._session_path())
+        self.context = context
+        traced = tracing.start(context)
+        result: tuple[Outcome, str] = (Outcome.FAILED, "interrupted")
         try:
-            if job.replicas:
-                replicas.mount(context, job.replicas)
+            result = self._in_context(context)
+            return result
+        finally:
+            if traced:
+                self._keep_trace(context, result[0])
+            self._close(context)
+
+    def _in_context(self, context: BrowserContext) -> tuple[Outcome, str]:
+        try:
+            if self.job.replicas:
+                replicas.mount(context, self.job.replicas)
             return self._run_flow(context)
         except FlowError as error:
             return self._classify(error)
         except PlaywrightError as error:
             self.log.error("browser failed", error=str(error).splitlines()[0])
+            if "has been closed" in str(error):
+                step = self.bundle.steps[-1].name if self.bundle and self.bundle.steps else "?"
+                return Outcome.FAILED, (f"the browser closed or crashed during {step}; rerun "
+                                        "(the next run asks the platform before sending)")
             return Outcome.FAILED, f"the browser failed: {str(error).splitlines()[0]}"
+        except OSError as error:  # the disk filled up, the folder went away
+            self.evidence_failed = True
+            self.log.error("evidence not written", error=_one_line(error))
+            return Outcome.FAILED, _unwritable(error)
         except Exception as error:
             self.log.exception("unexpected error")
             return Outcome.FAILED, f"unexpected {type(error).__name__}: {error}"
-        finally:
-            self._close(context)
+
+    def _keep_trace(self, context: BrowserContext, outcome: Outcome) -> None:
+        """The trace goes into the evidence only when the run did not reach its outcome."""
+        keep = outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE) and not self.job.check
+        data = tracing.stop(context, keep, self.engine.settings.secrets() + self._secrets())
+        if data is not None and self.bundle is not None:
+            try:
+                self.bundle.add_file(tracing.TRACE, data)
+            except OSError as error:
+                self.log.warning("trace not kept", error=_one_line(error))
+
+    def _secrets(self) -> list[str]:
+        account = self.job.account
+        return [s.get_secret_value() for s in (account.password, account.totp_seed) if s]
 
     def _run_flow(self, context: BrowserContext) -> tuple[Outcome, str]:
         self.page = context.new_page()
@@ -263,6 +307,8 @@ class _Run:
                 restart = step.restart_from or step.name
                 self.restart_at = next(i for i, s in enumerate(steps) if s.name == restart)
                 raise
+            if step.logs_in:
+                self._save_session()
             if step.changes_state:
                 self.state_changed = True
                 if self.submission_id is not None:
@@ -304,6 +350,23 @@ class _Run:
         self._record_check(name, record.screenshot, time.monotonic() - began, None)
         return result
 
+    # --- saved sessions -------------------------------------------------------------------
+
+    def _session_path(self) -> Path | None:
+        output = self.engine.settings.output
+        if not output.save_sessions:
+            return None
+        return session_file(output.sessions_dir, self.job.mode, self.platform, self.job.label)
+
+    def _save_session(self) -> None:
+        path = self._session_path()
+        if path is None or self.context is None:
+            return
+        try:
+            save_session(self.context, path)
+        except OSError as error:  # a session is a convenience: never fail a run for it
+            self.log.warning("session not saved", error=_one_line(error))
+
     # --- check mode -------------------------------------------------------------------------
 
     def _record_check(self, step: str, screenshot: str | None, seconds: float,
@@ -318,7 +381,8 @@ class _Run:
         if snapshot is not None:
             self.bundle.add_file(f"{len(self.bundle.steps):02d}-{step}.aria.yml",
                                  snapshot.encode("utf-8"))
-        result = step_verdict(self.job.flow, account.locale, step, baseline, snapshot, error)
+        result = step_verdict(self.job.flow, account.locale, step, baseline,
+                              snapshot, error, updating=self.job.update_baselines)
         result.seconds, result.screenshot = round(seconds, 3), screenshot
         if self.job.update_baselines and snapshot is not None and error is None:
             write_baseline(baseline, snapshot)
@@ -379,13 +443,24 @@ class _Run:
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         assert self.bundle is not None
         bundle = self.bundle
-        if self.job.replicas:
-            lines = [entry for r in self.job.replicas for entry in r.log]
-            bundle.add_file("replica-requests.jsonl", "".join(
-                _json_line(e) for e in sorted(lines, key=lambda e: e["time"])).encode("utf-8"))
-        manifest_hash = bundle.finish(outcome.value, message)
+        manifest_hash: str | None = None
+        try:
+            if self.job.replicas:
+                lines = [entry for r in self.job.replicas for entry in r.log]
+                bundle.add_file("replica-requests.jsonl", "".join(
+                    _json_line(e) for e in sorted(lines, key=lambda e: e["time"])
+                ).encode("utf-8"))
+            manifest_hash = bundle.finish(outcome.value, message)
+        except OSError as error:  # the outcome stands; the ledger says what is missing
+            if not self.evidence_failed:
+                message = f"{message}; {_unwritable(error)}"
+            self.evidence_failed = True
         self.engine.ledger.finish_run(self.run_id, outcome.value, message, manifest_hash)
-        if self.submission_id is not None and not self.state_changed:
+        recovery.resolve(self.engine.ledger, self.cut_off_sends, outcome, self.run_id)
+        # A send cut off by a write error may have reached the platform: leave it "sending",
+        # so the next run asks the platform before anything is sent.
+        if self.submission_id is not None and not self.state_changed and \
+                not self.evidence_failed:
             self.engine.ledger.mark_submission(self.submission_id, "not_sent")
         seconds = time.monotonic() - self.started
         self.log.info("run finished", outcome=outcome.value, message=message,
@@ -459,6 +534,12 @@ def _masks(page: Page, email: str | None) -> list[Any]:
     return masks
 
 
+def _unwritable(error: OSError) -> str:
+    where = f" to {Path(error.filename).parent}" if error.filename else ""
+    return (f"the evidence could not be written{where}: {error.strerror or error}; free some "
+            "space or choose another folder with --out")
+
+
 def _one_line(error: BaseException | None) -> str:
     if error is None:
         return ""
@@ -501,6 +582,7 @@ class _Services:
             raise NeedsHuman(f"{what} — rerun with --headed to do it yourself in the browser")
         print(f"\n>>> {run.platform}/{run.job.label}: {what}. Waiting for you in the browser "
               "window...", file=sys.stderr)
+        run.log.info("waiting for the person", what=what)
         deadline = time.monotonic() + 300
         while not until():
             remaining = deadline - time.monotonic()

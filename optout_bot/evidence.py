@@ -100,8 +100,10 @@ class EvidenceBundle:
         return bundle
 
     def begin_step(self, name: str, attempt: int = 1) -> StepRecord:
+        """Record the step as running at once, so a bundle cut off by a crash says where."""
         record = StepRecord(name=name, started_utc=iso(utc_now()), attempt=attempt)
         self.steps.append(record)
+        self.write_manifest()
         return record
 
     def end_step(self, record: StepRecord, *, status: str, url: str | None,
@@ -115,7 +117,14 @@ class EvidenceBundle:
             name = f"{len(self.steps):02d}-{record.name}{suffix}.png"
             self.add_file(name, screenshot)
             record.screenshot = name
-        self.write_manifest()
+        try:
+            self.write_manifest()
+        except OSError:  # (disk full) no file may lie in the folder that the manifest omits
+            if record.screenshot is not None:
+                self.files.pop(record.screenshot, None)
+                (self.directory / record.screenshot).unlink(missing_ok=True)
+                record.screenshot = None
+            raise
 
     def add_file(self, name: str, data: bytes) -> None:
         path = self.directory / name

@@ -39,17 +39,18 @@ AriaRole = Any  # Playwright's Literal of ARIA roles; kept loose so flows can pa
 class Step:
     """A named step. ``changes_state`` steps are never retried blindly: the engine first asks
     the platform (``Flow.is_applied``) and, if nothing went through, restarts at
-    ``restart_from``."""
+    ``restart_from``. After a ``logs_in`` step the engine saves the session."""
 
     name: str
     changes_state: bool = False
     restart_from: str | None = None
+    logs_in: bool = False
 
 
 # A step that fails transiently is retried from ``restart_from`` (itself when None): a page
 # that broke mid-form is reopened rather than typed into again.
 FORM_STEPS: tuple[Step, ...] = (
-    Step("log_in"),
+    Step("log_in", logs_in=True),
     Step("open_form"),
     Step("read_state", restart_from="open_form"),
     Step("fill", restart_from="open_form"),
@@ -57,7 +58,7 @@ FORM_STEPS: tuple[Step, ...] = (
     Step("confirm", restart_from="open_form"),
 )
 SETTING_STEPS: tuple[Step, ...] = (
-    Step("log_in"),
+    Step("log_in", logs_in=True),
     Step("open_settings"),
     Step("read_state", restart_from="open_settings"),
     Step("turn_off", changes_state=True, restart_from="open_settings"),

@@ -12,13 +12,14 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from optout_bot import registry
+from optout_bot import keys, parallel, registry
 from optout_bot.browser import open_browser
 from optout_bot.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
 from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
 from optout_bot.ledger import Ledger
 from optout_bot.log import redactor
+from optout_bot.preflight import check_output_writable
 from optout_bot.replica import Replica, replica_class
 from optout_bot.settings import Account, Settings
 
@@ -64,6 +65,7 @@ def plan_from_settings(settings: Settings, platforms: list[str], account_label: 
         for label, account in accounts.items():
             if account_label and label != account_label:
                 continue
+            account = keys.with_stored_password(flow.PLATFORM, label, account)
             job = Job(flow=flow, label=label, account=account, mode="live", force=force)
             if replica:
                 served = _replica(plan, flow, page_version, account.locale)
@@ -169,10 +171,16 @@ def _secret(value: str) -> object:
 
 
 def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | None = None,
-             retry: RetryPolicy | None = None) -> list[RunResult]:
-    """Run every job in one browser, one fresh context each, one after the other."""
+             retry: RetryPolicy | None = None, workers: int | None = None) -> list[RunResult]:
+    """Run every job in one browser, one fresh context each: up to ``workers`` (default
+    ``browser.jobs``, else one per core) at once, results in the jobs' order."""
     if not jobs:
         return []
+    check_output_writable(settings)
+    workers = workers or settings.browser.jobs or parallel.default_workers()
+    if workers > 1 and len(jobs) > 1:
+        return parallel.run_parallel(settings, jobs, workers=workers, progress=progress,
+                                     retry=retry)
     ledger = Ledger(settings.output.ledger)
     try:
         with open_browser(settings.browser) as browser:

@@ -231,7 +231,7 @@ class Replica:
             request = dataclasses.replace(request, path=path)
         response = self._dispatch(request)
         if self.drift and response.content_type.startswith("text/html"):
-            body = (apply_real_change(response.body, change) if change is not None
+            body = (apply_real_change(response.body, change, path) if change is not None
                     else cosmetic_churn(response.body))
             response = dataclasses.replace(response, body=body)
         if change is not None and change.move and 300 <= response.status < 400:

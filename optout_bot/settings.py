@@ -117,6 +117,16 @@ class BrowserSettings(BaseModel):
         default=None, description="ws:// Playwright server or http(s):// CDP endpoint")
     timeout_ms: float = Field(default=15_000, gt=0, description="wait for an element this long")
     slow_mo_ms: float = Field(default=0, ge=0)
+    jobs: int | None = Field(default=None, ge=1,
+                             description="flows run at once; default: one per core")
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_has_a_known_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("ws://", "wss://", "http://", "https://")):
+            raise ValueError(f"{value!r} is neither ws:// (Playwright server) nor "
+                             "http(s):// (Chrome DevTools)")
+        return value
 
 
 class OutputSettings(BaseModel):
@@ -124,6 +134,9 @@ class OutputSettings(BaseModel):
 
     evidence_dir: Path = Field(default_factory=lambda: data_dir() / "evidence")
     ledger: Path = Field(default_factory=lambda: data_dir() / "ledger.sqlite3")
+    sessions_dir: Path = Field(default_factory=lambda: data_dir() / "sessions",
+                               description="saved logins (mode 0600); none when unset")
+    save_sessions: bool = True
     unmasked_evidence: bool = False
 
 

@@ -88,6 +88,9 @@ def test_a_changed_byte_in_the_evidence_fails_verification(tmp_path: Path) -> No
      ["run", "--account", "nobody"], "unknown account 'nobody'"),
     ("[browser\n", ["run"], "cannot read configuration"),
     ("", ["demo", "--locale", "fr"], "--locale: 'fr' is not one of en, de, ko"),
+    ("[accounts.facebook.me]\nlogin = 'a@example.org'\ntotp_seed = 'not-a-seed!'\n", ["run"],
+     "accounts.facebook.me.totp_seed: the TOTP seed must be base32"),
+    ("", ["demo", "--faults", "1.5"], "--faults: 1.5 is not a share between 0 and 1"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, config: str, args: list[str],
                                           expected: str) -> None:

@@ -182,7 +182,7 @@ def test_passwords_and_seeds_never_reach_any_written_byte(runner: FlowRunner) ->
                          locale="de", two_factor="totp", totp_seed=seed)
     assert runner.run(FacebookFlow, replica, user).outcome is Outcome.SUBMITTED
     wrong = user.model_copy(update={"password": type(user.password)(password + "-wrong")})
-    assert runner.run(FacebookFlow, replica, wrong, force=True).outcome is \
+    assert runner.run(FacebookFlow, replica, wrong, label="no-session").outcome is \
         Outcome.LOGIN_FAILED
     files = runner.written_files()
     assert any(p.suffix == ".png" for p in files) and runner.log_file in files

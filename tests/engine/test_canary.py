@@ -1,0 +1,103 @@
+"""Canary: every flow runs with distinctive secrets (a password, a TOTP seed where the platform
+has two-factor login), succeeding and failing, and every byte written afterwards (logs,
+evidence, receipts, ledger, replica logs, traces unzipped, reports) is scanned for them."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optout_bot import registry
+from optout_bot.engine import RunResult
+from optout_bot.outcome import Outcome
+from optout_bot.replica import replica_class
+from optout_bot.reports import write_html, write_json
+from optout_bot.tracing import TRACE, spellings
+from tests.conftest import FlowRunner, account
+
+PASSWORD = "pw-Kx9!canary-TRAIN-8812"
+WRONG_PASSWORD = "pw-Wq3!canary-WRONG-2207"
+SEED = "CANARYZZQQ7CANARYZZQQ7CANARYZZQQ"  # base32
+TWO_FACTOR = {"facebook", "instagram", "threads", "x"}
+SECRETS = (PASSWORD, WRONG_PASSWORD, SEED)
+
+
+def _seed(platform: str, **extra: Any) -> Any:
+    replica = replica_class(platform)()
+    options: dict[str, Any] = {"two_factor": "totp", "totp_seed": SEED} \
+        if platform in TWO_FACTOR else {}
+    replica.seed_account(login="canary@example.org", password=PASSWORD,
+                         email="canary@example.org", country="Germany", **options, **extra)
+    return replica
+
+
+def _every_byte(root: Path) -> list[tuple[str, bytes]]:
+    found: list[tuple[str, bytes]] = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        found.append((str(path), data))
+        if path.name == TRACE:
+            with zipfile.ZipFile(io.BytesIO(data)) as trace:
+                found += [(f"{path}!{name}", trace.read(name)) for name in trace.namelist()]
+    return found
+
+
+@pytest.mark.parametrize("platform", sorted(registry.discover()))
+def test_no_secret_reaches_any_byte_written(runner: FlowRunner, platform: str) -> None:
+    flow = registry.get_flow(platform)
+    results: list[RunResult] = []
+    ok = _seed(platform)
+    results.append(runner.run(flow, ok, account(password=PASSWORD, totp_seed=SEED,
+                                                login="canary@example.org",
+                                                email="canary@example.org"), label="ok"))
+    assert results[-1].outcome is Outcome.SUBMITTED, results[-1].message
+    wrong = _seed(platform)
+    results.append(runner.run(flow, wrong, account(password=WRONG_PASSWORD, totp_seed=SEED,
+                                                   login="canary@example.org",
+                                                   email="canary@example.org"), label="bad"))
+    assert results[-1].outcome is Outcome.LOGIN_FAILED, results[-1].message
+    traces = list(runner.root.rglob(TRACE))
+    assert [t.parent for t in traces] == [results[-1].evidence_dir], \
+        "a trace is kept for the failed run only"
+    write_json(results, runner.root / "report.json")
+    write_html(results, runner.root / "report.html")
+
+    scanned = _every_byte(runner.root)
+    assert any(name.endswith(".trace") for name, _ in scanned), "trace members were scanned"
+    leaks = [(name, secret) for name, data in scanned for secret in SECRETS
+             for spelling in spellings(secret) if spelling.encode() in data]
+    assert leaks == []
+
+
+def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
+        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright records typed values and request bodies: the scrubber is what keeps them
+    out, so the canary above is not passing by luck."""
+    from optout_bot import tracing
+
+    raw: list[bytes] = []
+    scrub = tracing.scrub_zip
+
+    def keep_raw(data: bytes, secrets: Any) -> bytes:
+        raw.append(data)
+        return scrub(data, secrets)
+
+    monkeypatch.setattr(tracing, "scrub_zip", keep_raw)
+    result = runner.run(registry.get_flow("linkedin"), _seed("linkedin"),
+                        account(password=WRONG_PASSWORD, login="canary@example.org",
+                                email="canary@example.org"))
+    assert result.outcome is Outcome.LOGIN_FAILED
+    [data] = raw
+    with zipfile.ZipFile(io.BytesIO(data)) as trace:
+        recorded = b"".join(trace.read(n) for n in trace.namelist())
+    assert any(s.encode() in recorded for s in spellings(WRONG_PASSWORD))
+    kept = (result.evidence_dir / TRACE).read_bytes() if result.evidence_dir else b""
+    with zipfile.ZipFile(io.BytesIO(kept)) as trace:
+        scrubbed = b"".join(trace.read(n) for n in trace.namelist())
+    assert not any(s.encode() in scrubbed for s in spellings(WRONG_PASSWORD))

@@ -1,0 +1,60 @@
+"""The chain: each bundle names the previous manifest's hash; `evidence verify` checks it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.engine.test_cli import evidence_folders, optout
+
+
+def _two_runs(tmp_path: Path) -> tuple[Path, Path]:
+    (tmp_path / "optout-bot.toml").write_text(
+        "[accounts.linkedin.mina]\nlogin = 'mina@example.org'\n", encoding="utf-8")
+    env = {"OPTOUT_BOT_ACCOUNTS__LINKEDIN__MINA__PASSWORD": "pw-chain-3391"}
+    for _ in range(2):
+        done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", "--force",
+                      cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+    first, second = evidence_folders(tmp_path / "ev")
+    return first, second
+
+
+def test_each_bundle_names_the_one_before_and_verify_checks_the_link(tmp_path: Path) -> None:
+    first, second = _two_runs(tmp_path)
+    first_manifest = json.loads((first / "manifest.json").read_text())
+    second_manifest = json.loads((second / "manifest.json").read_text())
+    assert first_manifest["previous_manifest_sha256"] is None
+    from optout_bot.evidence import sha256_file
+
+    assert second_manifest["previous_manifest_sha256"] == sha256_file(first / "manifest.json")
+    for folder in (first, second):
+        ok = optout("--ledger", "l.sqlite3", "evidence", "verify", str(folder), cwd=tmp_path)
+        assert ok.returncode == 0, ok.stderr
+        assert "chain intact" in ok.stdout
+
+
+def test_a_replaced_earlier_bundle_breaks_the_link_named_by_the_later_one(tmp_path: Path
+                                                                           ) -> None:
+    first, second = _two_runs(tmp_path)
+    manifest = json.loads((first / "manifest.json").read_text())
+    manifest["message"] = "rewritten later"
+    (first / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    later = optout("--ledger", "l.sqlite3", "evidence", "verify", str(second), cwd=tmp_path)
+    assert later.returncode == 1
+    assert "chain broken: the previous bundle's manifest changed" in later.stderr
+    assert str(first) in later.stderr
+
+
+def test_without_the_ledger_the_link_is_checked_against_the_folder_beside_it(
+        tmp_path: Path) -> None:
+    first, second = _two_runs(tmp_path)
+    (tmp_path / "l.sqlite3").unlink()
+    ok = optout("--ledger", "l.sqlite3", "evidence", "verify", str(second), cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    shutil.rmtree(first)
+    broken = optout("--ledger", "l.sqlite3", "evidence", "verify", str(second), cwd=tmp_path)
+    assert broken.returncode == 1
+    assert "manifest.json: chain broken: names previous manifest" in broken.stderr
+    assert "previous run (none)" in broken.stderr
