@@ -129,6 +129,25 @@ def aria_snapshot(page: Page, personal: list[str]) -> str | None:
         return None
 
 
+def closest_baseline(flow: type[Flow], locale: str, step: str, version: str | None,
+                     snapshot: str | None) -> Path:
+    """The baseline to compare with. Before a flow has told the page's version, the versioned
+    baseline of this step closest to the live page stands in."""
+    exact = baseline_path(flow, locale, step, version)
+    if exact.is_file() or version is not None or snapshot is None:
+        return exact
+    candidates = sorted(exact.parent.glob(f"{step}-*.yml"))
+    if not candidates:
+        return exact
+    live = snapshot.splitlines()
+
+    def distance(path: Path) -> int:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return sum(1 for line in difflib.ndiff(lines, live) if line[:1] in "+-")
+
+    return min(candidates, key=distance)
+
+
 def step_verdict(flow: type[Flow], locale: str, step: str, baseline: Path,
                  snapshot: str | None, error: BaseException | None, *,
                  updating: bool = False) -> StepCheck:

@@ -39,7 +39,7 @@ from optout_bot import replica as replicas
 from optout_bot.check import (
     StepCheck,
     aria_snapshot,
-    baseline_path,
+    closest_baseline,
     step_verdict,
     verdict,
     write_baseline,
@@ -376,8 +376,8 @@ class _Run:
         account = self.job.account
         snapshot = aria_snapshot(self.page, [account.login, account.form_email_or_none() or ""])
         version = self.bundle.facts.get("form_version")
-        baseline = baseline_path(self.job.flow, account.locale, step,
-                                 str(version) if version else None)
+        baseline = closest_baseline(self.job.flow, account.locale, step,
+                                    str(version) if version else None, snapshot)
         if snapshot is not None:
             self.bundle.add_file(f"{len(self.bundle.steps):02d}-{step}.aria.yml",
                                  snapshot.encode("utf-8"))
@@ -442,6 +442,11 @@ class _Run:
 
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         assert self.bundle is not None
+        if self.job.check:
+            done = {c.step for c in self.checks}
+            failed = next((c.step for c in self.checks if c.status != "ok"), "an earlier step")
+            self._skip_checks([s for s in self.job.flow.STEPS if s.name not in done],
+                              f"not reached: {failed} did not pass")
         bundle = self.bundle
         manifest_hash: str | None = None
         try:
