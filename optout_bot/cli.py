@@ -40,7 +40,7 @@ from optout_bot.outcome import (
 from optout_bot.reports import write_html, write_json, write_junit
 from optout_bot.resilience import TRANSIENT_KINDS, apply_faults
 from optout_bot.sessions import delete_sessions
-from optout_bot.settings import Settings, load_settings
+from optout_bot.settings import Settings, load_settings, value_sources
 
 HELP = f"""Object, for you, to your posts and photos being used to train AI.
 
@@ -77,7 +77,7 @@ class Options:
                                                settings.log.level != "info" else "warning")
         log.configure(json_lines=json_lines, level=level, file=settings.log.file)
         if self.verbose:
-            _debug_header(settings)
+            _debug_header(settings, merged)
         return settings
 
 
@@ -415,7 +415,7 @@ def _shorten(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _debug_header(settings: Settings) -> None:
+def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
     from optout_bot.browser import resolve_executable
 
     lines = [f"optout-bot {tool_version()}", f"Python {python_platform.python_version()}",
@@ -430,8 +430,9 @@ def _debug_header(settings: Settings) -> None:
     for name, flow in registry.discover().items():
         lines.append(f"flow {name} v{flow.FLOW_VERSION}, labels checked {flow.LAST_CHECKED}, "
                      f"working={flow.WORKING}")
-    resolved = settings.model_dump(mode="json")
-    lines.append("settings (secrets masked): " + json.dumps(resolved, ensure_ascii=False))
+    lines.append("settings (precedence: cli > env > .env > toml > default; secrets masked):")
+    lines += [f"  {name} = {value}  [{source}]"
+              for name, value, source in value_sources(settings, overrides)]
     for line in lines:
         err.print(f"# {line}", markup=False)
 

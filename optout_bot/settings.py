@@ -228,3 +228,50 @@ def describe_validation_error(error: ValidationError, source: Path | None) -> st
         lines.append(f"{field_path}: {message}")
     where = f" ({source})" if source else ""
     return f"invalid configuration{where}: " + "; ".join(lines)
+
+
+def value_sources(settings: Settings, overrides: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(setting, value, where it came from) for every resolved value, secrets masked, for
+    ``-v``: "cli", "env", ".env", "toml" or "default" (highest precedence that has it)."""
+    import tomllib
+
+    from dotenv import dotenv_values
+
+    toml_path = getattr(type(settings), "toml_file", None)
+    toml_data: dict[str, Any] = {}
+    if toml_path is not None and Path(toml_path).is_file():
+        toml_data = tomllib.loads(Path(toml_path).read_text(encoding="utf-8"))
+    dotenv = {k.upper(): v for k, v in dotenv_values(".env").items()} \
+        if Path(".env").is_file() else {}
+    environment = {k.upper() for k in os.environ}
+    rows: list[tuple[str, str, str]] = []
+    for path, value in _leaves(settings.model_dump(mode="json")):
+        env_name = "OPTOUT_BOT_" + "__".join(path).upper()
+        if _has(overrides, path):
+            source = "cli"
+        elif env_name in environment:
+            source = "env"
+        elif env_name in dotenv:
+            source = ".env"
+        elif _has(toml_data, path):
+            source = "toml"
+        else:
+            source = "default"
+        shown = "**********" if path[-1] in {"password", "totp_seed"} and value else value
+        rows.append((".".join(path), str(shown), source))
+    return rows
+
+
+def _leaves(data: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    if isinstance(data, dict) and data:
+        return [leaf for key, value in data.items() for leaf in _leaves(value, (*prefix, key))]
+    return [(prefix, data)]
+
+
+def _has(data: dict[str, Any], path: tuple[str, ...]) -> bool:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True

@@ -112,3 +112,21 @@ def test_platforms_lists_each_flow_with_its_address(tmp_path: Path) -> None:
     shown = optout("platforms", cwd=tmp_path)
     assert shown.returncode == 0
     assert "facebook" in shown.stdout and "facebook.com/help/contact" in shown.stdout
+
+
+def test_verbose_header_shows_versions_and_each_settings_source_with_secrets_masked(
+        tmp_path: Path) -> None:
+    (tmp_path / "optout-bot.toml").write_text(
+        "[accounts.facebook.me]\nlogin = 'me@example.org'\nlocale = 'de'\n", encoding="utf-8")
+    (tmp_path / ".env").write_text("OPTOUT_BOT_BROWSER__TIMEOUT_MS=9000\n", encoding="utf-8")
+    env = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__PASSWORD": "pw-header-canary-3141"}
+    done = optout("-v", "--ledger", "l.sqlite3", "history", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    header = done.stderr
+    assert "# optout-bot " in header and "# Playwright " in header
+    assert "# flow facebook v1, labels checked" in header
+    assert "accounts.facebook.me.locale = de  [toml]" in header
+    assert "accounts.facebook.me.password = **********  [env]" in header
+    assert "browser.timeout_ms = 9000.0  [.env]" in header
+    assert "output.ledger = l.sqlite3  [cli]" in header
+    assert "pw-header-canary-3141" not in header + done.stdout
