@@ -259,6 +259,24 @@ def many_accounts(accounts: int, workers: int, counter: PageCounter) -> dict[str
 # --- the report ---------------------------------------------------------------------------------
 
 
+def measure_floor(report: dict[str, Any], demo: dict[str, Any], reps: int,
+                  show: Callable[[str, str], None]) -> None:
+    """Our Facebook run against the minimal script: whole run, and flow alone."""
+    settings = settings_in(Path(tempfile.gettempdir()))
+    minimal = median([minimal_whole(settings) for _ in range(reps)])
+    ours_flow, floor_flow = engine_vs_minimal_flow_only(settings, reps)
+    report["floor"] = {
+        "minimal_whole_s": minimal, "ours_whole_s": demo["facebook"]["cold_s"],
+        "ratio_whole": round(demo["facebook"]["cold_s"] / minimal, 2),
+        "minimal_flow_s": floor_flow, "ours_flow_s": ours_flow,
+        "ratio_flow": round(ours_flow / floor_flow, 2)}
+    floor = report["floor"]
+    show("facebook whole run: ours / minimal script s (ratio)",
+         f"{floor['ours_whole_s']:.2f} / {minimal:.2f} ({floor['ratio_whole']}x)")
+    show("facebook flow, browser running: ours / minimal s (ratio)",
+         f"{ours_flow:.2f} / {floor_flow:.2f} ({floor['ratio_flow']}x)")
+
+
 def chromium_version() -> str:
     try:
         done = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True,
@@ -274,6 +292,8 @@ def main() -> None:
     parser.add_argument("--accounts", default="1,4,16", help="account counts, comma-separated")
     parser.add_argument("--jobs", type=int, default=parallel.default_workers(),
                         help="flows at once for the parallel runs")
+    parser.add_argument("--parts", default="demo,floor,accounts",
+                        help="what to measure (floor needs demo)")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
     log.configure(level="error")
@@ -290,8 +310,9 @@ def main() -> None:
         rows.append((name, value))
         print(f"{name:<58} {value}", flush=True)
 
+    parts = set(args.parts.split(","))
     demo: dict[str, Any] = {}
-    for name in [*platforms, "all"]:
+    for name in [*platforms, "all"] if "demo" in parts else []:
         chosen = platforms if name == "all" else [name]
         workers = args.jobs if name == "all" else 1
         runs = [demo_cold_warm(chosen, workers) for _ in range(args.reps)]
@@ -301,22 +322,10 @@ def main() -> None:
              f"{demo[name]['cold_s']:.2f} / {demo[name]['warm_s']:.2f}")
     report["demo"] = demo
 
-    settings = settings_in(Path(tempfile.gettempdir()))
-    minimal = median([minimal_whole(settings) for _ in range(args.reps)])
-    ours_flow, floor_flow = engine_vs_minimal_flow_only(settings, args.reps)
-    report["floor"] = {
-        "minimal_whole_s": minimal, "ours_whole_s": demo["facebook"]["cold_s"],
-        "ratio_whole": round(demo["facebook"]["cold_s"] / minimal, 2),
-        "minimal_flow_s": floor_flow, "ours_flow_s": ours_flow,
-        "ratio_flow": round(ours_flow / floor_flow, 2)}
-    floor = report["floor"]
-    show("facebook whole run: ours / minimal script s (ratio)",
-         f"{floor['ours_whole_s']:.2f} / {minimal:.2f} ({floor['ratio_whole']}x)")
-    show("facebook flow, browser running: ours / minimal s (ratio)",
-         f"{ours_flow:.2f} / {floor_flow:.2f} ({floor['ratio_flow']}x)")
-
+    if "floor" in parts and "demo" in parts:
+        measure_floor(report, demo, args.reps, show)
     scale: dict[str, Any] = {}
-    for accounts in [int(n) for n in args.accounts.split(",")]:
+    for accounts in [int(n) for n in args.accounts.split(",")] if "accounts" in parts else []:
         entry: dict[str, Any] = {}
         for label, workers in (("sequential", 1), ("parallel", args.jobs)):
             samples = [many_accounts(accounts, workers, counter) for _ in range(args.reps)]

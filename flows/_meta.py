@@ -156,6 +156,7 @@ class MetaFlow(Flow):
 
     form_version: str = ""
     already_on_record: bool = False
+    codes_typed: int = 0
 
     # --- log in -------------------------------------------------------------------------------
 
@@ -187,6 +188,7 @@ class MetaFlow(Flow):
         self.after_login()
 
     def after_login(self) -> None:
+        self.codes_typed = 0
         for _ in range(self.MAX_INTERSTITIALS):
             seen = self.wait_for_any({
                 "logged_in": self.logged_in_targets(),
@@ -213,7 +215,12 @@ class MetaFlow(Flow):
         if seen == "blocked":
             raise Blocked(f"{self.PLATFORM} says the account is temporarily blocked; "
                           "try again later, not retried")
+        if seen == "two_factor_app" and self.codes_typed:
+            raise LoginRejected(f"{self.PLATFORM} rejected the authenticator code: check the "
+                                "account's totp_seed; not retried, to keep the account from "
+                                "being locked")
         if seen == "two_factor_app" and self.account.has_totp_seed():
+            self.codes_typed += 1
             self.find("two-factor code field", Target(label=self.label("two_factor_code")),
                       Target(css="input[name=approvals_code]")
                       ).fill(self.services.totp_code())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, expect
 
 from optout_bot import (
@@ -95,27 +96,41 @@ class XFlow(Flow):
     def log_in(self) -> None:
         """Two steps on one URL (login, then password); X may ask first who we are (unusual
         activity) and afterwards for a 2FA code, both in its ``ocfEnterText`` input."""
-        self.goto("login")
         field = Target(label=self.any_label("login_field")), Target(css="input[name=text]")
-        if self.next_page("login", home=[HOME], login=list(field)) == "home":
+        for _ in range(3):  # the login app's first call failed: loading it again is safe
+            self.goto("login")
+            seen = self.wait_for_any({"home": [HOME], "login": list(field),
+                                      "load_error": [Target(text=self.any_label("load_error"))]},
+                                     what="login: login")
+            if seen != "load_error":
+                break
+        if seen == "load_error":
+            raise Transient("X's login app failed at the login", step=self.step)
+        if seen == "home":
             return
         self.find("login: phone, email or username field", *field).fill(self.account.login)
-        self.find("login: Next button",
-                  Target(role="button", name=self.any_label("next"), exact=True)).click()
         password = Target(css="input[name=password]")
-        seen = self.next_page("password step", password=[password],
-                              unknown=[Target(text=self.any_label("unknown_account"))],
-                              unusual=[Target(role="heading", name=self.any_label("unusual"))])
+        seen = self.press_and_wait(  # the identifier is safe to send again
+            self.find("login: Next button",
+                      Target(role="button", name=self.any_label("next"), exact=True)),
+            {"password": [password],
+             "unknown": [Target(text=self.any_label("unknown_account"))],
+             "unusual": [Target(role="heading", name=self.any_label("unusual"))]},
+            failed=[Target(text=self.any_label("load_error"))], what="login: password step",
+            attempts=3)
         if seen == "unknown":
             raise LoginRejected(f"X does not know the login {self.account.login!r}; not retried")
         if seen == "unusual":  # (modelled) X takes the username or the email: we answer the login
             self.answer_ocf("unusual-activity check", self.account.login, [password])
         self.find("login: password field", password).fill(self.account.password())
-        self.find("login: Log in button", Target(testid="LoginForm_Login_Button")).click()
-        seen = self.next_page(
-            "page after the password", home=[HOME],
-            wrong=[Target(text=self.any_label("wrong_password"))],
-            two_factor=[Target(role="heading", name=self.any_label("two_factor"))])
+        # Pressed again only when the request was lost on the way, never after a refusal:
+        # starting the login over would send the same password again anyway.
+        seen = self.press_and_wait(
+            self.find("login: Log in button", Target(testid="LoginForm_Login_Button")),
+            {"home": [HOME], "wrong": [Target(text=self.any_label("wrong_password"))],
+             "two_factor": [Target(role="heading", name=self.any_label("two_factor"))]},
+            failed=[Target(text=self.any_label("load_error"))],
+            what="login: page after the password", attempts=3)
         if seen == "wrong":
             raise LoginRejected("X rejected the password; not retried, to keep the account "
                                 "from being locked")
@@ -191,7 +206,11 @@ class XFlow(Flow):
         for key, box in self.checkboxes().items():
             if not box.is_checked():
                 continue
-            box.uncheck()
+            try:
+                box.uncheck()
+            except PlaywrightError as error:  # the page flipped it back: the save failed
+                raise Transient(f"X did not keep the change of {key}: "
+                                f"{str(error).splitlines()[0]}", step=self.step) from None
             try:
                 expect(box).to_be_enabled(timeout=self.timeout_ms)
             except AssertionError:

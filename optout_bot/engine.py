@@ -28,6 +28,7 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
+    stop_after_attempt,
     stop_after_delay,
     wait_exponential_jitter,
 )
@@ -409,8 +410,14 @@ class _Run:
         """Ask the platform whether a change went through; if it cannot tell, refuse to risk
         a second submission."""
         self.log.warning("state-changing step interrupted; checking the platform", step=step)
+        policy = self.engine.retry
+        reading = Retrying(  # reading the platform changes nothing, so it may be tried again
+            retry=retry_if_exception_type(Transient), reraise=True,
+            stop=stop_after_attempt(policy.attempts),
+            wait=wait_exponential_jitter(multiplier=policy.initial_seconds, max=policy.max_seconds),
+            before_sleep=self._log_retry)
         try:
-            applied = flow.is_applied()
+            applied = reading(flow.is_applied)
         except NotImplementedError:
             raise FlowError(f"{step}: the answer was lost and this flow cannot check whether it "
                             "went through; not sending again", step=step) from None

@@ -9,6 +9,7 @@ through :meth:`Flow.find`, which names every element so that a missing one reads
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -303,6 +304,30 @@ class Flow:
             except PlaywrightTimeout:
                 if fail_fast:
                     self.raise_if_server_error()
+
+    def press_and_wait(self, button: Locator, choices: Mapping[str, Sequence[Target]], *,
+                       failed: Sequence[Target], what: str, attempts: int = 1) -> str:
+        """Press ``button`` and return which of ``choices`` shows. When the page says the
+        request failed on the way (``failed``), press again, up to ``attempts`` times in all,
+        logged; only for buttons whose request is safe to repeat (it carries no password and
+        changes nothing), which the caller vouches for. What still fails is Transient."""
+        for attempt in range(1, attempts + 1):
+            shown = Target(role="alert").locate(self.page).filter(visible=True)
+            stale = shown.first.element_handle() if shown.count() else None
+            if attempt > 1 and not button.is_enabled():
+                break  # the page wants a reload, not another press: start the step over
+            button.click()
+            if stale is not None:  # the old message must go before the new answer counts
+                with contextlib.suppress(PlaywrightError):  # detached: gone, as wanted
+                    stale.wait_for_element_state("hidden", timeout=self.timeout_ms)
+            seen = self.wait_for_any({**choices, "_failed": list(failed)}, what=what)
+            if seen != "_failed":
+                return seen
+            if attempt < attempts:
+                structlog.get_logger("optout_bot").warning(
+                    "request failed on the way; pressing again", step=self.step, what=what,
+                    attempt=attempt)
+        raise Transient(f"{what}: the platform's request kept failing", step=self.step)
 
     # --- navigation -----------------------------------------------------------------------
 

@@ -18,10 +18,11 @@ import re
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -47,6 +48,7 @@ QUIET_ARGS = (
     "--password-store=basic", "--use-mock-keychain", "--force-color-profile=srgb",
 )
 START_TIMEOUT_SECONDS = 30.0
+T = TypeVar("T")
 
 log = get_logger()
 
@@ -190,7 +192,8 @@ def shared_browser(settings: BrowserSettings) -> Iterator[str]:
         yield settings.endpoint
         return
     command = chromium_command(settings)
-    with tempfile.TemporaryDirectory(prefix="optout-bot-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="optout-bot-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen([*command, f"--user-data-dir={profile}"],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, text=True, errors="replace")
@@ -208,13 +211,38 @@ def shared_browser(settings: BrowserSettings) -> Iterator[str]:
 def chromium_command(settings: BrowserSettings) -> list[str]:
     """The command line of the one shared Chromium: the product's launch arguments, a
     DevTools port chosen by the system on the loopback address only."""
-    with sync_playwright() as playwright:
-        chosen_binary = resolve_executable(settings, playwright)
-        executable = chosen_binary or Path(playwright.chromium.executable_path)
+    chosen_binary, executable = _in_own_thread(lambda: _binary(settings))
     args = launch_args(settings, chosen_binary)
     chosen = [*QUIET_ARGS, *(HEADLESS_ARGS if settings.headless else ()), *args]
     return [str(executable), *dict.fromkeys(chosen), "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0", "about:blank"]
+
+
+def _binary(settings: BrowserSettings) -> tuple[Path | None, Path]:
+    """The configured or Debian binary (``None`` for Playwright's own), and its path."""
+    with sync_playwright() as playwright:
+        chosen = resolve_executable(settings, playwright)
+        return chosen, chosen or Path(playwright.chromium.executable_path)
+
+
+def _in_own_thread(action: Callable[[], T]) -> T:
+    """Run ``action`` on a fresh thread: the sync API refuses a thread that already runs an
+    event loop (an async caller, or a test session's own Playwright)."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            outcome.append(action())
+        except BaseException as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=call, name="optout-bot-resolve")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def devtools_endpoint(process: subprocess.Popen[str]) -> str:

@@ -4,7 +4,9 @@ job that crashes its page never changes another job's outcome or evidence."""
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -14,7 +16,7 @@ from fixtures.instagram import InstagramReplica
 from flows.facebook import FacebookFlow
 from flows.instagram import InstagramFlow
 from flows.threads import ThreadsFlow
-from optout_bot.engine import Job
+from optout_bot.engine import Job, RunResult
 from optout_bot.evidence import verify_bundle
 from optout_bot.jobs import plan_demo, run_jobs
 from optout_bot.ledger import Ledger
@@ -32,6 +34,14 @@ class CrashingFacebookFlow(FacebookFlow):
         with contextlib.suppress(PlaywrightError):
             self.page.goto("chrome://crash")
         super().open_form()
+
+
+def run_outside_the_test_loop(settings: Settings, jobs: list[Job], **options: Any
+                              ) -> list[RunResult]:
+    """``run_jobs`` on a thread of its own, as the command runs it: this test session's
+    Playwright keeps an event loop on the main thread, where the sync API refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run_jobs, settings, jobs, **options).result()
 
 
 def settings_in(root: Path) -> Settings:
@@ -64,7 +74,8 @@ def test_accounts_run_at_once_each_submits_once_and_results_keep_the_jobs_order(
     replica = FacebookReplica(version="2025")
     names = ["ana", "ben", "cem", "dia"]
     jobs = [facebook_job(replica, name) for name in names]
-    results = run_jobs(settings_in(tmp_path), jobs, retry=FAST_RETRY, workers=2)
+    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY,
+                                        workers=2)
     assert [r.account for r in results] == names
     assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 4, [r.message for r in results]
     assert sorted(s["email"] for s in replica.submissions) == [f"{n}@example.org" for n in names]
@@ -85,7 +96,8 @@ def test_a_crashed_page_fails_its_own_job_and_no_other(tmp_path: Path) -> None:
     replica = FacebookReplica(version="2025")
     jobs = [facebook_job(replica, "ana"), facebook_job(replica, "ben", CrashingFacebookFlow),
             facebook_job(replica, "cem"), facebook_job(replica, "dia")]
-    results = run_jobs(settings_in(tmp_path), jobs, retry=FAST_RETRY, workers=2)
+    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY,
+                                        workers=2)
     outcomes = {r.account: r.outcome for r in results}
     assert outcomes == {"ana": Outcome.SUBMITTED, "ben": Outcome.FAILED,
                         "cem": Outcome.SUBMITTED, "dia": Outcome.SUBMITTED}
@@ -115,7 +127,8 @@ def test_the_same_login_on_one_site_runs_in_one_lane_in_order(tmp_path: Path) ->
             Job(flow=ThreadsFlow, label="eli", account=user, mode="replica",
                 replicas=[replica])]
     assert lanes_of(jobs) == [[0, 2], [1]]
-    results = run_jobs(settings_in(tmp_path), jobs, retry=FAST_RETRY, workers=3)
+    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY,
+                                        workers=3)
     assert [(r.platform, r.outcome) for r in results] == [
         ("instagram", Outcome.SUBMITTED), ("facebook", Outcome.SUBMITTED),
         ("threads", Outcome.ALREADY_DONE)], [r.message for r in results]
@@ -131,7 +144,8 @@ def test_different_logins_on_one_site_get_their_own_lanes() -> None:
 def test_the_demo_runs_the_same_with_one_or_two_jobs_at_once(tmp_path: Path,
                                                              workers: int) -> None:
     plan = plan_demo(["facebook", "x"])
-    results = run_jobs(settings_in(tmp_path), plan.jobs, retry=FAST_RETRY, workers=workers)
+    results = run_outside_the_test_loop(settings_in(tmp_path), plan.jobs, retry=FAST_RETRY,
+                                        workers=workers)
     assert [(r.platform, r.outcome) for r in results] == [
         ("facebook", Outcome.SUBMITTED), ("x", Outcome.SUBMITTED)]
     facebook = next(r for r in plan.replicas.values() if r.PLATFORM == "facebook")

@@ -14,12 +14,12 @@ import pytest
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot.engine import Job
-from optout_bot.jobs import run_jobs
 from optout_bot.outcome import Outcome
 from optout_bot.parallel import chromium_command, devtools_endpoint
 from optout_bot.settings import BrowserSettings, Settings
 from tests.conftest import FAST_RETRY, account
 from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_parallel import run_outside_the_test_loop
 
 NO_BROWSER_HERE = "/nonexistent/chromium"  # launching instead of connecting would fail on it
 
@@ -27,7 +27,7 @@ NO_BROWSER_HERE = "/nonexistent/chromium"  # launching instead of connecting wou
 @pytest.fixture
 def remote_chromium() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """A Chromium of its own, as a grid would run it, and its http:// DevTools endpoint."""
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen([*chromium_command(BrowserSettings()),
                                     f"--user-data-dir={profile}"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -56,7 +56,7 @@ def test_jobs_run_in_the_remote_browser_and_leave_it_running(
         "output": {"evidence_dir": tmp_path / "ev", "ledger": tmp_path / "l.sqlite3",
                    "save_sessions": False},
         "browser": {"endpoint": endpoint, "executable": NO_BROWSER_HERE, "timeout_ms": 5000}})
-    results = run_jobs(settings, jobs, retry=FAST_RETRY, workers=workers)
+    results = run_outside_the_test_loop(settings, jobs, retry=FAST_RETRY, workers=workers)
     assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 2, [r.message for r in results]
     assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org",
                                                                "ben@example.org"]
