@@ -260,6 +260,7 @@ class MetaFlow(Flow):
                 break
             if seen == "already":
                 self.already_on_record = True
+                self.services.note("form_version", "on_record")  # the notice, not a form
                 return
             answered.add(seen)
             if seen == "router":
