@@ -7,7 +7,7 @@ log) and the outcome; none trusts a file's mere existence.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyotp
@@ -19,24 +19,15 @@ from optout_bot.evidence import verify_bundle
 from optout_bot.outcome import Outcome
 from optout_bot.settings import PlatformOptions
 from tests.conftest import FlowRunner, account
+from tests.flows.cases import FlowCase
 
 COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
 
 
 @dataclass(frozen=True)
-class Case:
-    scenario: str
-    version: str
-    locale: str
-    outcome: Outcome
-    seed: dict[str, Any] = field(default_factory=dict)
-    config: dict[str, Any] = field(default_factory=dict)
+class Case(FlowCase):
+    PLATFORM = "facebook"
     submissions: int = 0
-    message: str = ""
-
-    @property
-    def id(self) -> str:
-        return f"facebook-{self.locale}-{self.version}-{self.scenario}"
 
 
 CASES = [

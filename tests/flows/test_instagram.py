@@ -8,7 +8,7 @@ login attempts and request log) and the outcome; none trusts a file's mere exist
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +22,18 @@ from optout_bot.evidence import verify_bundle
 from optout_bot.outcome import Outcome
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
+from tests.flows.cases import FlowCase
 
 COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @dataclass(frozen=True)
-class Case:
-    scenario: str
-    version: str
-    locale: str
-    outcome: Outcome
-    seed: dict[str, Any] = field(default_factory=dict)
-    config: dict[str, Any] = field(default_factory=dict)
+class Case(FlowCase):
+    PLATFORM = "instagram"
     submissions: int = 0
-    message: str = ""
     events: tuple[str, ...] = ()
     """Replica events this run must have logged (besides the objection's own)."""
-
-    @property
-    def id(self) -> str:
-        return f"instagram-{self.locale}-{self.version}-{self.scenario}"
 
 
 CASES = [

@@ -7,7 +7,7 @@ and login attempts) and the outcome; none trusts a file's mere existence.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +22,16 @@ from optout_bot.faults import FaultPlan
 from optout_bot.outcome import Outcome
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
+from tests.flows.cases import FlowCase
 
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits
 
 
 @dataclass(frozen=True)
-class Case:
-    scenario: str
-    version: str
-    locale: str
-    outcome: Outcome
-    seed: dict[str, Any] = field(default_factory=dict)
-    config: dict[str, Any] = field(default_factory=dict)
+class Case(FlowCase):
+    PLATFORM = "x"
     changed: tuple[str, ...] = ()
     """The controls the replica must log exactly one ``setting_changed`` for."""
-    message: str = ""
-
-    @property
-    def id(self) -> str:
-        return f"x-{self.locale}-{self.version}-{self.scenario}"
 
 
 CASES = [
