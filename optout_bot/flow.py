@@ -295,7 +295,7 @@ class Flow:
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             remaining_ms = (deadline - time.monotonic()) * 1000
-            if remaining_ms <= 0:
+            if remaining_ms < 5:  # what is left is too short to ask the browser about
                 return False
             try:
                 locator.wait_for(state="visible",
