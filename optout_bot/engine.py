@@ -62,7 +62,7 @@ from optout_bot.ledger import Ledger
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
 from optout_bot.sessions import save_session, session_file
-from optout_bot.settings import DEFAULT_REASONS, Account, Settings
+from optout_bot.settings import DEFAULT_REASONS, Account, PlatformOptions, Settings
 
 CODE_IN_MAIL = re.compile(r"(?<!\d)(\d{6,8})(?!\d)")
 OUTCOME_OF: tuple[tuple[type[FlowError], Outcome], ...] = (
@@ -262,7 +262,7 @@ class _Run:
         self.page.set_default_timeout(self.engine.settings.browser.timeout_ms)
         flow = self.job.flow(self.page, self._account_view(), _Services(self),
                              urls=self.engine.settings.platforms.get(
-                                 self.platform, _NO_OPTIONS).urls,
+                                 self.platform, PlatformOptions()).urls,
                              timeout_ms=self.engine.settings.browser.timeout_ms)
         policy = self.engine.retry
         retrying = Retrying(
@@ -519,9 +519,6 @@ class _Run:
             _totp_seed=lambda: (account.totp_seed.get_secret_value()
                                 if account.totp_seed else None),
         )
-
-
-_NO_OPTIONS = type("NoOptions", (), {"urls": {}})()
 
 
 class _StepAttemptsUsed(stop_base):

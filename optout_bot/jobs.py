@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from optout_bot import keys, parallel, registry
 from optout_bot.browser import open_browser
 from optout_bot.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
@@ -69,7 +71,8 @@ def plan_from_settings(settings: Settings, platforms: list[str], account_label: 
             job = Job(flow=flow, label=label, account=account, mode="live", force=force)
             if replica:
                 served = _replica(plan, flow, page_version, account.locale)
-                _seed(served, account, password=_password_of(flow.PLATFORM, label, account))
+                _seed(served, account, password=account.password.get_secret_value()
+                      if account.password else "")
                 job.mode, job.replicas = "replica", [served]
             plan.jobs.append(job)
     if account_label and not plan.jobs:
@@ -141,9 +144,6 @@ def _seed(replica: Replica, account: Account, *, password: str) -> None:
                          locale=account.locale, country=account.country)
 
 
-def _password_of(platform: str, label: str, account: Account) -> str:
-    return account.password.get_secret_value() if account.password else ""
-
 
 def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
                      ask: Callable[[str], str] = getpass.getpass) -> None:
@@ -161,13 +161,8 @@ def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
         if not typed:
             raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: empty")
         redactor.add([typed])
-        job.account = job.account.model_copy(update={"password": _secret(typed)})
+        job.account = job.account.model_copy(update={"password": SecretStr(typed)})
 
-
-def _secret(value: str) -> object:
-    from pydantic import SecretStr
-
-    return SecretStr(value)
 
 
 def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | None = None,
