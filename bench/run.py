@@ -41,13 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Browser, sync_playwright
 
-from optout_bot import log, parallel, registry
+from optout_bot import log, registry
 from optout_bot.browser import launch_args, new_context, open_browser, resolve_executable
-from optout_bot.engine import Engine, Job, RunResult
-from optout_bot.jobs import plan_demo, run_jobs
-from optout_bot.ledger import Ledger
 from optout_bot.outcome import Outcome
+from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica, mount
+from optout_bot.run import parallel
+from optout_bot.run.engine import Engine, Job, RunResult
+from optout_bot.run.jobs import plan_demo, run_jobs
 from optout_bot.settings import Settings
 
 HERE = Path(__file__).resolve().parent

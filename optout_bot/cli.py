@@ -16,18 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from optout_bot import keys, log, registry
-from optout_bot.chain import verify_chain
-from optout_bot.engine import Progress, RunResult
+from optout_bot.check.reports import write_html, write_json, write_junit
 from optout_bot.errors import ConfigError
-from optout_bot.evidence import tool_version, verify_bundle
-from optout_bot.jobs import (
-    ensure_passwords,
-    plan_check_replica,
-    plan_demo,
-    plan_from_settings,
-    run_jobs,
-)
-from optout_bot.ledger import Ledger
 from optout_bot.outcome import (
     EXIT_CHECK_NOT_RUN,
     EXIT_CODES,
@@ -37,8 +27,18 @@ from optout_bot.outcome import (
     exit_code_table,
     worst,
 )
-from optout_bot.reports import write_html, write_json, write_junit
+from optout_bot.records.chain import verify_chain
+from optout_bot.records.evidence import tool_version, verify_bundle
+from optout_bot.records.ledger import Ledger
 from optout_bot.resilience import TRANSIENT_KINDS, apply_faults
+from optout_bot.run.engine import Progress, RunResult
+from optout_bot.run.jobs import (
+    ensure_passwords,
+    plan_check_replica,
+    plan_demo,
+    plan_from_settings,
+    run_jobs,
+)
 from optout_bot.sessions import delete_sessions
 from optout_bot.settings import Settings, load_settings, value_sources
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from optout_bot.faults import KINDS, FaultPlan
 from optout_bot.replica import Replica
+from optout_bot.replica.faults import KINDS, FaultPlan
 
 # What "the platform accepted a change" looks like in each replica's log.
 ACCEPTED_EVENTS = ("objection_received", "setting_changed")

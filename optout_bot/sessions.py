@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext
 
-from optout_bot.evidence import safe_name
+from optout_bot.records.evidence import safe_name
 
 
 def session_file(sessions_dir: Path, mode: str, platform: str, label: str) -> Path:

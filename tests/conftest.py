@@ -13,10 +13,10 @@ from playwright.sync_api import Browser, Playwright
 
 from optout_bot import log
 from optout_bot.browser import launch_args, resolve_executable
-from optout_bot.engine import Engine, Job, RetryPolicy, RunResult
 from optout_bot.flow import Flow
-from optout_bot.ledger import Ledger
+from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica
+from optout_bot.run.engine import Engine, Job, RetryPolicy, RunResult
 from optout_bot.settings import Account, BrowserSettings, Settings
 
 FAST_RETRY = RetryPolicy(attempts=5, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)

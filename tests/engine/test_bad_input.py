@@ -19,11 +19,11 @@ from playwright.sync_api import Browser, Playwright
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot import browser as browsers
-from optout_bot import evidence
-from optout_bot.engine import Engine, Job, Progress
 from optout_bot.errors import ConfigError
-from optout_bot.evidence import verify_bundle
 from optout_bot.outcome import Outcome
+from optout_bot.records import evidence
+from optout_bot.records.evidence import verify_bundle
+from optout_bot.run.engine import Engine, Job, Progress
 from optout_bot.settings import BrowserSettings
 from tests.conftest import FAST_RETRY, FlowRunner, account
 from tests.engine.test_cli import optout

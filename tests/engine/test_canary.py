@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from optout_bot import registry
-from optout_bot.engine import RunResult
+from optout_bot.check.reports import write_html, write_json
 from optout_bot.outcome import Outcome
 from optout_bot.replica import replica_class
-from optout_bot.reports import write_html, write_json
-from optout_bot.tracing import TRACE, spellings
+from optout_bot.run.engine import RunResult
+from optout_bot.run.tracing import TRACE, spellings
 from tests.conftest import FlowRunner, account
 
 PASSWORD = "pw-Kx9!canary-TRAIN-8812"
@@ -79,7 +79,7 @@ def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
         runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """Playwright records typed values and request bodies: the scrubber is what keeps them
     out, so the canary above is not passing by luck."""
-    from optout_bot import tracing
+    from optout_bot.run import tracing
 
     raw: list[bytes] = []
     scrub = tracing.scrub_zip

@@ -26,7 +26,7 @@ def test_each_bundle_names_the_one_before_and_verify_checks_the_link(tmp_path: P
     first_manifest = json.loads((first / "manifest.json").read_text())
     second_manifest = json.loads((second / "manifest.json").read_text())
     assert first_manifest["previous_manifest_sha256"] is None
-    from optout_bot.evidence import sha256_file
+    from optout_bot.records.evidence import sha256_file
 
     assert second_manifest["previous_manifest_sha256"] == sha256_file(first / "manifest.json")
     for folder in (first, second):

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from optout_bot import check as check_module
-from optout_bot.engine import RunResult
+from optout_bot.check import aria as check_module
 from optout_bot.flow import Flow
 from optout_bot.outcome import Outcome
 from optout_bot.registry import discover
 from optout_bot.replica import Replica, replica_class
+from optout_bot.run.engine import RunResult
 from tests.conftest import FlowRunner, account
 
 PLATFORMS = sorted(discover())

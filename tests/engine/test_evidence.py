@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from optout_bot.evidence import EvidenceBundle, verify_bundle
+from optout_bot.records.evidence import EvidenceBundle, verify_bundle
 
 
 def make_bundle(root: Path) -> EvidenceBundle:

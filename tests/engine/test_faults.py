@@ -7,8 +7,8 @@ import pytest
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
-from optout_bot.faults import FaultPlan
 from optout_bot.outcome import Outcome
+from optout_bot.replica.faults import FaultPlan
 from tests.conftest import FlowRunner, account
 
 FORM = r"^/help/contact/\d+/?$"

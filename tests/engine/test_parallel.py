@@ -16,13 +16,13 @@ from fixtures.instagram import InstagramReplica
 from flows.facebook import FacebookFlow
 from flows.instagram import InstagramFlow
 from flows.threads import ThreadsFlow
-from optout_bot.engine import Job, RunResult
-from optout_bot.evidence import verify_bundle
-from optout_bot.jobs import plan_demo, run_jobs
-from optout_bot.ledger import Ledger
 from optout_bot.outcome import Outcome
-from optout_bot.parallel import lanes_of
+from optout_bot.records.evidence import verify_bundle
+from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica
+from optout_bot.run.engine import Job, RunResult
+from optout_bot.run.jobs import plan_demo, run_jobs
+from optout_bot.run.parallel import lanes_of
 from optout_bot.settings import Account, Settings
 from tests.conftest import FAST_RETRY, account
 

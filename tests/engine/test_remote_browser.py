@@ -13,9 +13,9 @@ import pytest
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
-from optout_bot.engine import Job
 from optout_bot.outcome import Outcome
-from optout_bot.parallel import chromium_command, devtools_endpoint
+from optout_bot.run.engine import Job
+from optout_bot.run.parallel import chromium_command, devtools_endpoint
 from optout_bot.settings import BrowserSettings, Settings
 from tests.conftest import FAST_RETRY, account
 from tests.engine.test_cli import evidence_folders, optout

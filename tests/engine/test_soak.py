@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from optout_bot.soak import SoakTally, soak_run
 from tests.conftest import FAST_RETRY
+from tests.support.soak import SoakTally, soak_run
 
 
 @pytest.mark.parametrize("seed", [101])

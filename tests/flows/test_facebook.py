@@ -15,8 +15,8 @@ import pytest
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
-from optout_bot.evidence import verify_bundle
 from optout_bot.outcome import Outcome
+from optout_bot.records.evidence import verify_bundle
 from optout_bot.settings import PlatformOptions
 from tests.conftest import FlowRunner, account
 from tests.flows.cases import FlowCase

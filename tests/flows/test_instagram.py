@@ -17,9 +17,9 @@ from pydantic import SecretStr
 
 from fixtures.instagram import InstagramReplica
 from flows.instagram import InstagramFlow
-from optout_bot.engine import RunResult
-from optout_bot.evidence import verify_bundle
 from optout_bot.outcome import Outcome
+from optout_bot.records.evidence import verify_bundle
+from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
 from tests.flows.cases import FlowCase

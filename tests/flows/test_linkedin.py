@@ -18,11 +18,11 @@ from pydantic import SecretStr
 
 from fixtures.linkedin import EARLY_REGIONS_WITHOUT_SETTING, LinkedInReplica
 from flows.linkedin import LinkedInFlow
-from optout_bot.engine import RunResult
-from optout_bot.evidence import verify_bundle
-from optout_bot.faults import FaultPlan
 from optout_bot.outcome import Outcome
+from optout_bot.records.evidence import verify_bundle
 from optout_bot.replica import mount
+from optout_bot.replica.faults import FaultPlan
+from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
 

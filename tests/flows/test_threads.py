@@ -18,11 +18,11 @@ from fixtures.instagram import InstagramReplica
 from fixtures.threads import ThreadsReplica
 from flows.instagram import InstagramFlow
 from flows.threads import ThreadsFlow
-from optout_bot.engine import RunResult
-from optout_bot.evidence import verify_bundle
-from optout_bot.jobs import plan_demo
 from optout_bot.outcome import Outcome
+from optout_bot.records.evidence import verify_bundle
 from optout_bot.replica import replica_class
+from optout_bot.run.engine import RunResult
+from optout_bot.run.jobs import plan_demo
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
 

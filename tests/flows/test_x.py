@@ -16,10 +16,10 @@ from pydantic import SecretStr
 
 from fixtures.x import CONTROLS, SAVE_PATH, TASK_PATH, X_TEXT, XReplica
 from flows.x import XFlow
-from optout_bot.engine import RunResult
-from optout_bot.evidence import verify_bundle
-from optout_bot.faults import FaultPlan
 from optout_bot.outcome import Outcome
+from optout_bot.records.evidence import verify_bundle
+from optout_bot.replica.faults import FaultPlan
+from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
 from tests.flows.cases import FlowCase

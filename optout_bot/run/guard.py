@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optout_bot.ledger import Ledger
 from optout_bot.outcome import Outcome
+from optout_bot.records.ledger import Ledger
 
 
 def cut_off_sends(ledger: Ledger, platform: str, account: str, mode: str,

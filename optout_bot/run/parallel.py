@@ -28,11 +28,11 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from optout_bot.browser import _connect, launch_args, resolve_executable
-from optout_bot.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
 from optout_bot.errors import ConfigError
-from optout_bot.ledger import Ledger
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
+from optout_bot.records.ledger import Ledger
+from optout_bot.run.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
 from optout_bot.settings import BrowserSettings, Settings
 
 DEVTOOLS_LINE = re.compile(r"DevTools listening on (ws://\S+)")

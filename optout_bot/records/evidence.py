@@ -154,7 +154,7 @@ class EvidenceBundle:
 
 
 _receipts = jinja2.Environment(
-    loader=jinja2.PackageLoader("optout_bot", "templates"), autoescape=True)
+    loader=jinja2.PackageLoader("optout_bot.records", "templates"), autoescape=True)
 
 
 def render_receipt(manifest: dict[str, Any]) -> str:

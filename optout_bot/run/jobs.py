@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from optout_bot import keys, parallel, registry
+from optout_bot import keys, registry
 from optout_bot.browser import open_browser
-from optout_bot.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
 from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
-from optout_bot.ledger import Ledger
 from optout_bot.log import redactor
-from optout_bot.preflight import check_output_writable
+from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica, replica_class
+from optout_bot.run import parallel
+from optout_bot.run.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
+from optout_bot.run.preflight import check_output_writable
 from optout_bot.settings import Account, Settings
 
 DEMO_LABEL = "demo"

@@ -35,9 +35,8 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from optout_bot import browser as browsers
-from optout_bot import recovery, tracing
 from optout_bot import replica as replicas
-from optout_bot.check import (
+from optout_bot.check.aria import (
     StepCheck,
     aria_snapshot,
     closest_baseline,
@@ -56,11 +55,13 @@ from optout_bot.errors import (
     UiChanged,
     Unavailable,
 )
-from optout_bot.evidence import EvidenceBundle
 from optout_bot.flow import AccountView, Flow, State, Step
-from optout_bot.ledger import Ledger
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
+from optout_bot.records.evidence import EvidenceBundle
+from optout_bot.records.ledger import Ledger
+from optout_bot.run import guard as recovery
+from optout_bot.run import tracing
 from optout_bot.sessions import save_session, session_file
 from optout_bot.settings import DEFAULT_REASONS, Account, PlatformOptions, Settings
 

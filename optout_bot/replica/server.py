@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl, urlsplit
 import jinja2
 from playwright.sync_api import BrowserContext, Route
 
-from optout_bot.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
-from optout_bot.faults import FaultPlan
+from optout_bot.replica.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
+from optout_bot.replica.faults import FaultPlan
 
 SECRET_FIELD = re.compile(r"pass|secret|token|otp_seed", re.IGNORECASE)
 

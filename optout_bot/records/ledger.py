@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optout_bot.evidence import iso, utc_now
+from optout_bot.records.evidence import iso, utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

@@ -1,6 +1,6 @@
 """Soak: 20 demo runs (every platform) with 30% of replica requests faulted; prints the counts.
 
-Usage: .venv/bin/python scripts/soak.py [--runs 20] [--rate 0.3] [--first-seed 1]
+Usage: .venv/bin/python tests/support/soak_main.py [--runs 20] [--rate 0.3] [--first-seed 1]
 
 "timeout" faults abort the request as ``timedout`` at once instead of waiting out the browser's
 timeout: the flow sees exactly what a real timeout gives it, and a soak takes minutes, not hours.
@@ -16,11 +16,11 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from optout_bot.browser import launch_args, resolve_executable
 from optout_bot.settings import BrowserSettings
-from optout_bot.soak import SoakTally, soak_run
+from tests.support.soak import SoakTally, soak_run
 
 
 def main() -> int:

@@ -12,9 +12,9 @@ from typing import Any
 
 import jinja2
 
-from optout_bot.engine import RunResult
+from optout_bot.run.engine import RunResult
 
-_pages = jinja2.Environment(loader=jinja2.PackageLoader("optout_bot", "templates"),
+_pages = jinja2.Environment(loader=jinja2.PackageLoader("optout_bot.check", "templates"),
                             autoescape=True)
 
 

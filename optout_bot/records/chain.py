@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from optout_bot.evidence import MANIFEST, Problem, sha256_file
-from optout_bot.ledger import Ledger, RunRow
+from optout_bot.records.evidence import MANIFEST, Problem, sha256_file
+from optout_bot.records.ledger import Ledger, RunRow
 
 LINK = "previous_manifest_sha256"
 

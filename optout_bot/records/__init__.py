@@ -1,0 +1,1 @@
+"""What a run leaves behind: evidence bundles, the chain of manifests, the SQLite ledger."""
