@@ -41,8 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Browser, sync_playwright
 
+from optout_bot import browser as browsers
 from optout_bot import log, registry
-from optout_bot.browser import launch_args, new_context, open_browser, resolve_executable
+from optout_bot.browser import new_context, open_browser
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica, mount
@@ -211,10 +212,7 @@ def minimal_whole(settings: Settings) -> float:
     """The minimal script including starting Playwright and the browser, as a run does."""
     began = time.perf_counter()
     with sync_playwright() as playwright:
-        executable = resolve_executable(settings.browser, playwright)
-        browser = playwright.chromium.launch(
-            executable_path=str(executable) if executable else None,
-            args=launch_args(settings.browser, executable), headless=True)
+        browser = browsers.launch(playwright, settings.browser)
         minimal_facebook_flow(browser)
         browser.close()
     return time.perf_counter() - began
@@ -280,8 +278,8 @@ def measure_floor(report: dict[str, Any], demo: dict[str, Any], reps: int,
 
 def chromium_version() -> str:
     try:
-        done = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True,
-                              text=True, timeout=30)
+        done = subprocess.run([str(browsers.binary(Settings().browser)), "--version"],
+                              capture_output=True, text=True, timeout=30)
         return done.stdout.strip()
     except OSError:
         return "unknown"

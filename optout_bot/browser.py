@@ -1,18 +1,47 @@
-"""Starting the browser: Playwright's own Chromium when installed, else Debian's, or a remote
-one (a ``ws://`` Playwright server, or an ``http(s)://`` Chrome DevTools endpoint)."""
+"""Starting the browser: the one place that knows how Chromium is found and launched.
+
+Playwright's own Chromium when it is installed, else Debian's, or a remote one (a ``ws://``
+Playwright server, or an ``http(s)://`` Chrome DevTools endpoint). Runs, the parallel runner's
+shared Chromium, the tests and the benchmark all start their browser through this module, so a
+launch argument or a browser path is changed once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
 from optout_bot.errors import ConfigError
-from optout_bot.settings import DEBIAN_CHROMIUM, DEBIAN_CHROMIUM_ARGS, BrowserSettings
+from optout_bot.settings import BrowserSettings
 
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+DEBIAN_CHROMIUM_ARGS = ("--no-sandbox", "--disable-background-networking",
+                        "--disable-component-update")
 LOCALE_TAGS = {"en": "en-US", "de": "de-DE", "ko": "ko-KR"}
+# A Chromium started here rather than by Playwright: what Playwright's own launch adds, minus
+# what needs its pipe; keeps background contexts from being throttled, which matters when many
+# run at once in one browser.
+HEADLESS_ARGS = ("--headless", "--hide-scrollbars", "--mute-audio")
+QUIET_ARGS = (
+    "--no-first-run", "--no-default-browser-check", "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows", "--disable-renderer-backgrounding",
+    "--disable-ipc-flooding-protection", "--disable-hang-monitor", "--disable-breakpad",
+    "--disable-extensions", "--disable-default-apps", "--disable-sync",
+    "--disable-field-trial-config", "--disable-dev-shm-usage", "--metrics-recording-only",
+    "--password-store=basic", "--use-mock-keychain", "--force-color-profile=srgb",
+)
+DEVTOOLS_LINE = re.compile(r"DevTools listening on (ws://\S+)")
+START_TIMEOUT_SECONDS = 30.0
+T = TypeVar("T")
 
 
 def resolve_executable(settings: BrowserSettings, playwright: Playwright) -> Path | None:
@@ -36,27 +65,34 @@ def launch_args(settings: BrowserSettings, executable: Path | None) -> list[str]
     return base + [a for a in (settings.args or []) if a not in base]
 
 
+def launch_options(settings: BrowserSettings, playwright: Playwright) -> dict[str, Any]:
+    """The keyword arguments of Playwright's ``chromium.launch`` for ``settings``."""
+    executable = resolve_executable(settings, playwright)
+    return {"executable_path": str(executable) if executable else None,
+            "args": launch_args(settings, executable),
+            "headless": settings.headless,
+            "slow_mo": settings.slow_mo_ms or None}
+
+
+def launch(playwright: Playwright, settings: BrowserSettings) -> Browser:
+    """A Chromium launched by ``playwright``; the caller closes it."""
+    return playwright.chromium.launch(**launch_options(settings, playwright))
+
+
 @contextmanager
 def open_browser(settings: BrowserSettings) -> Iterator[Browser]:
     """A running browser for the duration of the block, closed however the block ends."""
     with sync_playwright() as playwright:
-        if settings.endpoint:
-            browser = _connect(playwright, settings.endpoint)
-        else:
-            executable = resolve_executable(settings, playwright)
-            browser = playwright.chromium.launch(
-                executable_path=str(executable) if executable else None,
-                args=launch_args(settings, executable),
-                headless=settings.headless,
-                slow_mo=settings.slow_mo_ms or None,
-            )
+        browser = (connect(playwright, settings.endpoint) if settings.endpoint
+                   else launch(playwright, settings))
         try:
             yield browser
         finally:
             browser.close()
 
 
-def _connect(playwright: Playwright, endpoint: str) -> Browser:
+def connect(playwright: Playwright, endpoint: str) -> Browser:
+    """A connection to a running browser: a Playwright server or a DevTools endpoint."""
     if endpoint.startswith(("ws://", "wss://")):
         return playwright.chromium.connect(endpoint)
     if endpoint.startswith(("http://", "https://")):
@@ -72,3 +108,106 @@ def new_context(browser: Browser, locale: str, storage_state: Path | None = None
         viewport={"width": 1280, "height": 900},
         storage_state=str(storage_state) if storage_state and storage_state.exists() else None,
     )
+
+
+# --- one Chromium for many Playwright connections (the parallel runner) ---------------------
+
+
+@contextmanager
+def shared_browser(settings: BrowserSettings) -> Iterator[str]:
+    """An endpoint every thread can connect to (Playwright's sync API cannot share one
+    ``Browser`` across threads): ``browser.endpoint`` when set, else a Chromium started here."""
+    if settings.endpoint:
+        yield settings.endpoint
+        return
+    with devtools_chromium(settings) as (endpoint, _process):
+        yield endpoint
+
+
+@contextmanager
+def devtools_chromium(settings: BrowserSettings
+                      ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A Chromium process of our own with a DevTools port on the loopback address only, and its
+    ``http://`` endpoint; ended however the block ends."""
+    command = _chromium_command(settings)
+    with tempfile.TemporaryDirectory(prefix="optout-bot-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
+        process = subprocess.Popen([*command, f"--user-data-dir={profile}"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, text=True, errors="replace")
+        try:
+            yield _devtools_endpoint(process), process
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def binary(settings: BrowserSettings) -> Path:
+    """The path of the browser ``settings`` choose, Playwright's own included."""
+    return _in_own_thread(lambda: _binary(settings))[1]
+
+
+def _chromium_command(settings: BrowserSettings) -> list[str]:
+    """The product's launch arguments, plus a DevTools port the system chooses."""
+    chosen_binary, executable = _in_own_thread(lambda: _binary(settings))
+    args = launch_args(settings, chosen_binary)
+    chosen = [*QUIET_ARGS, *(HEADLESS_ARGS if settings.headless else ()), *args]
+    return [str(executable), *dict.fromkeys(chosen), "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0", "about:blank"]
+
+
+def _binary(settings: BrowserSettings) -> tuple[Path | None, Path]:
+    """The configured or Debian binary (``None`` for Playwright's own), and its path."""
+    with sync_playwright() as playwright:
+        chosen = resolve_executable(settings, playwright)
+        return chosen, chosen or Path(playwright.chromium.executable_path)
+
+
+def _in_own_thread(action: Callable[[], T]) -> T:
+    """Run ``action`` on a fresh thread: the sync API refuses a thread that already runs an
+    event loop (an async caller, or a test session's own Playwright)."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            outcome.append(action())
+        except BaseException as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=call, name="optout-bot-resolve")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _devtools_endpoint(process: subprocess.Popen[str]) -> str:
+    """Read Chromium's ``DevTools listening on ws://…`` line; keep draining its stderr after,
+    so a chatty browser never blocks on a full pipe."""
+    found: list[str] = []
+    ready = threading.Event()
+    tail: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            match = DEVTOOLS_LINE.search(line)
+            if match and not found:
+                found.append(match.group(1))
+                ready.set()
+            elif not found:
+                tail[:] = [*tail[-9:], line.rstrip()]
+        ready.set()
+
+    threading.Thread(target=read, name="optout-bot-chromium-stderr", daemon=True).start()
+    if not ready.wait(START_TIMEOUT_SECONDS) or not found:
+        raise ConfigError("the browser did not start: " + (" | ".join(tail) or
+                                                          "no DevTools endpoint announced"))
+    parts = urlsplit(found[0])
+    return f"http://{parts.netloc}"

@@ -33,9 +33,6 @@ from optout_bot.errors import ConfigError
 Locale = Literal["en", "de", "ko"]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_CONFIG_FILE = "optout-bot.toml"
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-DEBIAN_CHROMIUM_ARGS = ("--no-sandbox", "--disable-background-networking",
-                        "--disable-component-update")
 
 # Long enough for forms that demand a minimum length (a 100-character minimum was reported).
 DEFAULT_REASONS: dict[str, str] = {

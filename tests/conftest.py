@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright
 
 from optout_bot import log
-from optout_bot.browser import launch_args, resolve_executable
+from optout_bot.browser import launch_options
 from optout_bot.flow import Flow
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica
@@ -38,12 +38,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any],
                              playwright: Playwright) -> dict[str, Any]:
     """pytest-playwright's launch options, with the product's choice of browser."""
-    settings = BrowserSettings()
-    executable = resolve_executable(settings, playwright)
-    extra: dict[str, Any] = {"args": launch_args(settings, executable)}
-    if executable is not None:
-        extra["executable_path"] = str(executable)
-    return {**browser_type_launch_args, **extra}
+    ours = launch_options(BrowserSettings(), playwright)
+    return {**browser_type_launch_args, "executable_path": ours["executable_path"],
+            "args": ours["args"]}
 
 
 class FlowRunner:

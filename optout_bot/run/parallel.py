@@ -14,41 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
-import subprocess
-import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from types import TracebackType
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from optout_bot.browser import _connect, launch_args, resolve_executable
-from optout_bot.errors import ConfigError
+from optout_bot.browser import connect, shared_browser
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
 from optout_bot.run.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
-from optout_bot.settings import BrowserSettings, Settings
-
-DEVTOOLS_LINE = re.compile(r"DevTools listening on (ws://\S+)")
-# What Playwright's own launch adds, minus what needs its pipe: keeps background contexts from
-# being throttled, which matters when many run at once in one browser.
-HEADLESS_ARGS = ("--headless", "--hide-scrollbars", "--mute-audio")
-QUIET_ARGS = (
-    "--no-first-run", "--no-default-browser-check", "--disable-background-timer-throttling",
-    "--disable-backgrounding-occluded-windows", "--disable-renderer-backgrounding",
-    "--disable-ipc-flooding-protection", "--disable-hang-monitor", "--disable-breakpad",
-    "--disable-extensions", "--disable-default-apps", "--disable-sync",
-    "--disable-field-trial-config", "--disable-dev-shm-usage", "--metrics-recording-only",
-    "--password-store=basic", "--use-mock-keychain", "--force-color-profile=srgb",
-)
-START_TIMEOUT_SECONDS = 30.0
-T = TypeVar("T")
+from optout_bot.settings import Settings
 
 log = get_logger()
 
@@ -182,92 +160,5 @@ class _Worker:
             return self.browser
         if self.playwright is None:
             self.playwright = sync_playwright().start()
-        self.browser = _connect(self.playwright, self.endpoint)
+        self.browser = connect(self.playwright, self.endpoint)
         return self.browser
-
-
-@contextmanager
-def shared_browser(settings: BrowserSettings) -> Iterator[str]:
-    """An endpoint every worker can connect to: ``browser.endpoint`` when set, else one
-    Chromium started here, ended however the block ends."""
-    if settings.endpoint:
-        yield settings.endpoint
-        return
-    command = chromium_command(settings)
-    with tempfile.TemporaryDirectory(prefix="optout-bot-chromium-",
-                                     ignore_cleanup_errors=True) as profile:
-        process = subprocess.Popen([*command, f"--user-data-dir={profile}"],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True, errors="replace")
-        try:
-            yield devtools_endpoint(process)
-        finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def chromium_command(settings: BrowserSettings) -> list[str]:
-    """The command line of the one shared Chromium: the product's launch arguments, a
-    DevTools port chosen by the system on the loopback address only."""
-    chosen_binary, executable = _in_own_thread(lambda: _binary(settings))
-    args = launch_args(settings, chosen_binary)
-    chosen = [*QUIET_ARGS, *(HEADLESS_ARGS if settings.headless else ()), *args]
-    return [str(executable), *dict.fromkeys(chosen), "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0", "about:blank"]
-
-
-def _binary(settings: BrowserSettings) -> tuple[Path | None, Path]:
-    """The configured or Debian binary (``None`` for Playwright's own), and its path."""
-    with sync_playwright() as playwright:
-        chosen = resolve_executable(settings, playwright)
-        return chosen, chosen or Path(playwright.chromium.executable_path)
-
-
-def _in_own_thread(action: Callable[[], T]) -> T:
-    """Run ``action`` on a fresh thread: the sync API refuses a thread that already runs an
-    event loop (an async caller, or a test session's own Playwright)."""
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-
-    def call() -> None:
-        try:
-            outcome.append(action())
-        except BaseException as error:
-            failure.append(error)
-
-    thread = threading.Thread(target=call, name="optout-bot-resolve")
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-    return outcome[0]
-
-
-def devtools_endpoint(process: subprocess.Popen[str]) -> str:
-    """Read Chromium's ``DevTools listening on ws://…`` line; keep draining its stderr after,
-    so a chatty browser never blocks on a full pipe."""
-    found: list[str] = []
-    ready = threading.Event()
-    tail: list[str] = []
-
-    def read() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
-            match = DEVTOOLS_LINE.search(line)
-            if match and not found:
-                found.append(match.group(1))
-                ready.set()
-            elif not found:
-                tail[:] = [*tail[-9:], line.rstrip()]
-        ready.set()
-
-    threading.Thread(target=read, name="optout-bot-chromium-stderr", daemon=True).start()
-    if not ready.wait(START_TIMEOUT_SECONDS) or not found:
-        raise ConfigError("the browser did not start: " + (" | ".join(tail) or
-                                                          "no DevTools endpoint announced"))
-    parts = urlsplit(found[0])
-    return f"http://{parts.netloc}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +12,9 @@ import pytest
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
+from optout_bot.browser import devtools_chromium
 from optout_bot.outcome import Outcome
 from optout_bot.run.engine import Job
-from optout_bot.run.parallel import chromium_command, devtools_endpoint
 from optout_bot.settings import BrowserSettings, Settings
 from tests.conftest import FAST_RETRY, account
 from tests.engine.test_cli import evidence_folders, optout
@@ -27,15 +26,8 @@ NO_BROWSER_HERE = "/nonexistent/chromium"  # launching instead of connecting wou
 @pytest.fixture
 def remote_chromium() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """A Chromium of its own, as a grid would run it, and its http:// DevTools endpoint."""
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
-        process = subprocess.Popen([*chromium_command(BrowserSettings()),
-                                    f"--user-data-dir={profile}"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            yield devtools_endpoint(process), process
-        finally:
-            process.kill()
-            process.wait()
+    with devtools_chromium(BrowserSettings()) as started:
+        yield started
 
 
 @pytest.mark.parametrize("workers", [1, 2])

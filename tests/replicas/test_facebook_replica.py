@@ -15,7 +15,9 @@ import pyotp
 import pytest
 
 from fixtures.facebook import FacebookReplica
+from optout_bot.browser import launch
 from optout_bot.replica import ReplicaResponse, mount, parse_request
+from optout_bot.settings import BrowserSettings
 
 FB = "https://www.facebook.com"
 FORM_ID = "712876720715583"
@@ -377,11 +379,7 @@ def _object_in_chromium(replica: FacebookReplica, errors: list[BaseException]) -
 
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-background-networking",
-                      "--disable-component-update"],
-            )
+            browser = launch(playwright, BrowserSettings())
             try:
                 context = browser.new_context(locale="en-US")
                 mount(context, [replica])

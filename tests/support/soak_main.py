@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from optout_bot.browser import launch_args, resolve_executable
+from optout_bot.browser import launch
 from optout_bot.settings import BrowserSettings
 from tests.support.soak import SoakTally, soak_run
 
@@ -32,11 +32,7 @@ def main() -> int:
     tally = SoakTally()
     began = time.monotonic()
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
-        settings = BrowserSettings()
-        executable = resolve_executable(settings, playwright)
-        browser = playwright.chromium.launch(
-            executable_path=str(executable) if executable else None,
-            args=launch_args(settings, executable))
+        browser = launch(playwright, BrowserSettings())
         for seed in range(args.first_seed, args.first_seed + args.runs):
             soak_run(browser, Path(folder), seed, args.rate, tally)
             print(f"seed {seed}: {dict(tally.outcomes)}", file=sys.stderr)
