@@ -17,8 +17,9 @@ from optout_bot.errors import (
     UiChanged,
     Unavailable,
 )
-from optout_bot.flow import FORM_STEPS, SETTING_STEPS, AccountView, Flow, State, Step, Target
+from optout_bot.flow import FORM_STEPS, SETTING_STEPS, AccountView, Flow, State, Step
 from optout_bot.outcome import Outcome
+from optout_bot.page import Target
 
 __all__ = [
     "FORM_STEPS",

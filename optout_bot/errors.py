@@ -80,3 +80,12 @@ class UiChanged(FlowError):
         if detail:
             text += f" — {detail}"
         super().__init__(text, step=step)
+
+
+def one_line(error: BaseException | None) -> str:
+    """The first line of an error's message, or its type when it has none: what logs and
+    outcomes show of an error ("" for none)."""
+    if error is None:
+        return ""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

@@ -16,7 +16,8 @@ from optout_bot.browser import launch_options
 from optout_bot.flow import Flow
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica
-from optout_bot.run.engine import Engine, Job, RetryPolicy, RunResult
+from optout_bot.run.engine import Engine, Job, RunResult
+from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import Account, BrowserSettings, Settings
 
 FAST_RETRY = RetryPolicy(attempts=5, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)

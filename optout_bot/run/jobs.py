@@ -22,8 +22,9 @@ from optout_bot.log import redactor
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica, replica_class
 from optout_bot.run import parallel
-from optout_bot.run.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
+from optout_bot.run.engine import Engine, Job, ProgressHook, RunResult
 from optout_bot.run.preflight import check_output_writable
+from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import Account, Settings
 
 DEMO_LABEL = "demo"

@@ -25,7 +25,8 @@ from optout_bot.browser import connect, shared_browser
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
-from optout_bot.run.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
+from optout_bot.run.engine import Engine, Job, ProgressHook, RunResult
+from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import Settings
 
 log = get_logger()

@@ -19,8 +19,9 @@ from optout_bot import log
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
 from optout_bot.resilience import accepted_changes, apply_faults, injected_faults
-from optout_bot.run.engine import Engine, RetryPolicy
+from optout_bot.run.engine import Engine
 from optout_bot.run.jobs import plan_demo
+from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import Settings
 
 RETRY_EVENTS = ("transient fault; retrying", "page load failed; retrying")

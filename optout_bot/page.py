@@ -1,0 +1,254 @@
+"""A flow's hands on the page: opening pages, telling a broken page from a changed one, and
+finding elements the way a person does (by role, label and visible text).
+
+``Flow`` builds on these classes; they are apart from it only to keep each one short. Every
+retry here (a page load, a safe request sent again) follows the run's ``RetryPolicy``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Request, Response
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from optout_bot.errors import Transient, UiChanged, one_line
+from optout_bot.log import get_logger
+from optout_bot.run.retry import RetryPolicy, announce
+
+AriaRole = Any  # Playwright's Literal of ARIA roles; kept loose so flows can pass plain strings
+T = TypeVar("T")
+FAILED = "_failed"  # the choice name under which wait_for_any reports a page saying it failed
+
+
+@dataclass
+class Target:
+    """One way to find an element, described for humans in error messages."""
+
+    role: AriaRole | None = None
+    name: str | re.Pattern[str] | None = None
+    label: str | re.Pattern[str] | None = None
+    text: str | re.Pattern[str] | None = None
+    testid: str | None = None
+    css: str | None = None
+    exact: bool = False
+
+    def locate(self, page: Page | Locator) -> Locator:
+        if self.role is not None:
+            return page.get_by_role(self.role, name=self.name, exact=self.exact or None)
+        if self.label is not None:
+            return page.get_by_label(self.label, exact=self.exact or None)
+        if self.text is not None:
+            return page.get_by_text(self.text, exact=self.exact or None)
+        if self.testid is not None:
+            return page.get_by_test_id(self.testid)
+        if self.css is not None:
+            return page.locator(self.css)
+        raise ValueError("a Target needs a role, label, text, testid or css")
+
+    def describe(self) -> str:
+        if self.role is not None:
+            return f"role={self.role} name={_show(self.name)}"
+        if self.label is not None:
+            return f"label={_show(self.label)}"
+        if self.text is not None:
+            return f"text={_show(self.text)}"
+        if self.testid is not None:
+            return f"testid={self.testid!r}"
+        return f"css={self.css!r}"
+
+
+def _show(value: str | re.Pattern[str] | None) -> str:
+    return f"/{value.pattern}/" if isinstance(value, re.Pattern) else repr(value)
+
+
+class PageNavigation:
+    """Opening pages by URL or by name, and watching what the page that shows really is: a
+    server error or a failed load is ``Transient`` (worth another try), never ``UiChanged``."""
+
+    def __init__(self, page: Page, *, urls: Mapping[str, str], timeout_ms: float,
+                 retry: RetryPolicy) -> None:
+        self.page = page
+        self.urls: dict[str, str] = dict(urls)
+        self.timeout_ms = timeout_ms
+        self.retry = retry
+        self.step = ""
+        self.last_document_status: int | None = None
+        self.failed_navigation: str | None = None
+        page.on("response", self._remember_document_status)
+        page.on("requestfailed", self._remember_failed_navigation)
+
+    def goto(self, url_or_key: str) -> Response | None:
+        """Open a page by URL or by ``URLS`` key. Loading a page changes nothing, so a failed
+        load is tried again (the policy's page loads, logged); what still fails is Transient."""
+        url = self.urls.get(url_or_key, url_or_key)
+        return self._loading(lambda: self._load(url))
+
+    def _loading(self, action: Callable[[], T]) -> T:
+        """``action`` (a page load and what follows it), tried again as a page load is."""
+        for attempt in self.retry.loads(announce(get_logger(), "page load failed; retrying")):
+            with attempt:
+                return action()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _load(self, url: str) -> Response | None:
+        self.failed_navigation = None
+        try:
+            response = self.page.goto(url, wait_until="domcontentloaded",
+                                      timeout=self.timeout_ms)
+        except PlaywrightTimeout as error:
+            raise Transient(f"{url} did not load in time", step=self.step) from error
+        except PlaywrightError as error:
+            raise Transient(f"{url} could not be loaded: {one_line(error)}",
+                            step=self.step) from error
+        self.raise_if_server_error()
+        return response
+
+    def raise_if_server_error(self) -> None:
+        """Transient when the page now showing is a server error or a load that failed."""
+        if self.failed_navigation:
+            raise Transient(f"the page did not load: {self.failed_navigation}", step=self.step)
+        status = self.last_document_status
+        if status is not None and status >= 500:
+            raise Transient(f"the platform answered HTTP {status}", step=self.step)
+
+    def _page_detail(self) -> str:
+        status = self.last_document_status
+        where = f"on {self.page.url}"
+        return f"{where}, which answered HTTP {status}" if status and status >= 400 else where
+
+    def _remember_document_status(self, response: Response) -> None:
+        request = response.request
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.last_document_status = response.status
+            self.failed_navigation = None
+
+    def _remember_failed_navigation(self, request: Request) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.failed_navigation = request.failure or "connection failed"
+
+
+class PageActions(PageNavigation):
+    """Finding elements and waiting for the page a platform answers with, never with a fixed
+    sleep; every element has a human name, so a missing one reads "fill: Send button not
+    found"."""
+
+    def find(self, element: str, *targets: Target, required: bool = True,
+             within: Locator | None = None, timeout_ms: float | None = None) -> Locator:
+        """The first visible element matching any target, waiting for it to appear.
+
+        ``element`` is the human name used in errors ("objection form: Send button"). A missing
+        required element raises ``UiChanged`` (or ``Transient`` when the page itself is a
+        server error); a missing optional one returns an empty locator (``count() == 0``).
+        """
+        scope: Page | Locator = within if within is not None else self.page
+        located = [target.locate(scope) for target in targets]
+        combined = located[0]
+        for other in located[1:]:
+            combined = combined.or_(other)
+        combined = combined.filter(visible=True).first
+        if not self._wait_visible(combined, timeout_ms or self.timeout_ms,
+                                  fail_fast=required):
+            if not required:
+                return combined
+            self.raise_if_server_error()
+            raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets],
+                            detail=self._page_detail())
+        return combined
+
+    def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
+        """Whether any target is visible now (or within ``timeout_ms``), without failing."""
+        located = self.find("", *targets, required=False, timeout_ms=timeout_ms or 1)
+        return located.count() > 0 and located.is_visible()
+
+    def wait_for_any(self, choices: Mapping[str, Sequence[Target]],
+                     timeout_ms: float | None = None, what: str = "next page") -> str:
+        """Wait until one of several possible pages shows; returns the name of the one seen.
+
+        This is how a step tells apart the answers a platform may give (logged in, wrong
+        password, two-factor page, checkpoint) without a fixed sleep.
+        """
+        union: Locator | None = None
+        for targets in choices.values():
+            for target in targets:
+                loc = target.locate(self.page)
+                union = loc if union is None else union.or_(loc)
+        assert union is not None
+        if not self._wait_visible(union.filter(visible=True).first,
+                                  timeout_ms or self.timeout_ms, fail_fast=True):
+            self.raise_if_server_error()
+            tried = [t.describe() for ts in choices.values() for t in ts]
+            raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
+        for name, targets in choices.items():
+            for target in targets:
+                loc = target.locate(self.page).filter(visible=True)
+                if loc.count() > 0:
+                    return name
+        return next(iter(choices))  # pragma: no cover - the union was visible a moment ago
+
+    def open_and_wait(self, url_or_key: str, choices: Mapping[str, Sequence[Target]], *,
+                      failed: Sequence[Target], what: str) -> str:
+        """Open a page and return which of ``choices`` shows. When the page says its own app
+        failed to load (``failed``), it is loaded again as any failed page load is; what still
+        fails is Transient."""
+        url = self.urls.get(url_or_key, url_or_key)
+
+        def load_and_look() -> str:
+            self._load(url)
+            seen = self.wait_for_any({**choices, FAILED: list(failed)}, what=what)
+            if seen == FAILED:
+                raise Transient(f"{what}: the page failed to load", step=self.step)
+            return seen
+
+        return self._loading(load_and_look)
+
+    def press_and_wait(self, button: Locator, choices: Mapping[str, Sequence[Target]], *,
+                       failed: Sequence[Target], what: str, safe_to_repeat: bool = False,
+                       attempts: int | None = None) -> str:
+        """Press ``button`` and return which of ``choices`` shows. When the page says the
+        request failed on the way (``failed``), press again as often as the policy allows, but
+        only if the caller vouches the request is safe to repeat (it carries no password and
+        changes nothing). ``attempts`` > 1 is the older way of vouching. What still fails is
+        Transient."""
+        safe = safe_to_repeat or (attempts or 1) > 1
+        sends = self.retry.sends(safe)
+        for attempt in range(1, sends + 1):
+            shown = Target(role="alert").locate(self.page).filter(visible=True)
+            stale = shown.first.element_handle() if shown.count() else None
+            if attempt > 1 and not button.is_enabled():
+                break  # the page wants a reload, not another press: start the step over
+            button.click()
+            if stale is not None:  # the old message must go before the new answer counts
+                with contextlib.suppress(PlaywrightError):  # detached: gone, as wanted
+                    stale.wait_for_element_state("hidden", timeout=self.timeout_ms)
+            seen = self.wait_for_any({**choices, FAILED: list(failed)}, what=what)
+            if seen != FAILED:
+                return seen
+            if attempt < sends:
+                get_logger().warning("request failed on the way; pressing again",
+                                     step=self.step, what=what, attempt=attempt)
+        raise Transient(f"{what}: the platform's request kept failing", step=self.step)
+
+    def _wait_visible(self, locator: Locator, timeout_ms: float, *,
+                      fail_fast: bool = False) -> bool:
+        """Wait for ``locator``; with ``fail_fast``, stop early (Transient) as soon as the page
+        turned out to be a server error or a failed load, instead of waiting out the timeout.
+        The wait is cut into slices only to look at those events; it is not a sleep."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms < 5:  # what is left is too short to ask the browser about
+                return False
+            try:
+                locator.wait_for(state="visible",
+                                 timeout=min(remaining_ms, 500) if fail_fast else remaining_ms)
+                return True
+            except PlaywrightTimeout:
+                if fail_fast:
+                    self.raise_if_server_error()

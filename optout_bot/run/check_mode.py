@@ -1,0 +1,69 @@
+"""The check-mode recorder: what a check keeps of each step, apart from ordinary evidence.
+
+At every step it takes the page's ARIA snapshot (kept in the evidence), compares it with the
+flow's baseline and turns step and comparison into a verdict; with ``--update-baselines`` it
+rewrites the baseline. Steps after the state change, which a check never makes, and steps not
+reached are marked skipped, so every step of the flow has a verdict. Ordinary runs: off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from playwright.sync_api import Page
+
+from optout_bot.check.aria import (
+    StepCheck,
+    aria_snapshot,
+    closest_baseline,
+    step_verdict,
+    write_baseline,
+)
+from optout_bot.flow import Step
+from optout_bot.records.evidence import EvidenceBundle
+
+if TYPE_CHECKING:
+    from optout_bot.run.engine import Job
+
+
+class CheckRecorder:
+    """One check run's verdicts, step by step."""
+
+    def __init__(self, job: Job, bundle: EvidenceBundle) -> None:
+        self.enabled = job.check
+        self.checks: list[StepCheck] = []
+        self.page: Page | None = None  # set once the run has one
+        self._job = job
+        self._bundle = bundle
+
+    def record(self, step: str, screenshot: str | None, seconds: float,
+               error: BaseException | None) -> None:
+        """The verdict of ``step`` (replacing an earlier attempt's), from its page and error."""
+        if not self.enabled or self.page is None:
+            return
+        job, account = self._job, self._job.account
+        snapshot = aria_snapshot(self.page, [account.login, account.form_email_or_none() or ""])
+        version = self._bundle.facts.get("form_version")
+        baseline = closest_baseline(job.flow, account.locale, step,
+                                    str(version) if version else None, snapshot)
+        if snapshot is not None:
+            self._bundle.add_file(f"{len(self._bundle.steps):02d}-{step}.aria.yml",
+                                  snapshot.encode("utf-8"))
+        result = step_verdict(job.flow, account.locale, step, baseline, snapshot, error,
+                              updating=job.update_baselines)
+        result.seconds, result.screenshot = round(seconds, 3), screenshot
+        if job.update_baselines and snapshot is not None and error is None:
+            write_baseline(baseline, snapshot)
+        self.checks = [c for c in self.checks if c.step != step] + [result]
+
+    def skip(self, steps: Sequence[Step], why: str) -> None:
+        if self.enabled:
+            self.checks += [StepCheck(s.name, "skipped", why) for s in steps]
+
+    def skip_unreached(self) -> None:
+        """At the end: every step without a verdict was not reached."""
+        done = {c.step for c in self.checks}
+        failed = next((c.step for c in self.checks if c.status != "ok"), "an earlier step")
+        self.skip([s for s in self._job.flow.STEPS if s.name not in done],
+                  f"not reached: {failed} did not pass")

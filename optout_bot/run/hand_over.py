@@ -1,0 +1,37 @@
+"""The person hand-over: when a platform asks for something only the account's owner can give
+(a code from their phone, a device approval, a captcha), the run waits in the open browser
+window for them to do it, never bypasses it, and gives up after a while. Headless, nobody can
+help: the run ends ``needs_human`` saying how to rerun."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from optout_bot.errors import NeedsHuman
+
+WAIT_SECONDS = 300
+
+
+def hand_over(page: Page | None, who: str, what: str, *, headless: bool,
+              until: Callable[[], bool], log: Any) -> None:
+    """Tell the person ``what`` to do for ``who`` and wait until ``until()`` holds, looking
+    again each time the page navigates (no polling sleep)."""
+    if headless or page is None:
+        raise NeedsHuman(f"{what} — rerun with --headed to do it yourself in the browser")
+    print(f"\n>>> {who}: {what}. Waiting for you in the browser window...", file=sys.stderr)
+    log.info("waiting for the person", what=what)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not until():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise NeedsHuman(f"{what} — not done within {WAIT_SECONDS // 60} minutes")
+        try:
+            page.wait_for_event("framenavigated", timeout=remaining * 1000)
+        except PlaywrightTimeout:
+            continue

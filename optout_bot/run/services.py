@@ -1,0 +1,89 @@
+"""What the engine lends a flow for one run (``optout_bot.flow.FlowServices``): second factors
+(an authenticator code from the seed, an emailed code from the replica's mailbox or the
+person), the person themselves (hand-over), and notes for the evidence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pyotp
+from playwright.sync_api import Page
+
+from optout_bot.errors import NeedsHuman
+from optout_bot.flow import AccountView
+from optout_bot.run.hand_over import hand_over
+from optout_bot.run.recorder import EvidenceRecorder
+from optout_bot.settings import DEFAULT_REASONS
+
+if TYPE_CHECKING:
+    from optout_bot.run.engine import Job
+
+CODE_IN_MAIL = re.compile(r"(?<!\d)(\d{6,8})(?!\d)")
+# Facts with a place of their own in the manifest; any other note goes under "notes".
+MANIFEST_FACTS = frozenset({"form_url", "form_version", "via", "confirmation", "submitted"})
+
+
+class RunServices:
+    """The services of one run."""
+
+    def __init__(self, job: Job, recorder: EvidenceRecorder, page: Page, *, headless: bool,
+                 log: Any) -> None:
+        self._job = job
+        self._recorder = recorder
+        self._page = page
+        self._headless = headless
+        self._log = log
+
+    def totp_code(self) -> str:
+        seed = self._job.account.totp_seed
+        if seed is None:
+            raise NeedsHuman("the platform asks for an authenticator code and no TOTP seed is "
+                             "configured: rerun with --headed and type it, or set totp_seed")
+        return str(pyotp.TOTP(seed.get_secret_value()).now())
+
+    def email_code(self, purpose: str) -> str:
+        """From a replica's mailbox when the run is served by one, else from the person."""
+        email = self._job.account.form_email_or_none()
+        for replica in self._job.replicas:
+            for mail in reversed(replica.mailbox):
+                found = CODE_IN_MAIL.search(mail.body)
+                if mail.to == email and found:
+                    return found.group(1)
+        if self._job.ask_code is not None:
+            return self._job.ask_code(purpose)
+        raise NeedsHuman(f"{purpose}: the platform emailed a code; rerun in a terminal to type "
+                         "it")
+
+    def hand_over(self, what: str, *, until: Callable[[], bool]) -> None:
+        hand_over(self._page, f"{self._job.flow.PLATFORM}/{self._job.label}", what,
+                  headless=self._headless, until=until, log=self._log)
+
+    def note(self, key: str, value: Any) -> None:
+        if key in MANIFEST_FACTS:
+            self._recorder.note(key, value)
+        else:
+            self._recorder.facts.setdefault("notes", {})[key] = value
+
+    def submitted(self, values: Mapping[str, Any]) -> None:
+        self.note("submitted", dict(values))
+
+    def confirmation(self, text: str) -> None:
+        lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+        self.note("confirmation", " ".join(
+            line if line[-1] in ".!?。:" else f"{line}." for line in lines))
+
+
+def account_view(job: Job) -> AccountView:
+    """The account as the flow sees it: secrets only behind methods."""
+    account = job.account
+    return AccountView(
+        platform=job.flow.PLATFORM, label=job.label, login=account.login,
+        email=account.form_email_or_none() or "", locale=account.locale,
+        country=account.country, reason=account.form_reason(),
+        default_reason=DEFAULT_REASONS[account.locale],
+        _password=lambda: account.password.get_secret_value() if account.password else "",
+        _totp_seed=lambda: (account.totp_seed.get_secret_value()
+                            if account.totp_seed else None),
+    )
