@@ -14,9 +14,8 @@ knows the answer, the old row is resolved: ``confirmed`` when the platform has i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
-
-from tenacity import Retrying
 
 from optout_bot.errors import FlowError, Transient
 from optout_bot.flow import Flow, Step
@@ -69,10 +68,12 @@ class SubmissionGuard:
     def confirmed(self, confirmation: str | None) -> None:
         self._mark("confirmed", confirmation)
 
-    def applied_after_fault(self, flow: Flow, step: Step, reads: Retrying) -> bool:
+    def applied_after_fault(self, flow: Flow, step: Step,
+                            reads: Callable[[Callable[[], bool]], bool]) -> bool:
         """After a fault in ``step``, once something may have been sent: is the change on the
-        platform? Asked with ``reads`` (reading changes nothing, so it may be tried again); if
-        the platform cannot tell, refuse to risk a second submission."""
+        platform? Asked through ``reads`` (the policy's retrying of a read, which changes
+        nothing and so may be tried again); if the platform cannot tell, refuse to risk a
+        second submission."""
         if not (step.changes_state or self.state_changed):
             return False
         self.log.warning("state-changing step interrupted; checking the platform",

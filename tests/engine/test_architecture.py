@@ -1,4 +1,5 @@
-"""The engine knows no platform; flows are found by discovery; duplicates fail loudly."""
+"""The engine knows no platform; flows are found by discovery; duplicates fail loudly; the
+engine stays in small pieces, each job in one place."""
 
 from __future__ import annotations
 
@@ -68,3 +69,54 @@ def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyP
             registry.discover()
     finally:
         registry.discover.cache_clear()
+
+
+# --- the engine's own layout ----------------------------------------------------------------
+
+MAX_CLASS_LINES = 150
+REPOSITORY = ENGINE.parent
+
+
+def test_no_engine_class_is_longer_than_a_reader_can_hold() -> None:
+    """Small pieces: a class that grows past this splits by job, as the engine's _Run did."""
+    long = {f"{path.relative_to(ENGINE)}:{node.name}": node.end_lineno - node.lineno + 1
+            for path in ENGINE.rglob("*.py")
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ClassDef) and node.end_lineno is not None
+            and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES}
+    assert long == {}
+
+
+@pytest.mark.parametrize(("package", "never"), [
+    ("records", ("optout_bot.run", "optout_bot.check", "optout_bot.replica", "optout_bot.flow")),
+    ("replica", ("optout_bot.run", "optout_bot.check", "optout_bot.records",
+                 "optout_bot.flow")),
+])
+def test_records_and_the_replica_kit_stand_on_their_own(package: str,
+                                                        never: tuple[str, ...]) -> None:
+    """Evidence can be verified, and a replica served, without the engine."""
+    offenders = {str(p.relative_to(ENGINE)): sorted(m for m in imported_modules(p)
+                                                    if m.startswith(never))
+                 for p in (ENGINE / package).rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_every_retry_policy_lives_in_one_module() -> None:
+    """Retry decisions (tenacity) are made in optout_bot/run/retry.py and nowhere else, flows
+    and replicas included."""
+    users = sorted(str(p.relative_to(REPOSITORY)) for folder in ("optout_bot", "flows", "fixtures")
+                   for p in (REPOSITORY / folder).rglob("*.py")
+                   if any(m.split(".")[0] == "tenacity" for m in imported_modules(p)))
+    assert users == ["optout_bot/run/retry.py"]
+
+
+def test_one_module_knows_how_chromium_is_launched() -> None:
+    """Launching or connecting a browser, and Debian's browser path, live in browser.py only."""
+    needles = (".chromium.launch(", ".connect_over_cdp(", "/usr/bin/chromium",
+               "--remote-debugging-port")
+    this = Path(__file__).resolve()
+    found = sorted(str(p.relative_to(REPOSITORY))
+                   for folder in ("optout_bot", "flows", "fixtures", "tests", "bench", "scripts")
+                   for p in (REPOSITORY / folder).rglob("*.py") if p.resolve() != this
+                   and any(n in p.read_text(encoding="utf-8") for n in needles))
+    assert found == ["optout_bot/browser.py"]

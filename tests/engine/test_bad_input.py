@@ -11,10 +11,9 @@ import os
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Playwright
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
@@ -115,12 +114,9 @@ def _browser_pids(marker: str) -> list[int]:
 
 
 def test_a_browser_that_crashes_mid_flow_fails_with_the_cause_and_sends_nothing(
-        playwright: Playwright, browser_type_launch_args: dict[str, Any], tmp_path: Path
-) -> None:
+        playwright: Playwright, tmp_path: Path) -> None:
     marker = f"--optout-crash-test={os.getpid()}"
-    options = {**browser_type_launch_args,
-               "args": [*browser_type_launch_args.get("args", []), marker]}
-    own: Browser = playwright.chromium.launch(**options)
+    own = browsers.launch(playwright, BrowserSettings(args=[marker]))
     runner = FlowRunner(own, tmp_path / "out")
     killed: list[int] = []
 
