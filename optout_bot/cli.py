@@ -30,7 +30,7 @@ from optout_bot.outcome import (
 from optout_bot.records.chain import verify_chain
 from optout_bot.records.evidence import tool_version, verify_bundle
 from optout_bot.records.ledger import Ledger
-from optout_bot.resilience import TRANSIENT_KINDS, apply_faults
+from optout_bot.replica.faults import TRANSIENT_KINDS, apply_faults
 from optout_bot.run.engine import Progress, RunResult
 from optout_bot.run.jobs import (
     ensure_passwords,

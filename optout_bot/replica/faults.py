@@ -3,7 +3,8 @@
 Kinds: ``server_error`` (a 503 page), ``timeout`` (the request never answers in time),
 ``cut`` (the connection drops before the platform sees the request) and ``lost_answer`` (the
 platform processes a state-changing request, then the answer is lost: the worst case, where a
-naive retry would send twice).
+naive retry would send twice). ``optout-bot demo --faults 0.3 --seed 7`` gives every replica
+of the plan its own reproducible ``FaultPlan`` (``apply_faults``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from optout_bot.replica.server import Replica
 
 KINDS = ("server_error", "timeout", "cut", "lost_answer")
+# A check never submits, so it is only given the faults a retry recovers from.
+TRANSIENT_KINDS = tuple(k for k in KINDS if k != "lost_answer")
 
 
 @dataclass
@@ -54,3 +62,11 @@ class FaultPlan:
     @property
     def total(self) -> int:
         return sum(self.injected.values())
+
+
+def apply_faults(replicas: Iterable[Replica], rate: float, seed: int,
+                 kinds: tuple[str, ...] = KINDS) -> None:
+    """Give each replica a fault plan drawn from ``seed`` (offset per replica so platforms do
+    not fail in lockstep)."""
+    for offset, replica in enumerate(replicas):
+        replica.faults = FaultPlan(rate=rate, seed=seed * 1000 + offset, kinds=kinds)

@@ -129,7 +129,7 @@ class Replica:
         self.log: list[dict[str, Any]] = []
         self.mailbox: list[Mail] = []
         self._lock = threading.Lock()
-        self._routes = self._collect_routes()
+        self._routes = collect_routes(type(self))
         self._templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self._template_dirs()),
             autoescape=True,
@@ -179,22 +179,6 @@ class Replica:
         return ReplicaResponse(status=404, body="<h1>Page not found</h1>")
 
     # --- machinery --------------------------------------------------------------------------
-
-    def _collect_routes(self) -> list[tuple[str, re.Pattern[str], Handler]]:
-        """Routes of this class and the replicas it extends, nearest class first (so a platform
-        can take over a shared route), each calling the most-derived method of its name (so
-        overriding a handler without repeating its ``@route`` still serves the route)."""
-        found: list[tuple[str, re.Pattern[str], Handler]] = []
-        seen: set[tuple[str, str]] = set()
-        for klass in type(self).__mro__:
-            for name, attr in vars(klass).items():
-                for method, pattern in getattr(attr, "_replica_routes", []):
-                    if (method, pattern) in seen:
-                        continue
-                    seen.add((method, pattern))
-                    handler = getattr(type(self), name)
-                    found.append((method, re.compile(f"(?:{pattern})\\Z"), handler))
-        return found
 
     @classmethod
     def _template_dirs(cls) -> list[Path]:
@@ -247,15 +231,21 @@ class Replica:
                 return handler(self, request)
         return self.not_found(request)
 
-    def serves(self, url: str) -> bool:
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}" in self.ORIGINS
 
-    def write_log(self, path: Path) -> None:
-        """Write the request log as JSON lines (``replica-requests.jsonl`` beside evidence)."""
-        with self._lock:
-            lines = [json.dumps(entry, ensure_ascii=False) for entry in self.log]
-        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+def collect_routes(cls: type[Replica]) -> list[tuple[str, re.Pattern[str], Handler]]:
+    """Routes of ``cls`` and the replicas it extends, nearest class first (so a platform can
+    take over a shared route), each calling the most-derived method of its name (so overriding
+    a handler without repeating its ``@route`` still serves the route)."""
+    found: list[tuple[str, re.Pattern[str], Handler]] = []
+    seen: set[tuple[str, str]] = set()
+    for klass in cls.__mro__:
+        for name, attr in vars(klass).items():
+            for method, pattern in getattr(attr, "_replica_routes", []):
+                if (method, pattern) in seen:
+                    continue
+                seen.add((method, pattern))
+                found.append((method, re.compile(f"(?:{pattern})\\Z"), getattr(cls, name)))
+    return found
 
 
 def parse_request(method: str, url: str, headers: dict[str, str],
