@@ -80,6 +80,15 @@ def runner(browser: Browser, tmp_path: Path) -> Iterator[FlowRunner]:
     flow_runner.ledger.close()
 
 
+def seed(replica: Replica, user: Account, **attributes: Any) -> None:
+    """Create ``user``'s account on ``replica`` (login, password, email, country as configured),
+    with any replica-specific ``attributes`` (two_factor, already_objected, locale...)."""
+    assert user.password is not None, "a seeded account needs a password"
+    replica.seed_account(**{"login": user.login, "password": user.password.get_secret_value(),
+                            "email": user.email or user.login, "country": user.country,
+                            **attributes})
+
+
 def account(**values: Any) -> Account:
     """An account with test defaults; the password is distinctive so leaks are findable."""
     defaults: dict[str, Any] = {"login": "mina@example.org", "password": "pw-Zq7!canary-4411",

@@ -4,6 +4,7 @@ engine stays in small pieces, each job in one place."""
 from __future__ import annotations
 
 import ast
+import pkgutil
 import sys
 import types
 from pathlib import Path
@@ -56,13 +57,13 @@ def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyP
     Duplicate.__module__ = clone.__name__
     clone.Duplicate = Duplicate  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, clone.__name__, clone)
-    real_iter = registry.pkgutil.iter_modules
+    real_iter = pkgutil.iter_modules
 
     def with_duplicate(path: object) -> list[object]:
         found = list(real_iter(path))  # type: ignore[arg-type]
         return [*found, types.SimpleNamespace(name="zz_duplicate", ispkg=False)]
 
-    monkeypatch.setattr(registry.pkgutil, "iter_modules", with_duplicate)
+    monkeypatch.setattr(pkgutil, "iter_modules", with_duplicate)
     registry.discover.cache_clear()
     try:
         with pytest.raises(registry.DuplicatePlatform, match=r"flows\.facebook and flows\.zz_dup"):

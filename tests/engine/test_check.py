@@ -18,7 +18,7 @@ from optout_bot.outcome import Outcome
 from optout_bot.registry import discover
 from optout_bot.replica import Replica, replica_class
 from optout_bot.run.engine import RunResult
-from tests.conftest import FlowRunner, account
+from tests.conftest import FlowRunner, account, seed
 
 PLATFORMS = sorted(discover())
 STATE_CHANGES = {"objection_received", "objection_confirmed", "code_sent", "setting_changed"}
@@ -31,8 +31,7 @@ def prepared(platform: str, locale: str = "en", drift: str | None = None
     replica.set_drift(drift)
     user = account(locale=locale, country={"en": "Germany", "de": "Deutschland",
                                            "ko": "대한민국"}[locale])
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, locale=locale, country=user.country)
+    seed(replica, user, locale=locale)
     return flow, replica, user
 
 
@@ -110,8 +109,7 @@ def test_a_real_change_is_caught_named_and_never_reported_as_success(
 def test_an_account_already_on_record_is_reported_with_what_could_not_be_checked(
         runner: FlowRunner) -> None:
     flow, replica, user = prepared("facebook")
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country, already_objected=True)
+    seed(replica, user, already_objected=True)
     result = check(runner, flow, replica, user)
     assert result.check_verdict == "ok"
     skipped = [c for c in result.checks if c.status == "skipped"]

@@ -17,7 +17,7 @@ import pytest
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot.outcome import Outcome
-from tests.conftest import FlowRunner, account
+from tests.conftest import FlowRunner, account, seed
 from tests.engine.test_cli import evidence_folders, optout
 
 CONFIG = ("[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
@@ -104,9 +104,7 @@ def test_a_send_cut_off_by_a_crash_is_settled_by_asking_the_platform(
     cut_off = runner.ledger.begin_submission(dead, "facebook", "me", "replica", None, None, {})
     replica = FacebookReplica()
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country,
-                         already_objected=platform_has_it)
+    seed(replica, user, already_objected=platform_has_it)
     result = runner.run(FacebookFlow, replica, user)
     rows = {r["id"]: r for r in runner.ledger.submissions("facebook")}
     if platform_has_it:

@@ -24,7 +24,7 @@ from optout_bot.run.engine import Job, RunResult
 from optout_bot.run.jobs import plan_demo, run_jobs
 from optout_bot.run.parallel import lanes_of
 from optout_bot.settings import Account, Settings
-from tests.conftest import FAST_RETRY, account
+from tests.conftest import FAST_RETRY, account, seed
 
 
 class CrashingFacebookFlow(FacebookFlow):
@@ -58,8 +58,7 @@ def person(name: str) -> Account:
 
 def seeded(replica: Replica, user: Account) -> Replica:
     assert user.password is not None
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email or user.login, country=user.country)
+    seed(replica, user)
     return replica
 
 
