@@ -26,7 +26,8 @@ from optout_bot.replica import mount
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
 
-TOGGLE = {locale: labels["toggle"] for locale, labels in LinkedInFlow.LABELS.items()}
+TOGGLE = {locale: LinkedInFlow.label_book().text("toggle", locale)
+          for locale in LinkedInFlow.locales()}
 SAVE_PATH = r"/mypreferences/d/api/settings/"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from fixtures.x import CONTROLS, SAVE_PATH, TASK_PATH, X_TEXT, XReplica
+from fixtures.x import CONTROLS, SAVE_PATH, TASK_PATH, XReplica
 from flows.x import XFlow
 from optout_bot.engine import RunResult
 from optout_bot.evidence import verify_bundle
@@ -189,8 +189,9 @@ def test_evidence_records_each_control_before_and_after(runner: FlowRunner) -> N
     assert result.outcome is Outcome.SUBMITTED
     folder = evidence(result)
     manifest = manifest_of(result)
-    training, collaborators = (XFlow.LABELS["ko"]["training_2025"],
-                               XFlow.LABELS["ko"]["collaborators_2025"])
+    labels = XFlow.label_book()
+    training, collaborators = (labels.text("training_2025", "ko"),
+                               labels.text("collaborators_2025", "ko"))
     assert manifest["notes"]["controls_before"] == {training: "on", collaborators: "off"}
     assert manifest["notes"]["controls_after"] == {training: "off", collaborators: "off"}
     assert manifest["submitted"] == {training: "off"}
@@ -209,9 +210,9 @@ def test_a_reworded_training_checkbox_is_reported_not_skipped(
         runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """If X rewords the training checkbox, the flow must not turn off only the control it still
     recognises and call that success."""
-    monkeypatch.setitem(X_TEXT["en"], "grok_training_2025",
-                        "Let xAI learn from your posts and your Grok chats")
     replica, user = seeded()
+    monkeypatch.setitem(replica.text("en"), "training_2025",
+                        "Let xAI learn from your posts and your Grok chats")
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.UI_CHANGED
     assert "training_2025" in result.message
