@@ -27,6 +27,7 @@ from optout_bot.jobs import (
     plan_from_settings,
     run_jobs,
 )
+from optout_bot.labels import known_locales
 from optout_bot.ledger import Ledger
 from optout_bot.outcome import (
     EXIT_CHECK_NOT_RUN,
@@ -136,7 +137,8 @@ def demo(
     ctx: typer.Context,
     jobs: JobsOption = None,
     platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
-    locale: Annotated[str, typer.Option(help="page language: en, de or ko")] = "en",
+    locale: Annotated[str, typer.Option(
+        help="page language: any the label files have (`platforms` lists them)")] = "en",
     page_version: Annotated[str | None, typer.Option(
         help="replica page version, e.g. 2024 (default: the current one)")] = None,
     faults: Annotated[float, typer.Option(
@@ -146,8 +148,7 @@ def demo(
     """Run every flow against the built-in replicas with a made-up account (nothing is sent
     to any real platform)."""
     options: Options = ctx.obj
-    if locale not in ("en", "de", "ko"):
-        _fail(f"--locale: {locale!r} is not one of en, de, ko")
+    _check_locales([locale])
     _check_fault_rate(faults)
     settings = options.settings(**_jobs(jobs))
     plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
@@ -196,7 +197,8 @@ def check(
     replica: Annotated[bool, typer.Option(
         help="check against the built-in replicas (what our own CI runs)")] = False,
     locale: Annotated[list[str] | None, typer.Option(
-        help="with --replica: page language(s) to check (default: en, de and ko)")] = None,
+        help="with --replica: page language(s) to check (default: every one with labels)")
+    ] = None,
     page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
     drift: Annotated[str | None, typer.Option(
         help="with --replica: serve a changed page ('cosmetic', or a replica's real change)")
@@ -217,10 +219,8 @@ def check(
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
     settings.output.evidence_dir = report_dir
-    locales = list(locale or ["en", "de", "ko"])
-    for name in locales:
-        if name not in ("en", "de", "ko"):
-            _fail(f"--locale: {name!r} is not one of en, de, ko")
+    locales = list(locale or known_locales())
+    _check_locales(locales)
     if replica:
         plan = plan_check_replica(list(platforms or []), locales, page_version=page_version,
                                   drift=drift, update_baselines=update_baselines)
@@ -265,6 +265,10 @@ def _check_summary(results: list[RunResult]) -> None:
                           markup=False)
                 if c.diff and c.diff.breaking:
                     out.print("  breaking: " + "; ".join(c.diff.breaking), markup=False)
+    guessed = sum(1 for r in results for c in r.checks if c.unconfirmed)
+    if guessed:
+        out.print(f"{guessed} step(s) relied on strings no source confirms yet (listed in the "
+                  "report): a failure there may be our guess, not the platform's change.")
     if any(r.check_verdict == "ui_changed" for r in results):
         out.print("A UI changed: run `optout-bot check PLATFORM -v`, read the report, and open "
                   "a broken-flow issue (see CONTRIBUTING.md).")
@@ -435,6 +439,13 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
               for name, value, source in value_sources(settings, overrides)]
     for line in lines:
         err.print(f"# {line}", markup=False)
+
+
+def _check_locales(locales: list[str]) -> None:
+    known = known_locales()
+    for name in locales:
+        if name not in known:
+            _fail(f"--locale: {name!r} is not one of {', '.join(known)}")
 
 
 def _check_fault_rate(rate: float) -> None:

@@ -345,11 +345,23 @@ class _Run:
             self.log.info("step ended", status=status, seconds=round(time.monotonic() - began, 3),
                           error=_one_line(error))
             self._record_check(name, record.screenshot, time.monotonic() - began, error)
+            self._note_labels(flow, name)
             raise
         self.bundle.end_step(record, status="ok", url=self._url(), screenshot=self._screenshot())
         self.log.info("step ended", status="ok", seconds=round(time.monotonic() - began, 3))
         self._record_check(name, record.screenshot, time.monotonic() - began, None)
+        self._note_labels(flow, name)
         return result
+
+    def _note_labels(self, flow: Flow, step: str) -> None:
+        """Say when a step relied on strings no source confirms (``run -v``, check reports):
+        a failure there may be our guess rather than the platform's change."""
+        unconfirmed = flow.unconfirmed_used(step)
+        if unconfirmed:
+            self.log.info("step relied on unconfirmed labels", labels=unconfirmed)
+        for check in self.checks:
+            if check.step == step:
+                check.unconfirmed = unconfirmed
 
     # --- saved sessions -------------------------------------------------------------------
 
