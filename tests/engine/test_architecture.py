@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib.machinery
+import pkgutil
 import sys
 import types
 from pathlib import Path
@@ -45,8 +46,8 @@ def test_every_platform_folder_is_discovered() -> None:
     flows_dir = ENGINE.parent / "flows"
     folders = {p.parent.name for p in flows_dir.glob("*/flow.py")
                if not p.parent.name.startswith("_")}
-    assert set(registry.discover()) == folders == {"facebook", "instagram", "linkedin",
-                                                   "threads", "x"}
+    assert set(registry.discover()) == folders
+    assert folders >= {"facebook", "instagram", "linkedin", "threads", "x"}
 
 
 def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,13 +64,12 @@ def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyP
     clone.__spec__ = importlib.machinery.ModuleSpec(clone.__name__, None)
     monkeypatch.setitem(sys.modules, package.__name__, package)
     monkeypatch.setitem(sys.modules, clone.__name__, clone)
-    real_iter = registry.pkgutil.iter_modules
+    real_iter = pkgutil.iter_modules
 
-    def with_duplicate(path: object) -> list[object]:
-        found = list(real_iter(path))  # type: ignore[arg-type]
-        return [*found, types.SimpleNamespace(name="zz_duplicate", ispkg=True)]
+    def with_duplicate(path: list[str]) -> list[object]:
+        return [*real_iter(path), types.SimpleNamespace(name="zz_duplicate", ispkg=True)]
 
-    monkeypatch.setattr(registry.pkgutil, "iter_modules", with_duplicate)
+    monkeypatch.setattr(pkgutil, "iter_modules", with_duplicate)
     registry.discover.cache_clear()
     try:
         with pytest.raises(registry.DuplicatePlatform,
