@@ -15,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optout_bot import keys, log, registry
+from optout_bot import keys, log, registry, scaffold
 from optout_bot.chain import verify_chain
+from optout_bot.check_pages import ALL_VERSIONS, plan_every_page
 from optout_bot.engine import Progress, RunResult
 from optout_bot.errors import ConfigError
 from optout_bot.evidence import tool_version, verify_bundle
@@ -199,12 +200,15 @@ def check(
     locale: Annotated[list[str] | None, typer.Option(
         help="with --replica: page language(s) to check (default: every one with labels)")
     ] = None,
-    page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
+    page_version: Annotated[str | None, typer.Option(
+        help="replica page version, or 'all' (with --update-baselines: all by default)")
+    ] = None,
     drift: Annotated[str | None, typer.Option(
         help="with --replica: serve a changed page ('cosmetic', or a replica's real change)")
     ] = None,
     update_baselines: Annotated[bool, typer.Option(
-        help="rewrite the ARIA baselines from what is seen now (after a human has looked)")
+        help="rewrite the ARIA baselines from what is seen now (after a human has looked); "
+        "with --replica: of every language and page version unless narrowed")
     ] = False,
     faults: Annotated[float, typer.Option(
         help="with --replica: share of requests that fail (5xx, timeout, cut), 0-1")] = 0.0,
@@ -222,8 +226,13 @@ def check(
     locales = list(locale or known_locales())
     _check_locales(locales)
     if replica:
-        plan = plan_check_replica(list(platforms or []), locales, page_version=page_version,
-                                  drift=drift, update_baselines=update_baselines)
+        if page_version == ALL_VERSIONS or (update_baselines and not page_version):
+            plan = plan_every_page(list(platforms or []), list(locale) if locale else None,
+                                   drift=drift, update_baselines=update_baselines)
+        else:
+            plan = plan_check_replica(list(platforms or []), locales,
+                                      page_version=page_version, drift=drift,
+                                      update_baselines=update_baselines)
         _check_fault_rate(faults)
         apply_faults(plan.replicas.values(), faults, seed, kinds=TRANSIENT_KINDS)
     else:
@@ -317,6 +326,29 @@ def _fail_unless_keyring() -> None:
     if reason is not None:
         _fail(f"cannot store passwords: {reason}; set OPTOUT_BOT_ACCOUNTS__<PLATFORM>__<LABEL>"
               "__PASSWORD or type them when asked instead")
+
+
+@app.command("new-platform")
+def new_platform(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the platform's name, e.g. mastodon")],
+    root: Annotated[Path, typer.Option(help="your clone of optout-bot")] = Path("."),
+    baselines: Annotated[bool, typer.Option(
+        "--baselines/--no-baselines", help="record its ARIA baselines from its replica")
+    ] = True,
+) -> None:
+    """Write flows/NAME/, fixtures/NAME/ and tests/flows/test_NAME.py: a working flow against
+    a small replica, with TODOs where the real pages go."""
+    for path in scaffold.new_platform(name, scaffold.project_root(root.resolve())):
+        out.print(f"wrote {path}", markup=False)
+    if baselines:
+        results = scaffold.record_baselines(ctx.obj.settings(), name, _show_progress)
+        if any(r.check_verdict != "ok" for r in results):
+            _check_summary(results)
+            _fail("the new platform's check did not pass; see above")
+        out.print(f"recorded its baselines in flows/{name}/baselines/", markup=False)
+    out.print(f"Next: fill in the TODOs, then `.venv/bin/python -m pytest -k {name}`.",
+              markup=False)
 
 
 @app.command("platforms")
