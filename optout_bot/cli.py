@@ -39,6 +39,7 @@ from optout_bot.outcome import (
     exit_code_table,
     worst,
 )
+from optout_bot.replica_open import open_replica
 from optout_bot.reports import write_html, write_json, write_junit
 from optout_bot.resilience import TRANSIENT_KINDS, apply_faults
 from optout_bot.sessions import delete_sessions
@@ -56,6 +57,8 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False, rich_markup_mode=None)
 evidence_app = typer.Typer(help="Check evidence bundles.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
+replica_app = typer.Typer(help="The built-in replicas of the platforms.", no_args_is_help=True)
+app.add_typer(replica_app, name="replica")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 JobsOption = Annotated[int | None, typer.Option(
@@ -349,6 +352,33 @@ def new_platform(
         out.print(f"recorded its baselines in flows/{name}/baselines/", markup=False)
     out.print(f"Next: fill in the TODOs, then `.venv/bin/python -m pytest -k {name}`.",
               markup=False)
+
+
+@replica_app.command("open")
+def replica_open(
+    ctx: typer.Context,
+    platform: Annotated[str, typer.Argument(help="e.g. facebook")],
+    locale: Annotated[str, typer.Option(help="page language")] = "en",
+    page_version: Annotated[str | None, typer.Option(help="page version, e.g. 2024")] = None,
+    drift: Annotated[str | None, typer.Option(
+        help="serve a changed page ('cosmetic', or a replica's real change)")] = None,
+    headless: Annotated[bool, typer.Option(help="no window (for tests)")] = False,
+    print_and_exit: Annotated[bool, typer.Option(
+        help="print what the first page shows and exit instead of waiting (for tests)")
+    ] = False,
+) -> None:
+    """Open a browser on a platform's replica, served as a flow meets it, with a made-up
+    account; waits until you close the browser."""
+    registry.get_flow(platform)
+    _check_locales([locale])
+    settings = ctx.obj.settings(browser={"headless": headless})
+    opened = open_replica(settings, platform, locale=locale, page_version=page_version,
+                          drift=drift, say=lambda line: out.print(line, markup=False),
+                          wait=not print_and_exit)
+    if print_and_exit:
+        out.print(f"title: {opened.title}", markup=False)
+        for heading in opened.headings:
+            out.print(f"heading: {heading}", markup=False)
 
 
 @app.command("platforms")
