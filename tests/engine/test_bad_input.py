@@ -27,6 +27,7 @@ from optout_bot.outcome import Outcome
 from optout_bot.settings import BrowserSettings
 from tests.conftest import FAST_RETRY, FlowRunner, account
 from tests.engine.test_cli import optout
+from tests.flows.cases import password_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
@@ -70,8 +71,8 @@ def test_a_disk_that_fills_up_mid_run_fails_clearly_and_keeps_what_was_written(
     monkeypatch.setattr(evidence, "write_atomically", fills_up)
     replica = FacebookReplica()
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country)
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country)
     result = runner.run(FacebookFlow, replica, user)
     assert result.outcome is Outcome.FAILED
     assert "the evidence could not be written" in result.message
@@ -132,8 +133,8 @@ def test_a_browser_that_crashes_mid_flow_fails_with_the_cause_and_sends_nothing(
 
     replica = FacebookReplica()
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country)
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country)
     try:
         engine = Engine(runner.settings, runner.ledger, own, progress=kill_at_fill,
                         retry=FAST_RETRY)
@@ -155,8 +156,8 @@ def test_a_browser_that_crashes_mid_flow_fails_with_the_cause_and_sends_nothing(
 def test_a_totp_seed_the_platform_rejects_is_not_retried(runner: FlowRunner) -> None:
     replica = FacebookReplica()
     user = account(totp_seed="CANARYZZQQ7CANARYZZQQ7CANARYZZQQ")
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country, two_factor="totp",
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country, two_factor="totp",
                          totp_seed="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     result = runner.run(FacebookFlow, replica, user)
     assert result.outcome is Outcome.LOGIN_FAILED, result.message
@@ -207,8 +208,8 @@ def test_headed_device_approval_waits_for_the_person_then_continues(
     runner.settings.browser.headless = False  # the engine's notion; the test browser stays
     replica = FacebookReplica()
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country, two_factor="device")
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country, two_factor="device")
 
     def person() -> None:
         deadline = time.monotonic() + 60

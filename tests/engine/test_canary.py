@@ -53,15 +53,17 @@ def test_no_secret_reaches_any_byte_written(runner: FlowRunner, platform: str) -
     flow = registry.get_flow(platform)
     results: list[RunResult] = []
     ok = _seed(platform)
-    results.append(runner.run(flow, ok, account(password=PASSWORD, totp_seed=SEED,
-                                                login="canary@example.org",
-                                                email="canary@example.org"), label="ok"))
-    assert results[-1].outcome is Outcome.SUBMITTED, results[-1].message
+    done = runner.run(flow, ok, account(password=PASSWORD, totp_seed=SEED,
+                                        login="canary@example.org",
+                                        email="canary@example.org"), label="ok")
+    results.append(done)
+    assert done.outcome is Outcome.SUBMITTED, done.message
     wrong = _seed(platform)
-    results.append(runner.run(flow, wrong, account(password=WRONG_PASSWORD, totp_seed=SEED,
-                                                   login="canary@example.org",
-                                                   email="canary@example.org"), label="bad"))
-    assert results[-1].outcome is Outcome.LOGIN_FAILED, results[-1].message
+    refused = runner.run(flow, wrong, account(password=WRONG_PASSWORD, totp_seed=SEED,
+                                              login="canary@example.org",
+                                              email="canary@example.org"), label="bad")
+    results.append(refused)
+    assert refused.outcome is Outcome.LOGIN_FAILED, refused.message
     traces = list(runner.root.rglob(TRACE))
     assert [t.parent for t in traces] == [results[-1].evidence_dir], \
         "a trace is kept for the failed run only"

@@ -19,6 +19,7 @@ from flows.facebook import FacebookFlow
 from optout_bot.outcome import Outcome
 from tests.conftest import FlowRunner, account
 from tests.engine.test_cli import evidence_folders, optout
+from tests.flows.cases import password_of
 
 CONFIG = ("[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
           "[log]\nfile = 'log.jsonl'\n")
@@ -104,8 +105,8 @@ def test_a_send_cut_off_by_a_crash_is_settled_by_asking_the_platform(
     cut_off = runner.ledger.begin_submission(dead, "facebook", "me", "replica", None, None, {})
     replica = FacebookReplica()
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country,
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country,
                          already_objected=platform_has_it)
     result = runner.run(FacebookFlow, replica, user)
     rows = {r["id"]: r for r in runner.ledger.submissions("facebook")}

@@ -9,16 +9,18 @@ from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot.faults import FaultPlan
 from optout_bot.outcome import Outcome
+from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
+from tests.flows.cases import password_of
 
 FORM = r"^/help/contact/\d+/?$"
 
 
-def seeded(version: str = "2025") -> tuple[FacebookReplica, object]:
+def seeded(version: str = "2025") -> tuple[FacebookReplica, Account]:
     replica = FacebookReplica(version=version)
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country)
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country)
     return replica, user
 
 

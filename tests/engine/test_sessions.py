@@ -16,14 +16,16 @@ from flows.facebook import FacebookFlow
 from flows.linkedin import LinkedInFlow
 from optout_bot.outcome import Outcome
 from optout_bot.sessions import session_file
+from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
+from tests.flows.cases import password_of
 
 
-def seeded_facebook() -> tuple[FacebookReplica, object]:
+def seeded_facebook() -> tuple[FacebookReplica, Account]:
     replica = FacebookReplica()
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country)
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country)
     return replica, user
 
 
@@ -52,8 +54,8 @@ def test_an_expired_session_falls_back_to_a_login(runner: FlowRunner) -> None:
 def test_session_cookies_never_reach_the_evidence(runner: FlowRunner) -> None:
     replica = LinkedInReplica()
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email)
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login)
     assert runner.run(LinkedInFlow, replica, user).outcome is Outcome.SUBMITTED
     path = session_file(runner.settings.output.sessions_dir, "replica", "linkedin", "me")
     cookies = [c["value"] for c in json.loads(path.read_text())["cookies"] if len(c["value"]) > 8]
