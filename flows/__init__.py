@@ -1,4 +1,6 @@
-"""One module per platform; every platform's knowledge lives here and nowhere else.
+"""All platform knowledge, one folder per platform: ``flows/<name>/`` holds the flow
+(``flow.py``), its strings (``labels/<lang>.toml``) and its ARIA baselines (``baselines/``).
 
-Modules whose name starts with ``_`` hold what several platforms share (``_meta``).
+Folders whose name starts with ``_`` hold what several platforms share (``_meta``); they are
+not platforms. The engine finds platforms by folder (``optout_bot.registry``).
 """

@@ -15,9 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optout_bot import keys, log, registry
+from optout_bot import keys, log, registry, scaffold
+from optout_bot.check.pages import ALL_VERSIONS, plan_every_page
 from optout_bot.check.reports import write_html, write_json, write_junit
 from optout_bot.errors import ConfigError
+from optout_bot.labels import known_locales
 from optout_bot.outcome import (
     EXIT_CHECK_NOT_RUN,
     EXIT_CODES,
@@ -31,6 +33,7 @@ from optout_bot.records.chain import verify_chain
 from optout_bot.records.evidence import tool_version, verify_bundle
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica.faults import TRANSIENT_KINDS, apply_faults
+from optout_bot.replica.open import open_replica
 from optout_bot.run.engine import Progress, RunResult
 from optout_bot.run.jobs import (
     ensure_passwords,
@@ -54,6 +57,8 @@ app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False, rich_markup_mode=None)
 evidence_app = typer.Typer(help="Check evidence bundles.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
+replica_app = typer.Typer(help="The built-in replicas of the platforms.", no_args_is_help=True)
+app.add_typer(replica_app, name="replica")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 JobsOption = Annotated[int | None, typer.Option(
@@ -136,7 +141,8 @@ def demo(
     ctx: typer.Context,
     jobs: JobsOption = None,
     platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
-    locale: Annotated[str, typer.Option(help="page language: en, de or ko")] = "en",
+    locale: Annotated[str, typer.Option(
+        help="page language: any the label files have (`platforms` lists them)")] = "en",
     page_version: Annotated[str | None, typer.Option(
         help="replica page version, e.g. 2024 (default: the current one)")] = None,
     faults: Annotated[float, typer.Option(
@@ -146,8 +152,7 @@ def demo(
     """Run every flow against the built-in replicas with a made-up account (nothing is sent
     to any real platform)."""
     options: Options = ctx.obj
-    if locale not in ("en", "de", "ko"):
-        _fail(f"--locale: {locale!r} is not one of en, de, ko")
+    _check_locales([locale])
     _check_fault_rate(faults)
     settings = options.settings(**_jobs(jobs))
     plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
@@ -196,13 +201,17 @@ def check(
     replica: Annotated[bool, typer.Option(
         help="check against the built-in replicas (what our own CI runs)")] = False,
     locale: Annotated[list[str] | None, typer.Option(
-        help="with --replica: page language(s) to check (default: en, de and ko)")] = None,
-    page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
+        help="with --replica: page language(s) to check (default: every one with labels)")
+    ] = None,
+    page_version: Annotated[str | None, typer.Option(
+        help="replica page version, or 'all' (with --update-baselines: all by default)")
+    ] = None,
     drift: Annotated[str | None, typer.Option(
         help="with --replica: serve a changed page ('cosmetic', or a replica's real change)")
     ] = None,
     update_baselines: Annotated[bool, typer.Option(
-        help="rewrite the ARIA baselines from what is seen now (after a human has looked)")
+        help="rewrite the ARIA baselines from what is seen now (after a human has looked); "
+        "with --replica: of every language and page version unless narrowed")
     ] = False,
     faults: Annotated[float, typer.Option(
         help="with --replica: share of requests that fail (5xx, timeout, cut), 0-1")] = 0.0,
@@ -217,13 +226,16 @@ def check(
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
     settings.output.evidence_dir = report_dir
-    locales = list(locale or ["en", "de", "ko"])
-    for name in locales:
-        if name not in ("en", "de", "ko"):
-            _fail(f"--locale: {name!r} is not one of en, de, ko")
+    locales = list(locale or known_locales())
+    _check_locales(locales)
     if replica:
-        plan = plan_check_replica(list(platforms or []), locales, page_version=page_version,
-                                  drift=drift, update_baselines=update_baselines)
+        if page_version == ALL_VERSIONS or (update_baselines and not page_version):
+            plan = plan_every_page(list(platforms or []), list(locale) if locale else None,
+                                   drift=drift, update_baselines=update_baselines)
+        else:
+            plan = plan_check_replica(list(platforms or []), locales,
+                                      page_version=page_version, drift=drift,
+                                      update_baselines=update_baselines)
         _check_fault_rate(faults)
         apply_faults(plan.replicas.values(), faults, seed, kinds=TRANSIENT_KINDS)
     else:
@@ -265,6 +277,10 @@ def _check_summary(results: list[RunResult]) -> None:
                           markup=False)
                 if c.diff and c.diff.breaking:
                     out.print("  breaking: " + "; ".join(c.diff.breaking), markup=False)
+    guessed = sum(1 for r in results for c in r.checks if c.unconfirmed)
+    if guessed:
+        out.print(f"{guessed} step(s) relied on strings no source confirms yet (listed in the "
+                  "report): a failure there may be our guess, not the platform's change.")
     if any(r.check_verdict == "ui_changed" for r in results):
         out.print("A UI changed: run `optout-bot check PLATFORM -v`, read the report, and open "
                   "a broken-flow issue (see CONTRIBUTING.md).")
@@ -313,6 +329,56 @@ def _fail_unless_keyring() -> None:
     if reason is not None:
         _fail(f"cannot store passwords: {reason}; set OPTOUT_BOT_ACCOUNTS__<PLATFORM>__<LABEL>"
               "__PASSWORD or type them when asked instead")
+
+
+@app.command("new-platform")
+def new_platform(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="the platform's name, e.g. mastodon")],
+    root: Annotated[Path, typer.Option(help="your clone of optout-bot")] = Path("."),
+    baselines: Annotated[bool, typer.Option(
+        "--baselines/--no-baselines", help="record its ARIA baselines from its replica")
+    ] = True,
+) -> None:
+    """Write flows/NAME/, fixtures/NAME/ and tests/flows/test_NAME.py: a working flow against
+    a small replica, with TODOs where the real pages go."""
+    for path in scaffold.new_platform(name, scaffold.project_root(root.resolve())):
+        out.print(f"wrote {path}", markup=False)
+    if baselines:
+        results = scaffold.record_baselines(ctx.obj.settings(), name, _show_progress)
+        if any(r.check_verdict != "ok" for r in results):
+            _check_summary(results)
+            _fail("the new platform's check did not pass; see above")
+        out.print(f"recorded its baselines in flows/{name}/baselines/", markup=False)
+    out.print(f"Next: fill in the TODOs, then `.venv/bin/python -m pytest -k {name}`.",
+              markup=False)
+
+
+@replica_app.command("open")
+def replica_open(
+    ctx: typer.Context,
+    platform: Annotated[str, typer.Argument(help="e.g. facebook")],
+    locale: Annotated[str, typer.Option(help="page language")] = "en",
+    page_version: Annotated[str | None, typer.Option(help="page version, e.g. 2024")] = None,
+    drift: Annotated[str | None, typer.Option(
+        help="serve a changed page ('cosmetic', or a replica's real change)")] = None,
+    headless: Annotated[bool, typer.Option(help="no window (for tests)")] = False,
+    print_and_exit: Annotated[bool, typer.Option(
+        help="print what the first page shows and exit instead of waiting (for tests)")
+    ] = False,
+) -> None:
+    """Open a browser on a platform's replica, served as a flow meets it, with a made-up
+    account; waits until you close the browser."""
+    registry.get_flow(platform)
+    _check_locales([locale])
+    settings = ctx.obj.settings(browser={"headless": headless})
+    opened = open_replica(settings, platform, locale=locale, page_version=page_version,
+                          drift=drift, say=lambda line: out.print(line, markup=False),
+                          wait=not print_and_exit)
+    if print_and_exit:
+        out.print(f"title: {opened.title}", markup=False)
+        for heading in opened.headings:
+            out.print(f"heading: {heading}", markup=False)
 
 
 @app.command("platforms")
@@ -435,6 +501,13 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
               for name, value, source in value_sources(settings, overrides)]
     for line in lines:
         err.print(f"# {line}", markup=False)
+
+
+def _check_locales(locales: list[str]) -> None:
+    known = known_locales()
+    for name in locales:
+        if name not in known:
+            _fail(f"--locale: {name!r} is not one of {', '.join(known)}")
 
 
 def _check_fault_rate(rate: float) -> None:

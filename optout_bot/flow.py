@@ -2,22 +2,27 @@
 
 A flow is one class per platform with one method per named step (a template method: the
 engine owns the order, the retries, the screenshots, the ledger and the logging). Steps find
-elements the way a person does, by role, label and visible text from the flow's locale table,
-through :meth:`Flow.find`, which names every element so that a missing one reads as
+elements the way a person does, by role, label and visible text from the flow's label files
+(``labels/<lang>.toml`` beside the flow module, see ``optout_bot.labels``), through
+:meth:`Flow.find`, which names every element so that a missing one reads as
 "fill: Send button not found". Finding elements and opening pages are ``optout_bot.page``'s.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 from playwright.sync_api import Page
 
-from optout_bot.page import PageActions
+from optout_bot import labels
+from optout_bot.labels import Label, LabelBook
+from optout_bot.page import PageActions, label_matcher
 from optout_bot.run.retry import RetryPolicy
 
 
@@ -111,19 +116,19 @@ class FlowServices(Protocol):
 
 
 class Flow(PageActions):
-    """Base class of every platform flow; see ``flows/facebook.py`` for a worked example.
+    """Base class of every platform flow; see ``flows/facebook/flow.py`` for a worked example.
 
     Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,
-    ``LABELS`` per locale, ``LAST_CHECKED``, ``WORKING``); methods named after ``STEPS`` do the
-    work. A flow never writes files, never logs secrets and never retries by itself.
+    ``LAST_CHECKED``, ``WORKING``); its visible strings are the label files in ``labels/``
+    beside its module (and beside the modules of the flows it extends); methods named after
+    ``STEPS`` do the work. A flow never writes files, never logs secrets and never retries by
+    itself.
     """
 
     PLATFORM: ClassVar[str]
     DESCRIPTION: ClassVar[str]
     KIND: ClassVar[Literal["form", "setting"]] = "form"
     URLS: ClassVar[Mapping[str, str]]
-    LABELS: ClassVar[Mapping[str, Mapping[str, str]]]
-    UNCONFIRMED: ClassVar[Mapping[str, frozenset[str]]] = {}
     VERSIONS: ClassVar[tuple[str, ...]] = ()
     LAST_CHECKED: ClassVar[str] = "unknown"
     FLOW_VERSION: ClassVar[str] = "1"
@@ -138,28 +143,79 @@ class Flow(PageActions):
                          retry=retry or RetryPolicy())
         self.account = account
         self.services = services
+        self.labels = self.label_book()
+        self._labels_used: dict[str, dict[str, bool]] = {}
 
     # --- declared metadata ----------------------------------------------------------------
 
     @classmethod
-    def locales(cls) -> tuple[str, ...]:
-        return tuple(cls.LABELS)
+    def label_folders(cls) -> list[Path]:
+        """The folders of this flow's module and of the flows it extends, shared ones first:
+        where its ``labels/`` and (for the platform's own) ``baselines/`` are."""
+        folders: list[Path] = []
+        for klass in reversed(cls.__mro__):
+            if isinstance(klass, type) and issubclass(klass, Flow) and klass is not Flow:
+                folder = Path(inspect.getfile(klass)).parent
+                if folder not in folders:
+                    folders.append(folder)
+        return folders
 
-    def label(self, key: str) -> str:
-        """The visible string ``key`` in the account's locale (English when not translated)."""
-        table = self.LABELS.get(self.account.locale, {})
-        if key in table:
-            return table[key]
+    @classmethod
+    def label_book(cls) -> LabelBook:
+        """This platform's labels, read now from every layer (project, user, extra path)."""
+        return labels.load(labels.layer_dirs(cls.label_folders()))
+
+    @classmethod
+    def locales(cls) -> tuple[str, ...]:
+        """The languages this flow has labels for (the files found, English first)."""
+        return cls.label_book().locales()
+
+    def label(self, key: str) -> Label:
+        """The visible string ``key`` in the account's locale (English when not translated).
+
+        It reads as the current wording; given to a ``Target`` it matches every wording the
+        key lists. The step that asked is recorded (see :meth:`unconfirmed_used`)."""
         try:
-            return self.LABELS["en"][key]
+            found = self.labels.label(key, self.account.locale)
         except KeyError:
             raise KeyError(f"{self.PLATFORM} flow has no label {key!r}") from None
+        self._note_label(key)
+        return found
 
     def any_label(self, key: str) -> re.Pattern[str]:
         """A pattern matching ``key`` in every locale: for pages whose language the account
         does not choose (e.g. the login page follows the browser's language)."""
-        variants = {table[key] for table in self.LABELS.values() if key in table}
-        return re.compile("|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)))
+        texts = self.labels.every_text(key)
+        if not texts:
+            raise KeyError(f"{self.PLATFORM} flow has no label {key!r}")
+        self._note_label(key)
+        return labels.pattern(texts)
+
+    def matching(self, key: str, *, exact: bool = False) -> re.Pattern[str]:
+        """What a ``Target`` makes of ``label(key)``, for Playwright calls made directly."""
+        found = label_matcher(self.label(key), exact)
+        assert isinstance(found, re.Pattern)
+        return found
+
+    @staticmethod
+    def same_text(a: str, b: str) -> bool:
+        """Whether two texts are the same after the one normalisation every comparison uses
+        (apostrophes, quotes, spaces, case)."""
+        return labels.normalise(a, casefold=True) == labels.normalise(b, casefold=True)
+
+    def _note_label(self, key: str) -> None:
+        used = self._labels_used.setdefault(self.step, {})
+        used[key] = self.labels.unconfirmed(key, self.account.locale)
+
+    def labels_used(self, step: str) -> dict[str, bool]:
+        """The label keys ``step`` looked up, each with whether it rested on no confirmed
+        wording in the account's language."""
+        return dict(self._labels_used.get(step, {}))
+
+    def unconfirmed_used(self, step: str) -> list[str]:
+        """The label keys ``step`` relied on that no source confirms yet (for check reports
+        and ``run -v``: a failure there may be our guess, not the platform's change)."""
+        return sorted(k for k, unconfirmed in self.labels_used(step).items() if unconfirmed)
 
     # --- step hooks (override the ones in STEPS) ---------------------------------------------
 

@@ -12,13 +12,15 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from optout_bot import labels
 from optout_bot.errors import Transient, UiChanged, one_line
+from optout_bot.labels import Label
 from optout_bot.log import get_logger
 from optout_bot.run.retry import RetryPolicy, announce
 
@@ -41,11 +43,14 @@ class Target:
 
     def locate(self, page: Page | Locator) -> Locator:
         if self.role is not None:
-            return page.get_by_role(self.role, name=self.name, exact=self.exact or None)
+            return page.get_by_role(self.role, name=label_matcher(self.name, self.exact),
+                                    exact=self.exact or None)
         if self.label is not None:
-            return page.get_by_label(self.label, exact=self.exact or None)
+            return page.get_by_label(label_matcher(self.label, self.exact),
+                                     exact=self.exact or None)
         if self.text is not None:
-            return page.get_by_text(self.text, exact=self.exact or None)
+            return page.get_by_text(label_matcher(self.text, self.exact),
+                                    exact=self.exact or None)
         if self.testid is not None:
             return page.get_by_test_id(self.testid)
         if self.css is not None:
@@ -65,7 +70,22 @@ class Target:
 
 
 def _show(value: str | re.Pattern[str] | None) -> str:
-    return f"/{value.pattern}/" if isinstance(value, re.Pattern) else repr(value)
+    if isinstance(value, re.Pattern):
+        return f"/{value.pattern}/"
+    return repr(str(value)) if isinstance(value, Label) else repr(value)
+
+
+@overload
+def label_matcher(value: str | re.Pattern[str], exact: bool) -> str | re.Pattern[str]: ...
+@overload
+def label_matcher(value: None, exact: bool) -> None: ...
+def label_matcher(value: str | re.Pattern[str] | None, exact: bool
+                  ) -> str | re.Pattern[str] | None:
+    """A label becomes a pattern matching every wording of its key, however the page spells
+    apostrophes and spaces; exact means the whole name (and case), as Playwright's ``exact``."""
+    if isinstance(value, Label):
+        return labels.pattern(value.variants, whole=exact, ignore_case=not exact)
+    return value
 
 
 class PageNavigation:

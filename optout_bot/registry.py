@@ -1,13 +1,15 @@
 """Finding flows by discovery, never by a hand-kept list.
 
-Every module of the ``flows`` package (and every entry point in the ``optout_bot.flows`` group,
-for third-party flows) is imported, and each ``Flow`` subclass with a ``PLATFORM`` is one
-platform. Two flows claiming one platform fail loudly, naming both modules.
+Every folder of the ``flows`` package with a ``flow.py`` (``flows/<name>/flow.py``; folders
+starting with ``_`` are shared pieces, not platforms) and every entry point in the
+``optout_bot.flows`` group (third-party flows) is imported, and each ``Flow`` subclass with a
+``PLATFORM`` is one platform. Two flows claiming one platform fail loudly, naming both modules.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from functools import cache
 from importlib.metadata import entry_points
@@ -16,6 +18,7 @@ from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
 
 FLOW_PACKAGE = "flows"
+FLOW_MODULE = "flow"
 ENTRY_POINT_GROUP = "optout_bot.flows"
 
 
@@ -28,8 +31,11 @@ def discover() -> dict[str, type[Flow]]:
     """Platform name → flow class, sorted by name."""
     found: dict[str, type[Flow]] = {}
     package = importlib.import_module(FLOW_PACKAGE)
-    modules = [importlib.import_module(f"{FLOW_PACKAGE}.{info.name}")
-               for info in pkgutil.iter_modules(package.__path__) if not info.ispkg]
+    folders = [info.name for info in pkgutil.iter_modules(package.__path__)
+               if info.ispkg and not info.name.startswith("_")]
+    modules = [importlib.import_module(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}")
+               for name in folders
+               if importlib.util.find_spec(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}") is not None]
     candidates: list[type[Flow]] = []
     for module in modules:
         candidates += [v for v in vars(module).values() if _is_flow(v)

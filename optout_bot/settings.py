@@ -17,10 +17,18 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pyotp
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -30,12 +38,33 @@ from pydantic_settings import (
 
 from optout_bot.errors import ConfigError
 
-Locale = Literal["en", "de", "ko"]
+
+def _known_locale(value: str) -> str:
+    from optout_bot.labels import known_locales  # here: labels need the flows, found later
+
+    known = known_locales()
+    if value not in known:
+        raise ValueError(f"{value!r} is not a language any platform has labels for "
+                         f"({', '.join(known)})")
+    return value
+
+
+Locale = Annotated[str, AfterValidator(_known_locale)]
+"""A language some platform has label files for (``flows/<p>/labels/<lang>.toml``)."""
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_CONFIG_FILE = "optout-bot.toml"
 
+
+
+class _ByLanguage(dict[str, str]):
+    """Texts per language; a language without its own text gets the English one."""
+
+    def __missing__(self, locale: str) -> str:
+        return self["en"]
+
+
 # Long enough for forms that demand a minimum length (a 100-character minimum was reported).
-DEFAULT_REASONS: dict[str, str] = {
+DEFAULT_REASONS: dict[str, str] = _ByLanguage({
     "en": ("I object to my personal information, including my posts, photos and comments, "
            "being used to develop and improve artificial intelligence. I did not consent to "
            "this use, it is not what I shared my content for, and I want my right to object "
@@ -49,7 +78,7 @@ DEFAULT_REASONS: dict[str, str] = {
            "제 콘텐츠를 공유한 목적과도 다릅니다. 개인정보 보호법에 따른 처리정지 "
            "요구권을 행사하며, 저의 정보를 AI 학습에 사용하지 말 것을 요청합니다. "
            "이 요청을 존중해 주시기 바랍니다."),
-}
+})
 
 
 def data_dir() -> Path:

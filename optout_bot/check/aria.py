@@ -2,9 +2,9 @@
 
 A check walks a flow's steps up to, never through, the step that changes anything, and at
 each page compares its accessibility (ARIA) snapshot with a baseline kept beside the flow
-(``flows/baselines/<platform>/<locale>/<step>[-<version>].yml``, reviewed like code). A
+(``flows/<platform>/baselines/<locale>/<step>[-<version>].yml``, reviewed like code). A
 difference is *breaking* when a line naming something the flow looks for (a label from its
-locale table) is gone, and *harmless* otherwise (other texts, extra links, banners).
+label files) is gone, and *harmless* otherwise (other texts, extra links, banners).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from optout_bot import labels
 from optout_bot.errors import FlowError, Transient, UiChanged
 from optout_bot.flow import Flow
 from optout_bot.outcome import Outcome
@@ -54,11 +55,13 @@ class StepCheck:
     screenshot: str | None = None
     aria_snapshot: str | None = None
     diff: AriaDiff | None = None
+    unconfirmed: list[str] = field(default_factory=list)
+    """Label keys this step relied on that no source confirms yet."""
 
 
 def baseline_dir(flow: type[Flow]) -> Path:
     """``baselines/`` beside the flow's module, found from the class, not by importing flows."""
-    return Path(inspect.getfile(flow)).parent / "baselines" / flow.PLATFORM
+    return Path(inspect.getfile(flow)).parent / "baselines"
 
 
 def baseline_path(flow: type[Flow], locale: str, step: str, version: str | None) -> Path:
@@ -78,9 +81,11 @@ def normalise(snapshot: str, personal: list[str]) -> str:
 
 
 def needed_names(flow: type[Flow], locale: str) -> set[str]:
-    labels = dict(flow.LABELS.get("en", {}))
-    labels.update(flow.LABELS.get(locale, {}))
-    return {v for v in labels.values() if len(v) >= 2}
+    """Every wording (normalised) of every label the flow looks for, in ``locale`` (English
+    where it has none); the ``page.`` strings only a replica shows are not needed."""
+    book = flow.label_book()
+    return {labels.normalise(v.text) for key in book.flow_keys()
+            for v in book.variants(key, locale) if len(v.text) >= 2}
 
 
 def compare(flow: type[Flow], locale: str, baseline: Path, live: str) -> AriaDiff:
@@ -96,9 +101,10 @@ def compare(flow: type[Flow], locale: str, baseline: Path, live: str) -> AriaDif
     removed = [line[1:] for line in lines if line.startswith("-") and not line.startswith("---")]
     added = [line[1:] for line in lines if line.startswith("+") and not line.startswith("+++")]
     needed = needed_names(flow, locale)
-    still_there = {name for line in after for name in _names(line)}
+    still_there = {labels.normalise(name) for line in after for name in _names(line)}
     for line in removed:
-        lost = [n for n in _names(line) if n in needed and n not in still_there]
+        lost = [n for n in map(labels.normalise, _names(line))
+                if n in needed and n not in still_there]
         (diff.breaking if lost else diff.harmless).append(f"- {line.strip()}")
     diff.harmless += [f"+ {line.strip()}" for line in added]
     return diff

@@ -68,6 +68,9 @@ def write_junit(results: list[RunResult], path: Path) -> None:
                 ET.SubElement(case, "skipped", message=check.detail)
             elif check.detail:
                 ET.SubElement(case, "system-out").text = check.detail
+            if check.unconfirmed:
+                ET.SubElement(case, "system-err").text = (
+                    "relied on unconfirmed labels: " + ", ".join(check.unconfirmed))
     ET.indent(suites)
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
 

@@ -3,8 +3,9 @@
 A flow runs the same code live and against a replica because the replica answers the browser's
 requests for ``https://<platform>/...`` itself (``BrowserContext.route``). Platform
 knowledge lives in ``fixtures/<platform>/``; this module only gives them the machinery: request
-parsing, routing, Jinja2 templates, cookies, a mailbox and a log of every state-changing
-request (what "the platform" received).
+parsing, routing, Jinja2 templates, the platform's strings (from its flow's label files, so a
+string exists once), cookies, a mailbox and a log of every state-changing request (what "the
+platform" received).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from urllib.parse import parse_qsl, urlsplit
 import jinja2
 from playwright.sync_api import BrowserContext, Route
 
+from optout_bot import registry
+from optout_bot.labels import LabelBook
 from optout_bot.replica.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
 from optout_bot.replica.faults import FaultPlan
 
@@ -128,6 +131,8 @@ class Replica:
         self.locale = locale
         self.log: list[dict[str, Any]] = []
         self.mailbox: list[Mail] = []
+        self.labels = self.label_book()
+        self._texts: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self._routes = collect_routes(type(self))
         self._templates = jinja2.Environment(
@@ -151,10 +156,37 @@ class Replica:
         """Create an account the flow can log in to (used by the demo, tests and ``--replica``)."""
         raise NotImplementedError
 
+    @classmethod
+    def label_book(cls) -> LabelBook:
+        """The platform's strings: its flow's label files (flows/<platform>/labels, shared
+        folders, the user's and extra overlays), read now."""
+        return registry.get_flow(cls.PLATFORM).label_book()
+
+    @classmethod
+    def locales(cls) -> tuple[str, ...]:
+        """The languages the replica can show: those its label files have."""
+        return cls.label_book().locales()
+
+    def text(self, locale: str) -> dict[str, str]:
+        """Key → current wording in ``locale`` (English for a key it lacks), the same dict
+        for the replica's whole life, so a test may reword a string for one replica."""
+        if locale not in self._texts:
+            self._texts[locale] = self.labels.texts(locale)
+        return self._texts[locale]
+
+    def message(self, locale: str, key: str) -> str:
+        """An alert as the platform words it: ``key``'s wording, then ``page.<key>_more``
+        (the advice that follows the sentence a flow recognises) where there is one."""
+        text = self.text(locale)
+        more = text.get(f"page.{key}_more")
+        return f"{text[key]} {more}" if more else text[key]
+
     def render(self, template: str, **context: Any) -> ReplicaResponse:
-        """Render a page template; every template also sees ``version`` and ``locale``."""
+        """Render a page template; every template also sees ``version``, ``locale`` and
+        ``t``, the strings of that locale (``t.send``, ``t.page.form_intro``)."""
         context.setdefault("version", self.version)
         context.setdefault("locale", self.locale)
+        context.setdefault("t", _nested(self.text(context["locale"])))
         body = self._templates.get_template(template).render(**context)
         return ReplicaResponse(body=body)
 
@@ -246,6 +278,18 @@ def collect_routes(cls: type[Replica]) -> list[tuple[str, re.Pattern[str], Handl
                 seen.add((method, pattern))
                 found.append((method, re.compile(f"(?:{pattern})\\Z"), getattr(cls, name)))
     return found
+
+
+def _nested(texts: dict[str, str]) -> dict[str, Any]:
+    """``{"page.intro": …}`` as ``{"page": {"intro": …}}``, as templates read it."""
+    nested: dict[str, Any] = {}
+    for key, text in texts.items():
+        *spaces, name = key.split(".")
+        node = nested
+        for space in spaces:
+            node = node.setdefault(space, {})
+        node[name] = text
+    return nested
 
 
 def parse_request(method: str, url: str, headers: dict[str, str],

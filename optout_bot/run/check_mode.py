@@ -57,6 +57,12 @@ class CheckRecorder:
             write_baseline(baseline, snapshot)
         self.checks = [c for c in self.checks if c.step != step] + [result]
 
+    def note_unconfirmed(self, step: str, keys: list[str]) -> None:
+        """The label keys ``step`` relied on that no source confirms, for the report."""
+        for check in self.checks:
+            if check.step == step:
+                check.unconfirmed = keys
+
     def skip(self, steps: Sequence[Step], why: str) -> None:
         if self.enabled:
             self.checks += [StepCheck(s.name, "skipped", why) for s in steps]

@@ -93,7 +93,7 @@ def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | N
         account = Account.model_validate({
             "login": f"demo.{flow.PLATFORM}@example.org", "password": password,
             "email": f"demo.{flow.PLATFORM}@example.org", "locale": locale,
-            "country": DEMO_COUNTRY.get(locale, "Germany")})
+            "country": DEMO_COUNTRY.get(locale, "DE")})  # ISO: any language
         served = _replica(plan, flow, page_version, locale)
         _seed(served, account, password=password)
         plan.jobs.append(Job(flow=flow, label=DEMO_LABEL, account=account, mode="demo",

@@ -118,8 +118,18 @@ class StepLoop:
             self.log.info("step ended", status=status, seconds=round(time.monotonic() - began, 3),
                           error=one_line(error))
             self.checks.record(name, record.screenshot, time.monotonic() - began, error)
+            self._note_labels(name)
             raise
         self.recorder.end_step(record, "ok")
         self.log.info("step ended", status="ok", seconds=round(time.monotonic() - began, 3))
         self.checks.record(name, record.screenshot, time.monotonic() - began, None)
+        self._note_labels(name)
         return result
+
+    def _note_labels(self, step: str) -> None:
+        """Say when a step relied on strings no source confirms (``run -v``, check reports):
+        a failure there may be our guess rather than the platform's change."""
+        unconfirmed = self.flow.unconfirmed_used(step)
+        if unconfirmed:
+            self.log.info("step relied on unconfirmed labels", labels=unconfirmed)
+        self.checks.note_unconfirmed(step, unconfirmed)

@@ -4,6 +4,7 @@ engine stays in small pieces, each job in one place."""
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import pkgutil
 import sys
 import types
@@ -42,31 +43,38 @@ def test_engine_names_no_platform() -> None:
             assert name not in text, f"{path.name} mentions {name}"
 
 
-def test_every_flow_module_is_discovered() -> None:
+def test_every_platform_folder_is_discovered() -> None:
     flows_dir = ENGINE.parent / "flows"
-    modules = {p.stem for p in flows_dir.glob("*.py") if not p.stem.startswith("_")}
-    assert set(registry.discover()) == modules
+    folders = {p.parent.name for p in flows_dir.glob("*/flow.py")
+               if not p.parent.name.startswith("_")}
+    assert set(registry.discover()) == folders
+    assert folders >= {"facebook", "instagram", "linkedin", "threads", "x"}
 
 
 def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
-    clone = types.ModuleType("flows.zz_duplicate")
+    """A second folder whose flow claims "facebook" stops discovery, naming both modules."""
+    package = types.ModuleType("flows.zz_duplicate")
+    package.__path__ = []
+    clone = types.ModuleType("flows.zz_duplicate.flow")
 
     class Duplicate(Flow):
         PLATFORM = "facebook"
 
     Duplicate.__module__ = clone.__name__
     clone.Duplicate = Duplicate  # type: ignore[attr-defined]
+    clone.__spec__ = importlib.machinery.ModuleSpec(clone.__name__, None)
+    monkeypatch.setitem(sys.modules, package.__name__, package)
     monkeypatch.setitem(sys.modules, clone.__name__, clone)
     real_iter = pkgutil.iter_modules
 
-    def with_duplicate(path: object) -> list[object]:
-        found = list(real_iter(path))  # type: ignore[arg-type]
-        return [*found, types.SimpleNamespace(name="zz_duplicate", ispkg=False)]
+    def with_duplicate(path: list[str]) -> list[object]:
+        return [*real_iter(path), types.SimpleNamespace(name="zz_duplicate", ispkg=True)]
 
     monkeypatch.setattr(pkgutil, "iter_modules", with_duplicate)
     registry.discover.cache_clear()
     try:
-        with pytest.raises(registry.DuplicatePlatform, match=r"flows\.facebook and flows\.zz_dup"):
+        with pytest.raises(registry.DuplicatePlatform,
+                           match=r"flows\.facebook\.flow and flows\.zz_duplicate\.flow"):
             registry.discover()
     finally:
         registry.discover.cache_clear()

@@ -52,18 +52,20 @@ def _every_byte(root: Path) -> list[tuple[str, bytes]]:
 def test_no_secret_reaches_any_byte_written(runner: FlowRunner, platform: str) -> None:
     flow = registry.get_flow(platform)
     results: list[RunResult] = []
-    ok = runner.run(flow, _seed(platform), account(password=PASSWORD, totp_seed=SEED,
-                                                   login="canary@example.org",
-                                                   email="canary@example.org"), label="ok")
-    results.append(ok)
-    assert ok.outcome is Outcome.SUBMITTED, ok.message
-    bad = runner.run(flow, _seed(platform), account(password=WRONG_PASSWORD, totp_seed=SEED,
-                                                    login="canary@example.org",
-                                                    email="canary@example.org"), label="bad")
-    results.append(bad)
-    assert bad.outcome is Outcome.LOGIN_FAILED, bad.message
+    ok = _seed(platform)
+    done = runner.run(flow, ok, account(password=PASSWORD, totp_seed=SEED,
+                                        login="canary@example.org",
+                                        email="canary@example.org"), label="ok")
+    results.append(done)
+    assert done.outcome is Outcome.SUBMITTED, done.message
+    wrong = _seed(platform)
+    refused = runner.run(flow, wrong, account(password=WRONG_PASSWORD, totp_seed=SEED,
+                                              login="canary@example.org",
+                                              email="canary@example.org"), label="bad")
+    results.append(refused)
+    assert refused.outcome is Outcome.LOGIN_FAILED, refused.message
     traces = list(runner.root.rglob(TRACE))
-    assert [t.parent for t in traces] == [bad.evidence_dir], \
+    assert [t.parent for t in traces] == [refused.evidence_dir], \
         "a trace is kept for the failed run only"
     write_json(results, runner.root / "report.json")
     write_html(results, runner.root / "report.html")

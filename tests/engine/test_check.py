@@ -18,19 +18,23 @@ from optout_bot.outcome import Outcome
 from optout_bot.registry import discover
 from optout_bot.replica import Replica, replica_class
 from optout_bot.run.engine import RunResult
+from optout_bot.run.jobs import DEMO_COUNTRY
 from tests.conftest import FlowRunner, account, seed
 
 PLATFORMS = sorted(discover())
 STATE_CHANGES = {"objection_received", "objection_confirmed", "code_sent", "setting_changed"}
+# Every platform in every language its labels have and every page version its replica serves:
+# each has its own committed baselines, and each must match them.
+EVERY_PAGE = [(p, loc, v) for p in PLATFORMS for loc in discover()[p].locales()
+              for v in replica_class(p).VERSIONS]
 
 
-def prepared(platform: str, locale: str = "en", drift: str | None = None
-             ) -> tuple[type[Flow], Replica, Any]:
+def prepared(platform: str, locale: str = "en", drift: str | None = None,
+             version: str | None = None) -> tuple[type[Flow], Replica, Any]:
     flow = discover()[platform]
-    replica = replica_class(platform)(locale=locale)
+    replica = replica_class(platform)(locale=locale, version=version)
     replica.set_drift(drift)
-    user = account(locale=locale, country={"en": "Germany", "de": "Deutschland",
-                                           "ko": "대한민국"}[locale])
+    user = account(locale=locale, country=DEMO_COUNTRY[locale])  # as `check --replica` does
     seed(replica, user, locale=locale)
     return flow, replica, user
 
@@ -44,11 +48,11 @@ def changes(replica: Replica) -> list[str]:
     return [e["event"] for e in replica.log if e["event"] in STATE_CHANGES]
 
 
-@pytest.mark.parametrize("locale", ["en", "ko"])
-@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize(("platform", "locale", "version"), EVERY_PAGE,
+                         ids=["-".join(case) for case in EVERY_PAGE])
 def test_check_sends_nothing_and_matches_the_committed_baselines(
-        runner: FlowRunner, platform: str, locale: str) -> None:
-    flow, replica, user = prepared(platform, locale)
+        runner: FlowRunner, platform: str, locale: str, version: str) -> None:
+    flow, replica, user = prepared(platform, locale, version=version)
     result = check(runner, flow, replica, user)
     assert result.check_verdict == "ok", result.message
     assert changes(replica) == []
@@ -57,10 +61,15 @@ def test_check_sends_nothing_and_matches_the_committed_baselines(
     assert statuses[changing] == "ok"  # checked in place, without acting
     assert all(statuses[s.name] == "skipped" for s in flow.STEPS
                if flow.STEPS.index(s) > [x.name for x in flow.STEPS].index(changing))
+    compared = 0
     for step in result.checks:
         if step.diff is not None:
             assert not step.diff.missing_baseline, f"{step.step}: baseline missing"
             assert not step.diff.changed, step.diff.text  # the baselines are current
+            assert step.diff.baseline.parent.name == locale
+            assert step.diff.baseline.stem in (step.step, f"{step.step}-{version}")
+            compared += 1
+    assert compared >= 2  # the login page and the form or setting, at least
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

@@ -12,14 +12,16 @@ from typing import Any
 
 import pyotp
 import pytest
+from pydantic import SecretStr
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot.outcome import Outcome
-from optout_bot.records.evidence import verify_bundle
-from optout_bot.settings import PlatformOptions
+from optout_bot.replica import Replica
+from optout_bot.run.engine import RunResult
+from optout_bot.settings import Account, PlatformOptions
 from tests.conftest import FlowRunner, account
-from tests.flows.cases import FlowCase
+from tests.flows.cases import FlowCase, evidence, manifest_of, password_of, run_case
 
 COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
 
@@ -28,6 +30,28 @@ COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
 class Case(FlowCase):
     PLATFORM = "facebook"
     submissions: int = 0
+
+    def account(self) -> Account:
+        return account(**{"locale": self.locale, "country": COUNTRY[self.locale],
+                          **self.config})
+
+    def check_received(self, replica: Replica, user: Account, result: RunResult,
+                       before: Any) -> None:
+        assert isinstance(replica, FacebookReplica)
+        assert len(replica.submissions) == self.submissions
+        received = replica.events("objection_received")
+        assert len(received) == (self.submissions if self.outcome is Outcome.SUBMITTED else 0)
+        if self.submissions:
+            sent = replica.submissions[0]
+            assert sent["email"] == "mina@example.org"
+            assert sent["version"] == self.version and sent["locale"] == self.locale
+            assert len(sent["reason"]) >= (100 if self.version == "2024" else 1)
+            if self.version == "2024":
+                assert sent["country"] == "DE"
+            manifest = manifest_of(result)
+            assert manifest["form_version"] == self.version
+            assert manifest["submitted"]["email"] == "mina@example.org"
+            assert manifest["confirmation"]
 
 
 CASES = [
@@ -63,39 +87,14 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_flow(case: Case, runner: FlowRunner) -> None:
-    replica = FacebookReplica(version=case.version, locale=case.locale)
-    config = {"locale": case.locale, "country": COUNTRY[case.locale], **case.config}
-    user = account(**config)
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email or user.login, locale=case.locale,
-                         country=user.country, **case.seed)
-
-    result = runner.run(FacebookFlow, replica, user)
-
-    assert result.outcome is case.outcome, result.message
-    assert case.message.lower() in result.message.lower()
-    assert len(replica.submissions) == case.submissions
-    received = replica.events("objection_received")
-    assert len(received) == (case.submissions if case.outcome is Outcome.SUBMITTED else 0)
-    if case.submissions:
-        sent = replica.submissions[0]
-        assert sent["email"] == "mina@example.org"
-        assert sent["version"] == case.version and sent["locale"] == case.locale
-        assert len(sent["reason"]) >= (100 if case.version == "2024" else 1)
-        if case.version == "2024":
-            assert sent["country"] == "DE"
-        manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
-        assert manifest["form_version"] == case.version
-        assert manifest["submitted"]["email"] == "mina@example.org"
-        assert manifest["confirmation"]
-    assert verify_bundle(result.evidence_dir) == []
+    run_case(case, runner)
 
 
-def seeded(version: str = "2025", **seed: Any) -> tuple[FacebookReplica, Any]:
+def seeded(version: str = "2025", **seed: Any) -> tuple[FacebookReplica, Account]:
     replica = FacebookReplica(version=version)
     user = account()
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email, country=user.country, **seed)
+    replica.seed_account(login=user.login, password=password_of(user),
+                         email=user.email or user.login, country=user.country, **seed)
     return replica, user
 
 
@@ -122,7 +121,7 @@ def test_ledger_answers_before_the_browser_starts(runner: FlowRunner) -> None:
 
 def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
     replica, user = seeded()
-    wrong = user.model_copy(update={"password": type(user.password)("not-the-password")})
+    wrong = user.model_copy(update={"password": SecretStr("not-the-password")})
     result = runner.run(FacebookFlow, replica, wrong)
     assert result.outcome is Outcome.LOGIN_FAILED
     assert "rejected the password" in result.message
@@ -150,8 +149,8 @@ def test_2024_code_is_read_from_the_mailbox_and_confirmed_once(runner: FlowRunne
 def test_evidence_bundle_holds_steps_receipt_and_replica_log(runner: FlowRunner) -> None:
     replica, user = seeded()
     result = runner.run(FacebookFlow, replica, user)
-    folder = result.evidence_dir
-    manifest = json.loads((folder / "manifest.json").read_text())
+    folder = evidence(result)
+    manifest = manifest_of(result)
     assert [s["name"] for s in manifest["steps"]] == [
         "log_in", "open_form", "read_state", "fill", "submit", "confirm"]
     assert all(s["screenshot"] and s["url"].startswith("https://www.facebook.com/")
@@ -169,10 +168,10 @@ def test_passwords_and_seeds_never_reach_any_written_byte(runner: FlowRunner) ->
     password, seed = "pw-Canary-7731-xyzzy", "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
     replica = FacebookReplica()
     user = account(password=password, totp_seed=seed, locale="de", country="Deutschland")
-    replica.seed_account(login=user.login, password=password, email=user.email,
+    replica.seed_account(login=user.login, password=password, email=user.login,
                          locale="de", two_factor="totp", totp_seed=seed)
     assert runner.run(FacebookFlow, replica, user).outcome is Outcome.SUBMITTED
-    wrong = user.model_copy(update={"password": type(user.password)(password + "-wrong")})
+    wrong = user.model_copy(update={"password": SecretStr(password + "-wrong")})
     assert runner.run(FacebookFlow, replica, wrong, label="no-session").outcome is \
         Outcome.LOGIN_FAILED
     files = runner.written_files()
@@ -191,5 +190,4 @@ def test_a_form_address_moved_in_settings_is_used(runner: FlowRunner) -> None:
     result = runner.run(FacebookFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED
     assert replica.submissions[0]
-    manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
-    assert manifest["form_url"] == FacebookFlow.URLS["form_alternative"]
+    assert manifest_of(result)["form_url"] == FacebookFlow.URLS["form_alternative"]

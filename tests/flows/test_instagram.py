@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +18,11 @@ from fixtures.instagram import InstagramReplica
 from flows.instagram import InstagramFlow
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
+from optout_bot.replica import Replica
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
-from tests.flows.cases import FlowCase
+from tests.flows.cases import FlowCase, evidence, manifest_of, password_of, run_case
 
 COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -34,6 +34,32 @@ class Case(FlowCase):
     submissions: int = 0
     events: tuple[str, ...] = ()
     """Replica events this run must have logged (besides the objection's own)."""
+
+    def account(self) -> Account:
+        return account(**{"locale": self.locale, "country": COUNTRY[self.locale],
+                          **self.config})
+
+    def check_received(self, replica: Replica, user: Account, result: RunResult,
+                       before: Any) -> None:
+        assert isinstance(replica, InstagramReplica)
+        assert len(replica.submissions) == self.submissions
+        assert len(replica.events("objection_received")) == self.submissions
+        assert len(replica.events("objection_confirmed")) == self.submissions
+        for event in self.events:
+            assert replica.events(event), f"the replica never logged {event}"
+        if self.submissions:
+            sent = replica.submissions[0]
+            assert sent["login"] == sent["email"] == "mina@example.org"
+            assert sent["version"] == self.version and sent["locale"] == self.locale
+            assert len(sent["reason"]) >= (100 if self.version == "2024" else 1)
+            if self.version == "2024":
+                assert sent["country"] == "DE"
+            manifest = manifest_of(result)
+            assert manifest["form_url"] == InstagramFlow.URLS["form"]
+            assert manifest["form_version"] == self.version
+            assert manifest["submitted"]["email"] == "mina@example.org"
+            assert manifest["confirmation"]
+            assert "via" not in manifest
 
 
 CASES = [
@@ -69,16 +95,6 @@ CASES = [
 ]
 
 
-def password_of(user: Account) -> str:
-    assert user.password is not None
-    return user.password.get_secret_value()
-
-
-def evidence(result: RunResult) -> Path:
-    assert result.evidence_dir is not None
-    return result.evidence_dir
-
-
 def seed(replica: InstagramReplica, user: Account, **attributes: Any) -> None:
     replica.seed_account(login=user.login, password=password_of(user),
                          email=user.email or user.login, locale=user.locale,
@@ -87,33 +103,7 @@ def seed(replica: InstagramReplica, user: Account, **attributes: Any) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_flow(case: Case, runner: FlowRunner) -> None:
-    replica = InstagramReplica(version=case.version, locale=case.locale)
-    user = account(**{"locale": case.locale, "country": COUNTRY[case.locale], **case.config})
-    seed(replica, user, **case.seed)
-
-    result = runner.run(InstagramFlow, replica, user)
-
-    assert result.outcome is case.outcome, result.message
-    assert case.message.lower() in result.message.lower()
-    assert len(replica.submissions) == case.submissions
-    assert len(replica.events("objection_received")) == case.submissions
-    assert len(replica.events("objection_confirmed")) == case.submissions
-    for event in case.events:
-        assert replica.events(event), f"the replica never logged {event}"
-    if case.submissions:
-        sent = replica.submissions[0]
-        assert sent["login"] == sent["email"] == "mina@example.org"
-        assert sent["version"] == case.version and sent["locale"] == case.locale
-        assert len(sent["reason"]) >= (100 if case.version == "2024" else 1)
-        if case.version == "2024":
-            assert sent["country"] == "DE"
-        manifest = json.loads((evidence(result) / "manifest.json").read_text())
-        assert manifest["form_url"] == InstagramFlow.URLS["form"]
-        assert manifest["form_version"] == case.version
-        assert manifest["submitted"]["email"] == "mina@example.org"
-        assert manifest["confirmation"]
-        assert "via" not in manifest
-    assert verify_bundle(evidence(result)) == []
+    run_case(case, runner)
 
 
 def seeded(version: str = "2025", **attributes: Any) -> tuple[InstagramReplica, Account]:

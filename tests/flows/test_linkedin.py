@@ -7,8 +7,7 @@ entries, login attempts) and the outcome; none trusts a file's mere existence.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,59 +19,63 @@ from fixtures.linkedin import EARLY_REGIONS_WITHOUT_SETTING, LinkedInReplica
 from flows.linkedin import LinkedInFlow
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
-from optout_bot.replica import mount
+from optout_bot.replica import Replica, mount
 from optout_bot.replica.faults import FaultPlan
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
+from tests.flows.cases import FlowCase, evidence, manifest_of, password_of, run_case
 
-TOGGLE = {locale: labels["toggle"] for locale, labels in LinkedInFlow.LABELS.items()}
+TOGGLE = {locale: LinkedInFlow.label_book().text("toggle", locale)
+          for locale in LinkedInFlow.locales()}
 SAVE_PATH = r"/mypreferences/d/api/settings/"
 
 
 @dataclass(frozen=True)
-class Case:
-    scenario: str
-    locale: str
-    outcome: Outcome
-    seed: dict[str, Any] = field(default_factory=dict)
+class Case(FlowCase):
+    PLATFORM = "linkedin"
     regions_without_setting: frozenset[str] = frozenset()
     changes: int = 0
-    message: str = ""
-    version: str = "2025"
 
-    @property
-    def id(self) -> str:
-        return f"linkedin-{self.locale}-{self.version}-{self.scenario}"
+    def replica(self) -> Replica:
+        return LinkedInReplica(version=self.version, locale=self.locale,
+                               regions_without_setting=self.regions_without_setting)
+
+    def state(self, replica: Replica, user: Account) -> bool:
+        assert isinstance(replica, LinkedInReplica)
+        return replica.training_on(user.login)
+
+    def check_received(self, replica: Replica, user: Account, result: RunResult,
+                       before: Any) -> None:
+        assert isinstance(replica, LinkedInReplica)
+        changes = replica.events("setting_changed")
+        assert len(changes) == self.changes
+        if self.changes:
+            assert changes[0]["before"] is True and changes[0]["after"] is False
+            assert changes[0]["login"] == user.login
+        assert replica.training_on(user.login) is (before and self.outcome is not
+                                                   Outcome.SUBMITTED)
+        assert replica.events("setting_change_dropped") == []
+        assert [a["ok"] for a in replica.login_attempts] == [True]
+        if self.outcome is Outcome.SUBMITTED:
+            assert result.submitted == {TOGGLE[self.locale]: "off"}
+        else:
+            assert result.submitted == {}
 
 
 CASES = [
-    *(Case("turned_off", loc, Outcome.SUBMITTED, changes=1) for loc in ("en", "de", "ko")),
-    *(Case("already_off", loc, Outcome.ALREADY_DONE, {"training_on": False})
+    *(Case("turned_off", "2025", loc, Outcome.SUBMITTED, changes=1)
       for loc in ("en", "de", "ko")),
-    Case("security_check_headless", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
+    *(Case("already_off", "2025", loc, Outcome.ALREADY_DONE, {"training_on": False})
+      for loc in ("en", "de", "ko")),
+    Case("security_check_headless", "2025", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
          message="security check"),
-    Case("security_check_headless", "ko", Outcome.NEEDS_HUMAN, {"checkpoint": True},
+    Case("security_check_headless", "2025", "ko", Outcome.NEEDS_HUMAN, {"checkpoint": True},
          message="--headed"),
-    Case("unavailable_region", "de", Outcome.UNAVAILABLE, {"region": "EU"},
-         EARLY_REGIONS_WITHOUT_SETTING, message="does not offer"),
-    Case("available_region", "en", Outcome.SUBMITTED, {"region": "EU"}, changes=1),
+    Case("unavailable_region", "2025", "de", Outcome.UNAVAILABLE, {"region": "EU"},
+         regions_without_setting=EARLY_REGIONS_WITHOUT_SETTING, message="does not offer"),
+    Case("available_region", "2025", "en", Outcome.SUBMITTED, {"region": "EU"}, changes=1),
 ]
-
-
-def password_of(user: Account) -> str:
-    assert user.password is not None
-    return user.password.get_secret_value()
-
-
-def evidence(result: RunResult) -> Path:
-    assert result.evidence_dir is not None
-    return result.evidence_dir
-
-
-def manifest_of(result: RunResult) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads((evidence(result) / "manifest.json").read_text())
-    return manifest
 
 
 def seeded(locale: str = "en", regions_without_setting: frozenset[str] = frozenset(),
@@ -86,26 +89,7 @@ def seeded(locale: str = "en", regions_without_setting: frozenset[str] = frozens
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_flow(case: Case, runner: FlowRunner) -> None:
-    replica, user = seeded(case.locale, case.regions_without_setting, **case.seed)
-    was_on = replica.training_on(user.login)
-
-    result = runner.run(LinkedInFlow, replica, user)
-
-    assert result.outcome is case.outcome, result.message
-    assert case.message.lower() in result.message.lower()
-    changes = replica.events("setting_changed")
-    assert len(changes) == case.changes
-    if case.changes:
-        assert changes[0]["before"] is True and changes[0]["after"] is False
-        assert changes[0]["login"] == user.login
-    assert replica.training_on(user.login) is (was_on and case.outcome is not Outcome.SUBMITTED)
-    assert replica.events("setting_change_dropped") == []
-    assert [a["ok"] for a in replica.login_attempts] == [True]
-    if case.outcome is Outcome.SUBMITTED:
-        assert result.submitted == {TOGGLE[case.locale]: "off"}
-    else:
-        assert result.submitted == {}
-    assert verify_bundle(evidence(result)) == []
+    run_case(case, runner)
 
 
 def test_evidence_records_the_switch_before_and_after_a_reload(runner: FlowRunner) -> None:

@@ -7,8 +7,7 @@ Instagram, and that an Instagram objection already on record counts for Threads 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,15 +18,43 @@ from fixtures.threads import ThreadsReplica
 from flows.instagram import InstagramFlow
 from flows.threads import ThreadsFlow
 from optout_bot.outcome import Outcome
-from optout_bot.records.evidence import verify_bundle
-from optout_bot.replica import replica_class
+from optout_bot.replica import Replica, replica_class
 from optout_bot.run.engine import RunResult
 from optout_bot.run.jobs import plan_demo
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
+from tests.flows.cases import FlowCase, evidence, manifest_of, password_of, run_case
 
 COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
 INSTAGRAM_FORM = "https://help.instagram.com/contact/767264225370182"
+
+
+@dataclass(frozen=True)
+class Case(FlowCase):
+    PLATFORM = "threads"
+
+    def account(self) -> Account:
+        return account(**{"locale": self.locale, "country": COUNTRY[self.locale],
+                          **self.config})
+
+    def check_received(self, replica: Replica, user: Account, result: RunResult,
+                       before: Any) -> None:
+        """Exactly one objection, through the Instagram form, and evidence that says so."""
+        assert isinstance(replica, ThreadsReplica)
+        assert [(s["login"], s["version"], s["locale"]) for s in replica.submissions] == [
+            ("mina@example.org", self.version, self.locale)]
+        received = replica.events("objection_received")
+        assert len(received) == 1 and received[0]["url"].startswith(INSTAGRAM_FORM)
+        manifest = manifest_of(result)
+        assert manifest["platform"] == "threads"
+        assert manifest["via"].startswith("Instagram (Threads has no form of its own")
+        assert manifest["form_url"] == INSTAGRAM_FORM
+        assert manifest["submitted"]["email"] == "mina@example.org"
+        assert "through Instagram" in (evidence(result) / "receipt.html").read_text()
+
+
+CASES = [Case("objects_through_the_instagram_form", version, locale, Outcome.SUBMITTED)
+         for locale, version in (("en", "2025"), ("de", "2025"), ("ko", "2025"), ("ko", "2024"))]
 
 
 def seeded(replica: InstagramReplica, locale: str = "en", **attributes: Any) -> Account:
@@ -38,42 +65,9 @@ def seeded(replica: InstagramReplica, locale: str = "en", **attributes: Any) -> 
     return user
 
 
-def password_of(user: Account) -> str:
-    assert user.password is not None
-    return user.password.get_secret_value()
-
-
-def evidence(result: RunResult) -> Path:
-    assert result.evidence_dir is not None
-    return result.evidence_dir
-
-
-def manifest_of(result: RunResult) -> dict[str, Any]:
-    return dict(json.loads((evidence(result) / "manifest.json").read_text()))
-
-
-@pytest.mark.parametrize(("locale", "version"), [("en", "2025"), ("de", "2025"),
-                                                 ("ko", "2025"), ("ko", "2024")],
-                         ids=lambda v: str(v))
-def test_threads_objects_through_the_instagram_form(locale: str, version: str,
-                                                    runner: FlowRunner) -> None:
-    replica = ThreadsReplica(version=version, locale=locale)
-    user = seeded(replica, locale)
-
-    result = runner.run(ThreadsFlow, replica, user)
-
-    assert result.outcome is Outcome.SUBMITTED, result.message
-    assert [(s["login"], s["version"], s["locale"]) for s in replica.submissions] == [
-        ("mina@example.org", version, locale)]
-    received = replica.events("objection_received")
-    assert len(received) == 1 and received[0]["url"].startswith(INSTAGRAM_FORM)
-    manifest = manifest_of(result)
-    assert manifest["platform"] == "threads"
-    assert manifest["via"].startswith("Instagram (Threads has no form of its own")
-    assert manifest["form_url"] == INSTAGRAM_FORM
-    assert manifest["submitted"]["email"] == "mina@example.org"
-    assert "through Instagram" in (evidence(result) / "receipt.html").read_text()
-    assert verify_bundle(evidence(result)) == []
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_flow(case: Case, runner: FlowRunner) -> None:
+    run_case(case, runner)
 
 
 def test_an_instagram_objection_already_counts_for_threads(runner: FlowRunner) -> None:

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
-from fixtures.x import CONTROLS, SAVE_PATH, TASK_PATH, X_TEXT, XReplica
+from fixtures.x import CONTROLS, SAVE_PATH, TASK_PATH, XReplica
 from flows.x import XFlow
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
+from optout_bot.replica import Replica
 from optout_bot.replica.faults import FaultPlan
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
-from tests.flows.cases import FlowCase
+from tests.flows.cases import FlowCase, evidence, manifest_of, run_case
 
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits
 
@@ -32,6 +32,26 @@ class Case(FlowCase):
     PLATFORM = "x"
     changed: tuple[str, ...] = ()
     """The controls the replica must log exactly one ``setting_changed`` for."""
+
+    def account(self) -> Account:
+        return account(**{"locale": self.locale, "country": None, **self.config})
+
+    def state(self, replica: Replica, user: Account) -> dict[str, bool]:
+        assert isinstance(replica, XReplica)
+        return replica.settings_of(user.login)
+
+    def check_received(self, replica: Replica, user: Account, result: RunResult,
+                       before: Any) -> None:
+        assert isinstance(replica, XReplica)
+        changes = replica.events("setting_changed")
+        assert sorted(e["control"] for e in changes) == sorted(self.changed)
+        assert all(e["value"] is False and e["previous"] is True for e in changes)
+        after = replica.settings_of(user.login)
+        if self.outcome.ok:
+            assert after == dict.fromkeys(CONTROLS[self.version], False)
+        else:
+            assert after == before
+        assert [a["ok"] for a in replica.login_attempts] == [True]
 
 
 CASES = [
@@ -77,35 +97,9 @@ def seeded(version: str = "2025", locale: str = "en", config: dict[str, Any] | N
     return replica, user
 
 
-def evidence(result: RunResult) -> Path:
-    assert result.evidence_dir is not None
-    return result.evidence_dir
-
-
-def manifest_of(result: RunResult) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((evidence(result) / "manifest.json").read_text())
-    return loaded
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_flow(case: Case, runner: FlowRunner) -> None:
-    replica, user = seeded(case.version, case.locale, case.config, **case.seed)
-    before = replica.settings_of(user.login)
-
-    result = runner.run(XFlow, replica, user)
-
-    assert result.outcome is case.outcome, result.message
-    assert case.message.lower() in result.message.lower()
-    changes = replica.events("setting_changed")
-    assert sorted(e["control"] for e in changes) == sorted(case.changed)
-    assert all(e["value"] is False and e["previous"] is True for e in changes)
-    after = replica.settings_of(user.login)
-    if case.outcome.ok:
-        assert after == dict.fromkeys(CONTROLS[case.version], False)
-    else:
-        assert after == before
-    assert [a["ok"] for a in replica.login_attempts] == [True]
-    assert verify_bundle(evidence(result)) == []
+    run_case(case, runner)
 
 
 def test_second_run_sends_nothing(runner: FlowRunner) -> None:
@@ -189,8 +183,9 @@ def test_evidence_records_each_control_before_and_after(runner: FlowRunner) -> N
     assert result.outcome is Outcome.SUBMITTED
     folder = evidence(result)
     manifest = manifest_of(result)
-    training, collaborators = (XFlow.LABELS["ko"]["training_2025"],
-                               XFlow.LABELS["ko"]["collaborators_2025"])
+    labels = XFlow.label_book()
+    training, collaborators = (labels.text("training_2025", "ko"),
+                               labels.text("collaborators_2025", "ko"))
     assert manifest["notes"]["controls_before"] == {training: "on", collaborators: "off"}
     assert manifest["notes"]["controls_after"] == {training: "off", collaborators: "off"}
     assert manifest["submitted"] == {training: "off"}
@@ -209,9 +204,9 @@ def test_a_reworded_training_checkbox_is_reported_not_skipped(
         runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """If X rewords the training checkbox, the flow must not turn off only the control it still
     recognises and call that success."""
-    monkeypatch.setitem(X_TEXT["en"], "grok_training_2025",
-                        "Let xAI learn from your posts and your Grok chats")
     replica, user = seeded()
+    monkeypatch.setitem(replica.text("en"), "training_2025",
+                        "Let xAI learn from your posts and your Grok chats")
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.UI_CHANGED
     assert "training_2025" in result.message

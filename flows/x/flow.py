@@ -1,7 +1,7 @@
 """X (formerly Twitter): turns off every AI-training control under "Grok & Third-party
 Collaborators" (Grok/xAI training and, on the 2025 page, sharing with third-party collaborators).
 Official page: https://x.com/settings/grok_settings
-Labels last checked against platforms.md (late 2025), 2026-11-25.
+Strings are in ``labels/``; last checked against platforms.md (late 2025), 2026-11-25.
 """
 
 from __future__ import annotations
@@ -36,59 +36,6 @@ class XFlow(Flow):
     KIND = "setting"
     URLS: ClassVar[Mapping[str, str]] = {"login": "https://x.com/i/flow/login",
             "settings": "https://x.com/settings/grok_settings"}
-    LABELS: ClassVar[Mapping[str, Mapping[str, str]]] = {
-        "en": {"login_field": "Phone, email, or username", "next": "Next",
-               "unknown_account": "Sorry, we could not find your account.",
-               "wrong_password": "Wrong password!",
-               "load_error": "Something went wrong. Try reloading.",
-               "unusual": "Enter your phone number or username",
-               "two_factor": "Enter your verification code",
-               "settings_title": "Grok & Third-party Collaborators",
-               "training_2024": "Allow your posts as well as your interactions, inputs, and "
-               "results with Grok to be used for training and fine-tuning",
-               "training_2025": "Allow your public data as well as your interactions, inputs, "
-               "and results with Grok and xAI to be used for training and fine-tuning",
-               "collaborators_2025": "Allow X to share your public data with third-party "
-               "collaborators to train their AI models",
-               "unavailable": "This setting isn't available for your account"},
-        "de": {"login_field": "Telefonnummer, E-Mail-Adresse oder Nutzername", "next": "Weiter",
-               "unknown_account": "Wir konnten dein Konto leider nicht finden.",
-               "wrong_password": "Falsches Passwort!",
-               "load_error": "Etwas ist schiefgelaufen. Versuche, die Seite neu zu laden.",
-               "unusual": "Gib deine Telefonnummer oder deinen Nutzernamen ein",
-               "two_factor": "Gib deinen Verifizierungscode ein",
-               "settings_title": "Grok & Drittanbieter-Kooperationspartner",
-               "training_2024": "Erlaube, dass deine Beiträge sowie deine Interaktionen, "
-               "Eingaben und Ergebnisse mit Grok für Training und Feinabstimmung verwendet werden",
-               "training_2025": "Erlaube, dass deine öffentlichen Daten sowie deine "
-               "Interaktionen, Eingaben und Ergebnisse mit Grok und xAI für Training und "
-               "Feinabstimmung verwendet werden",
-               "collaborators_2025": "Erlaube X, deine öffentlichen Daten mit "
-               "Drittanbieter-Kooperationspartnern zu teilen, um deren KI-Modelle zu trainieren",
-               "unavailable": "Diese Einstellung ist für dein Konto nicht verfügbar"},
-        "ko": {"login_field": "휴대폰 번호, 이메일 주소 또는 사용자 아이디", "next": "다음",
-               "unknown_account": "죄송합니다. 계정을 찾을 수 없습니다.",
-               "wrong_password": "잘못된 비밀번호입니다!",
-               "load_error": "문제가 발생했습니다. 새로고침해 보세요.",
-               "unusual": "휴대폰 번호 또는 사용자 아이디를 입력하세요",
-               "two_factor": "인증 코드를 입력하세요",
-               "settings_title": "Grok 및 서드 파티 협력업체",
-               "training_2024": "내 게시물과 Grok과의 상호작용, 입력 및 결과를 학습 및 미세 조정에 "
-               "사용하도록 허용",
-               "training_2025": "내 공개 데이터와 Grok 및 xAI와의 상호작용, 입력 및 결과를 학습 및 "
-               "미세 조정에 사용하도록 허용",
-               "collaborators_2025": "X가 내 공개 데이터를 서드 파티 협력업체와 공유하여 AI 모델 "
-               "학습에 사용하도록 허용",
-               "unavailable": "이 설정은 내 계정에서 사용할 수 없습니다"},
-    }
-    # platforms.md confirms the English login field, "Next", "Log in", the page title (en, ko)
-    # and the 2024 checkbox; the 2025 texts are its paraphrase, the rest our best guess.
-    UNCONFIRMED: ClassVar[Mapping[str, frozenset[str]]] = {
-        "en": frozenset({"unknown_account", "wrong_password", "load_error", "unusual",
-                         "two_factor", "training_2025", "collaborators_2025", "unavailable"}),
-        "de": frozenset(LABELS["de"]),
-        "ko": frozenset(LABELS["ko"]) - {"settings_title"},
-    }
     VERSIONS = ("2024", "2025")
     LAST_CHECKED = "2026-11-25"
     STEPS = SETTING_STEPS

@@ -1,15 +1,15 @@
 """What Facebook, Instagram and Threads share: the Meta login interstitials and the objection
 form "Object to your information being used for AI at Meta" (2024 and 2025 versions).
 
-Platform modules supply their login page (URLS["login"], login labels) and form address; the
-steps below are the same for all three. Strings marked unconfirmed in ``UNCONFIRMED`` are our
-best translation: fix them here, in one line, when you see the real page.
+Platform flows supply their login page (URLS["login"], the login labels in their own
+``labels/``) and the form address; the steps below are the same for all three. The form's
+strings are in ``flows/_meta/labels/<lang>.toml``: fix them there, in one line, when you see the
+real page.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from optout_bot import (
@@ -24,120 +24,6 @@ from optout_bot import (
 )
 
 MIN_REASON_2024 = 100
-
-FORM_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "form_title": "Object to your information being used for AI at Meta",
-        "router_question": "Is your request about AI at Meta?",
-        "router_yes": "Yes",
-        "country": "Country of residence",
-        "email": "Email address",
-        "reason": "How does this processing impact you?",
-        "send": "Send",
-        "reason_too_short": "Please enter at least 100 characters.",
-        "code_title": "Check your email",
-        "code": "Confirmation code",
-        "code_button": "Confirm",
-        "code_wrong": "That code isn't right.",
-        "confirmed": "Your objection has been received",
-        "already": "An objection from this account is already on record.",
-        "unavailable": "This form isn't available in your region",
-        "page_account": "Only people can object.",
-        "two_factor_app": "Go to your authentication app",
-        "two_factor_code": "Code",
-        "continue": "Continue",
-        "device_approval": "Check your notifications on another device",
-        "trust_title": "Trust this device?",
-        "trust_button": "Trust this device",
-        "checkpoint": "Before we send the code, enter these letters and numbers",
-        "blocked": "You're Temporarily Blocked",
-        "reauth": "Please re-enter your password",
-        "password": "Password",
-    },
-    "de": {
-        "form_title": "Widerspruch gegen die Verwendung deiner Informationen für KI bei Meta",
-        "router_question": "Bezieht sich deine Anfrage auf KI bei Meta?",
-        "router_yes": "Ja",
-        "country": "Land des Wohnsitzes",
-        "email": "E-Mail-Adresse",
-        "reason": "Wie wirkt sich diese Verarbeitung auf dich aus?",
-        "send": "Senden",
-        "reason_too_short": "Bitte gib mindestens 100 Zeichen ein.",
-        "code_title": "Überprüfe deine E-Mails",
-        "code": "Bestätigungscode",
-        "code_button": "Bestätigen",
-        "code_wrong": "Dieser Code ist nicht korrekt.",
-        "confirmed": "Dein Widerspruch ist eingegangen",
-        "already": "Für dieses Konto liegt bereits ein Widerspruch vor.",
-        "unavailable": "Dieses Formular ist in deiner Region nicht verfügbar",
-        "page_account": "Nur Personen können widersprechen.",
-        "two_factor_app": "Gehe zu deiner Authentifizierungs-App",
-        "two_factor_code": "Code",
-        "continue": "Weiter",
-        "device_approval": "Überprüfe deine Benachrichtigungen auf einem anderen Gerät",
-        "trust_title": "Diesem Gerät vertrauen?",
-        "trust_button": "Diesem Gerät vertrauen",
-        "checkpoint": "Bevor wir den Code senden, gib diese Buchstaben und Zahlen ein",
-        "blocked": "Du bist vorübergehend blockiert",
-        "reauth": "Bitte gib dein Passwort erneut ein",
-        "password": "Passwort",
-    },
-    "ko": {
-        "form_title": "Meta AI에 내 정보가 사용되는 것에 대한 이의 제기",
-        "router_question": "Meta의 AI에 관한 요청인가요?",
-        "router_yes": "예",
-        "country": "거주 국가",
-        "email": "이메일 주소",
-        "reason": "이 처리가 귀하에게 어떤 영향을 미칩니까?",
-        "send": "보내기",
-        "reason_too_short": "100자 이상 입력해 주세요.",
-        "code_title": "이메일을 확인하세요",
-        "code": "확인 코드",
-        "code_button": "확인",
-        "code_wrong": "코드가 올바르지 않습니다.",
-        "confirmed": "이의 제기가 접수되었습니다",
-        "already": "이 계정의 이의 제기가 이미 접수되어 있습니다.",
-        "unavailable": "이 양식은 귀하의 지역에서 사용할 수 없습니다",
-        "page_account": "개인만 이의를 제기할 수 있습니다.",
-        "two_factor_app": "인증 앱으로 이동하세요",
-        "two_factor_code": "Code",
-        "continue": "계속",
-        "device_approval": "다른 기기에서 알림을 확인하세요",
-        "trust_title": "이 기기를 신뢰하시겠습니까?",
-        "trust_button": "이 기기 신뢰",
-        "checkpoint": "코드를 보내기 전에 이 문자와 숫자를 입력하세요",
-        "blocked": "일시적으로 차단되었습니다",
-        "reauth": "비밀번호를 다시 입력하세요",
-        "password": "비밀번호",
-    },
-}
-# Confirmed by platforms.md: the English form title, "Send"/"Senden", the German router
-# question and "Ja", the 2FA, device-approval, checkpoint and blocked English texts.
-FORM_UNCONFIRMED: dict[str, frozenset[str]] = {
-    "en": frozenset({"router_question", "router_yes", "country", "email", "reason",
-                     "reason_too_short", "code_title", "code", "code_button", "code_wrong",
-                     "confirmed", "already", "unavailable", "page_account", "reauth"}),
-    "de": frozenset(set(FORM_LABELS["de"]) - {"router_question", "router_yes", "send"}),
-    "ko": frozenset(FORM_LABELS["ko"]),
-}
-
-
-def merge_labels(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
-    """Locale tables merged key by key (later tables win): login labels + form labels."""
-    merged: dict[str, dict[str, str]] = {}
-    for table in tables:
-        for locale, labels in table.items():
-            merged.setdefault(locale, {}).update(labels)
-    return merged
-
-
-def merge_unconfirmed(*tables: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
-    """Unconfirmed label keys per locale, united across tables."""
-    merged: dict[str, frozenset[str]] = {}
-    for table in tables:
-        for locale, keys in table.items():
-            merged[locale] = merged.get(locale, frozenset()) | frozenset(keys)
-    return merged
 
 
 def whole(pattern: re.Pattern[str]) -> re.Pattern[str]:
@@ -315,7 +201,7 @@ class MetaFlow(Flow):
         options = select.locator("option").evaluate_all(
             "els => els.map(e => [e.value, e.textContent.trim()])")
         for value, text in options:
-            if country.casefold() in (value.casefold(), text.casefold()):
+            if self.same_text(country, value) or self.same_text(country, text):
                 select.select_option(value=value)
                 return str(text)
         raise InputRejected(f"country {country!r} is not in the form's list of countries")

@@ -1,12 +1,13 @@
 """Threads: objects to your threads being used for AI at Meta. Threads has no form of its own:
 its objection goes through the linked Instagram account, so this flow logs into Instagram and
-submits the Instagram form https://help.instagram.com/contact/767264225370182 (flows/instagram).
+submits the Instagram form https://help.instagram.com/contact/767264225370182 (flows/instagram),
+with Instagram's labels (a ``labels/`` folder here would override them key by key).
 Labels last checked against platforms.md (late 2025), 2026-11-25.
 """
 
 from __future__ import annotations
 
-from flows.instagram import InstagramFlow
+from flows.instagram.flow import InstagramFlow
 
 VIA = "Instagram (Threads has no form of its own; its objection goes through the linked " \
       "Instagram account)"

@@ -1,7 +1,7 @@
 """LinkedIn: turns off "Use my data for training content creation AI models" under
 Settings & Privacy → Data privacy → "Data for Generative AI Improvement".
 Official setting: https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement
-Labels last checked against platforms.md (late 2025), 2026-11-25.
+Strings are in ``labels/``; last checked against platforms.md (late 2025), 2026-11-25.
 """
 
 from __future__ import annotations
@@ -30,43 +30,6 @@ class LinkedInFlow(Flow):
     URLS: ClassVar[dict[str, str]] = {
         "login": "https://www.linkedin.com/login",
         "settings": "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement",
-    }
-    LABELS: ClassVar[dict[str, dict[str, str]]] = {
-        "en": {
-            "login_field": "Email or phone", "password": "Password", "sign_in": "Sign in",
-            "wrong_password": "That's not the right password.",
-            "unknown_login": "Couldn't find a LinkedIn account associated with this email.",
-            "security_check": "Let's do a quick security check",
-            "primary_nav": "Primary Navigation", "data_privacy": "Data privacy",
-            "settings_title": "Data for Generative AI Improvement",
-            "toggle": "Use my data for training content creation AI models",
-        },
-        "de": {
-            "login_field": "E-Mail-Adresse oder Telefon", "password": "Passwort",
-            "sign_in": "Einloggen", "wrong_password": "Das ist nicht das richtige Passwort.",
-            "unknown_login": "Es wurde kein LinkedIn Konto mit dieser E-Mail-Adresse gefunden.",
-            "security_check": "Kurze Sicherheitsüberprüfung",
-            "primary_nav": "Primäre Navigation", "data_privacy": "Datenschutz",
-            "settings_title": "Daten zur Verbesserung generativer KI",
-            "toggle": "Meine Daten für das Training von KI-Modellen zur Erstellung von Inhalten "
-                      "verwenden",
-        },
-        "ko": {
-            "login_field": "이메일 또는 전화번호", "password": "비밀번호", "sign_in": "로그인",
-            "wrong_password": "비밀번호가 올바르지 않습니다.",
-            "unknown_login": "이 이메일과 연결된 LinkedIn 계정을 찾을 수 없습니다.",
-            "security_check": "간단한 보안 확인을 진행하겠습니다",
-            "primary_nav": "기본 탐색", "data_privacy": "데이터 개인정보",
-            "settings_title": "생성형 AI 개선을 위한 데이터",
-            "toggle": "콘텐츠 생성 AI 모델 학습에 내 데이터 사용",
-        },
-    }
-    # platforms.md confirms the English sign-in field, "Sign in", the security check title, the
-    # setting's title and the switch's label; the rest is our best version.
-    UNCONFIRMED: ClassVar[dict[str, frozenset[str]]] = {
-        "en": frozenset({"wrong_password", "unknown_login", "primary_nav", "data_privacy"}),
-        "de": frozenset(LABELS["de"]),
-        "ko": frozenset(LABELS["ko"]),
     }
     VERSIONS = ("2025",)
     LAST_CHECKED = "2026-11-25"
@@ -132,7 +95,7 @@ class LinkedInFlow(Flow):
         """Click the switch once and wait for LinkedIn's answer: the switch Off and usable
         again, or an alert that the save failed."""
         self.training_toggle().click()
-        saved = self.page.get_by_role("switch", name=self.label("toggle"), checked=False,
+        saved = self.page.get_by_role("switch", name=self.matching("toggle"), checked=False,
                                       disabled=False)
         try:
             expect(saved.or_(self.page.get_by_role("alert")).first).to_be_visible(

@@ -1,0 +1,5 @@
+"""The Threads platform: its flow (``flow.py``) and baselines; its strings are Instagram's."""
+
+from flows.threads.flow import ThreadsFlow
+
+__all__ = ["ThreadsFlow"]

@@ -1,0 +1,294 @@
+"""Visible strings as data: one TOML file per platform and language, read by flows and replicas.
+
+A platform keeps its strings in ``flows/<name>/labels/<lang>.toml`` (strings several platforms
+share in a shared folder, e.g. ``flows/_meta/labels/``). Each key is an array of tables, one
+per *variant*: the first is the current wording (the one a replica shows), the others older or
+newer wordings the platform also shows. Every variant says where it comes from (``source`` and
+``date``) or is marked ``unconfirmed = true``::
+
+    [[send]]
+    text = "Senden"
+    source = "https://…"
+    date = "2025-05-14"
+
+Keys at the top of a file are what the flow looks for (or records in evidence); keys under
+``page.`` (``[[page.form_intro]]``) are the rest of the page's text, which only the replica
+shows: a check never counts their loss as breaking.
+
+The languages are the files found, never a list in code: a language is added by adding files.
+Layers, lowest precedence first: the project's folders (shared before the platform's own),
+then the user's overlay (``<config dir>/labels/<name>/<lang>.toml``), then every folder named
+in ``OPTOUT_BOT_LABELS_PATH`` (``<folder>/<name>/<lang>.toml``). A key found in a later layer
+replaces that key's variants in that language.
+
+Every comparison of a label with page text goes through :func:`normalise`, and every pattern
+built from labels (:func:`pattern`) tolerates what :func:`normalise` irons out.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from optout_bot.errors import ConfigError
+
+LABELS_PATH_ENV = "OPTOUT_BOT_LABELS_PATH"
+PAGE = "page"
+"""The namespace of strings only a replica shows (``page.<key>``)."""
+REFERENCE_LOCALE = "en"
+"""The language every other one is checked against, and the fallback for a missing key."""
+
+APOSTROPHES = "'\u2018\u2019\u02bc\u2032\u00b4`"
+QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033'
+SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b\u2060\ufeff]+")
+VARIANT_FIELDS = {"text", "source", "date", "quote", "unconfirmed", "looked"}
+_REGEX_SPECIAL = set("\\^$.|?*+()[]{}/")
+
+
+class LabelError(ConfigError):
+    """A label file is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One wording of a key, with where it was seen (or ``unconfirmed``)."""
+
+    text: str
+    source: str | None = None
+    date: str | None = None
+    quote: str | None = None
+    unconfirmed: bool = False
+    looked: str | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.unconfirmed and bool(self.source)
+
+
+class Label(str):
+    """A label as a flow uses it: the current wording (so it reads, formats and compares as a
+    plain string) that also carries every wording of its key, so that a lookup matches any
+    of them (see ``optout_bot.flow.Target``)."""
+
+    key: str
+    variants: tuple[str, ...]
+
+    def __new__(cls, key: str, variants: Sequence[str]) -> Label:
+        if not variants:
+            raise ValueError(f"label {key!r} has no wording")
+        made = super().__new__(cls, variants[0])
+        made.key = key
+        made.variants = tuple(variants)
+        return made
+
+
+Table = dict[str, tuple[Variant, ...]]
+
+
+@dataclass(frozen=True)
+class LabelBook:
+    """One platform's labels after merging its layers: language → key → variants."""
+
+    tables: Mapping[str, Table]
+    files: tuple[Path, ...] = ()
+
+    def locales(self) -> tuple[str, ...]:
+        """The languages found, the reference language first."""
+        return tuple(sorted(self.tables, key=lambda loc: (loc != REFERENCE_LOCALE, loc)))
+
+    def keys(self, locale: str = REFERENCE_LOCALE) -> tuple[str, ...]:
+        return tuple(self.tables.get(locale, {}))
+
+    def flow_keys(self, locale: str = REFERENCE_LOCALE) -> tuple[str, ...]:
+        """The keys a flow looks for: all but the ``page.`` ones."""
+        return tuple(k for k in self.keys(locale) if not k.startswith(PAGE + "."))
+
+    def variants(self, key: str, locale: str) -> tuple[Variant, ...]:
+        """``key``'s variants in ``locale``; the reference language's when it lacks the key."""
+        for table in (self.tables.get(locale, {}), self.tables.get(REFERENCE_LOCALE, {})):
+            if key in table:
+                return table[key]
+        raise KeyError(key)
+
+    def has(self, key: str, locale: str) -> bool:
+        return key in self.tables.get(locale, {})
+
+    def text(self, key: str, locale: str) -> str:
+        """The current wording of ``key`` (what a replica shows)."""
+        return self.variants(key, locale)[0].text
+
+    def texts(self, locale: str) -> dict[str, str]:
+        """Key → current wording for a page in ``locale``, missing keys in the reference
+        language; ``page.`` keys spelled out (``"page.form_intro"``)."""
+        merged = {**self.tables.get(REFERENCE_LOCALE, {}), **self.tables.get(locale, {})}
+        return {key: variants[0].text for key, variants in merged.items()}
+
+    def label(self, key: str, locale: str) -> Label:
+        return Label(key, [v.text for v in self.variants(key, locale)])
+
+    def every_text(self, key: str) -> list[str]:
+        """Every wording of ``key`` in every language, each once."""
+        found: list[str] = []
+        for locale in self.locales():
+            for variant in self.tables[locale].get(key, ()):
+                if variant.text not in found:
+                    found.append(variant.text)
+        return found
+
+    def unconfirmed(self, key: str, locale: str) -> bool:
+        """Whether a lookup of ``key`` in ``locale`` rests on no confirmed wording."""
+        try:
+            return not any(v.confirmed for v in self.variants(key, locale))
+        except KeyError:
+            return True
+
+
+def normalise(text: str, *, casefold: bool = False) -> str:
+    """The one normalisation every comparison of labels and page text goes through: NFKC,
+    typographic apostrophes and quotes made straight, every kind of space (non-breaking,
+    narrow, zero-width) and runs of them made one space, ends trimmed; ``casefold`` for
+    comparisons that ignore case."""
+    text = _straighten(unicodedata.normalize("NFKC", text))
+    return text.casefold() if casefold else text
+
+
+def _straighten(text: str) -> str:
+    text = text.translate({ord(c): "'" for c in APOSTROPHES[1:]})
+    text = text.translate({ord(c): '"' for c in QUOTES[1:]})
+    return SPACES.sub(" ", text).strip()
+
+
+def pattern(texts: Iterable[str], *, whole: bool = False,
+            ignore_case: bool = False) -> re.Pattern[str]:
+    """A pattern matching any of ``texts`` in page text however it spells apostrophes, quotes
+    and spaces (what :func:`normalise` irons out); ``whole`` anchors it to the whole text.
+    It is written so that a browser's JavaScript reads it the same way as Python."""
+    options = sorted({_straighten(t) for t in texts if _straighten(t)}, key=len, reverse=True)
+    if not options:
+        raise ValueError("a label pattern needs at least one non-empty text")
+    body = "|".join(_tolerant(option) for option in options)
+    source = rf"^\s*(?:{body})\s*$" if whole else f"(?:{body})"
+    return re.compile(source, re.IGNORECASE if ignore_case else 0)
+
+
+def _tolerant(text: str) -> str:
+    out: list[str] = []
+    for char in text:
+        if char == " ":
+            out.append(r"\s+")
+        elif char == "'":
+            out.append(f"[{APOSTROPHES}]")
+        elif char == '"':
+            out.append(f"[{QUOTES}]")
+        elif char in _REGEX_SPECIAL:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+# --- where label files are ----------------------------------------------------------------------
+
+def user_labels_dir() -> Path:
+    """The user's own labels (what teach mode writes): ``$XDG_CONFIG_HOME/optout-bot/labels``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "optout-bot" / "labels"
+
+
+def overlay_roots() -> list[Path]:
+    """Folders holding ``<name>/<lang>.toml`` overlays, lowest precedence first."""
+    extra = [Path(p) for p in os.environ.get(LABELS_PATH_ENV, "").split(os.pathsep) if p]
+    return [user_labels_dir(), *extra]
+
+
+def layer_dirs(project_folders: Sequence[Path]) -> list[Path]:
+    """Every folder whose ``<lang>.toml`` files make up one platform's labels, lowest
+    precedence first: each project folder's ``labels/``, then each overlay root's folder of
+    the same name (``flows/threads`` → ``<root>/threads``)."""
+    dirs = [folder / "labels" for folder in project_folders]
+    for root in overlay_roots():
+        dirs += [root / folder.name for folder in project_folders]
+    return dirs
+
+
+def load(dirs: Sequence[Path]) -> LabelBook:
+    """Merge the ``<lang>.toml`` files of ``dirs`` (later ones win, key by key)."""
+    tables: dict[str, Table] = {}
+    files: list[Path] = []
+    for folder in dirs:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.toml")):
+            tables.setdefault(path.stem, {}).update(read_file(path))
+            files.append(path)
+    return LabelBook(tables, tuple(files))
+
+
+def read_file(path: Path) -> Table:
+    """One label file, checked: every key a non-empty list of variants, each with a text and
+    either a source and date or ``unconfirmed = true``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise LabelError(f"cannot read label file {path}: {error}") from None
+    table: Table = {}
+    for key, value in _flat(data):
+        if not isinstance(value, list) or not value or \
+                not all(isinstance(v, dict) for v in value):
+            raise LabelError(f"{path}: {key!r} must be one or more [[{key}]] tables")
+        table[key] = tuple(_variant(path, key, entry) for entry in value)
+    return table
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``{"page": {"intro": [...]}}`` as ``[("page.intro", [...])]``."""
+    found: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            found += _flat(value, f"{prefix}{key}.")
+        else:
+            found.append((f"{prefix}{key}", value))
+    return found
+
+
+def _variant(path: Path, key: str, entry: dict[str, object]) -> Variant:
+    unknown = set(entry) - VARIANT_FIELDS
+    if unknown:
+        raise LabelError(f"{path}: [[{key}]] has unknown field(s) {', '.join(sorted(unknown))}")
+    text = entry.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise LabelError(f"{path}: [[{key}]] needs a non-empty text")
+    fields: dict[str, str | None] = {}
+    for name in ("source", "date", "quote", "looked"):
+        value = entry.get(name)
+        if value is not None and not isinstance(value, str):
+            raise LabelError(f"{path}: [[{key}]] {name} must be a string")
+        fields[name] = value
+    unconfirmed = entry.get("unconfirmed", False)
+    if not isinstance(unconfirmed, bool):
+        raise LabelError(f"{path}: [[{key}]] unconfirmed must be true or false")
+    if not unconfirmed and not (fields["source"] and fields["date"]):
+        raise LabelError(f"{path}: [[{key}]] {text!r} needs a source and a date, or "
+                         "unconfirmed = true")
+    return Variant(text=text, source=fields["source"], date=fields["date"],
+                   quote=fields["quote"], unconfirmed=unconfirmed, looked=fields["looked"])
+
+
+def locales_in(dirs: Sequence[Path]) -> set[str]:
+    """The languages that have a file in any of ``dirs``."""
+    return {p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")}
+
+
+def known_locales() -> tuple[str, ...]:
+    """Every language some platform has labels for (project, user and extra folders), the
+    reference language first: what ``--locale`` and an account's ``locale`` may be."""
+    from optout_bot import registry  # here: the registry imports flows, which import this
+
+    found = {loc for flow in registry.discover().values() for loc in flow.locales()}
+    return tuple(sorted(found, key=lambda loc: (loc != REFERENCE_LOCALE, loc)))
