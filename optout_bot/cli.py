@@ -15,9 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optout_bot import keys, log, registry, scaffold
+from optout_bot import keys, log, registry
 from optout_bot.check.pages import ALL_VERSIONS, plan_every_page
 from optout_bot.check.reports import write_html, write_json, write_junit
+from optout_bot.contrib import scaffold
+from optout_bot.contrib.replica_open import open_replica
 from optout_bot.errors import ConfigError
 from optout_bot.labels import known_locales
 from optout_bot.outcome import (
@@ -33,7 +35,6 @@ from optout_bot.records.chain import verify_chain
 from optout_bot.records.evidence import tool_version, verify_bundle
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica.faults import TRANSIENT_KINDS, apply_faults
-from optout_bot.replica.open import open_replica
 from optout_bot.run.engine import Progress, RunResult
 from optout_bot.run.jobs import (
     ensure_passwords,

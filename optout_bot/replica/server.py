@@ -158,8 +158,7 @@ class Replica:
 
     @classmethod
     def label_book(cls) -> LabelBook:
-        """The platform's strings: its flow's label files (flows/<platform>/labels, shared
-        folders, the user's and extra overlays), read now."""
+        """The platform's strings: its flow's label files and their overlays, read now."""
         return registry.get_flow(cls.PLATFORM).label_book()
 
     @classmethod
@@ -168,22 +167,19 @@ class Replica:
         return cls.label_book().locales()
 
     def text(self, locale: str) -> dict[str, str]:
-        """Key → current wording in ``locale`` (English for a key it lacks), the same dict
-        for the replica's whole life, so a test may reword a string for one replica."""
+        """Key → wording in ``locale`` (English where it has none); a test may reword one."""
         if locale not in self._texts:
             self._texts[locale] = self.labels.texts(locale)
         return self._texts[locale]
 
     def message(self, locale: str, key: str) -> str:
-        """An alert as the platform words it: ``key``'s wording, then ``page.<key>_more``
-        (the advice that follows the sentence a flow recognises) where there is one."""
+        """``key``'s wording, then the advice ``page.<key>_more`` that follows it, if any."""
         text = self.text(locale)
         more = text.get(f"page.{key}_more")
         return f"{text[key]} {more}" if more else text[key]
 
     def render(self, template: str, **context: Any) -> ReplicaResponse:
-        """Render a page template; every template also sees ``version``, ``locale`` and
-        ``t``, the strings of that locale (``t.send``, ``t.page.form_intro``)."""
+        """Render a page; templates also see ``version``, ``locale`` and strings ``t``."""
         context.setdefault("version", self.version)
         context.setdefault("locale", self.locale)
         context.setdefault("t", _nested(self.text(context["locale"])))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
-from optout_bot.replica.open import _wait_until_closed
+from optout_bot.contrib.replica_open import _wait_until_closed
 
 
 def replica_open(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import optout_bot
-from optout_bot import scaffold
+from optout_bot.contrib import scaffold
 from optout_bot.errors import ConfigError
 
 PROJECT = Path(optout_bot.__file__).parent.parent
