@@ -20,6 +20,8 @@ from typing import Any
 
 import jinja2
 
+from optout_bot.labels import folder_name
+
 MANIFEST = "manifest.json"
 RECEIPT = "receipt.html"
 TOOL = "optout-bot"
@@ -87,7 +89,7 @@ class EvidenceBundle:
     def create(cls, root: Path, platform: str, account: str, facts: dict[str, Any]
                ) -> EvidenceBundle:
         started = utc_now()
-        base = root.resolve() / safe_name(platform) / safe_name(account)
+        base = root.resolve() / safe_name(platform) / folder_name(account)
         stamp = started.strftime("%Y%m%dT%H%M%S.%fZ")[:-4] + "Z"
         directory = base / stamp
         directory.mkdir(parents=True, exist_ok=False)

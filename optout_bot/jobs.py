@@ -19,6 +19,7 @@ from optout_bot.browser import open_browser
 from optout_bot.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
 from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
+from optout_bot.labels import env_key
 from optout_bot.ledger import Ledger
 from optout_bot.log import redactor
 from optout_bot.preflight import check_output_writable
@@ -152,7 +153,7 @@ def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
     for job in jobs:
         if job.account.password is not None and job.account.password.get_secret_value():
             continue
-        env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{job.label.upper()}__PASSWORD"
+        env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{env_key(job.label)}__PASSWORD"
         if not interactive:
             raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: missing "
                               f"(set {env}, or run in a terminal to be asked)")

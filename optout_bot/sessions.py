@@ -11,10 +11,12 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext
 
 from optout_bot.evidence import safe_name
+from optout_bot.labels import folder_name
 
 
 def session_file(sessions_dir: Path, mode: str, platform: str, label: str) -> Path:
-    return sessions_dir / safe_name(mode) / safe_name(platform) / f"{safe_name(label)}.json"
+    """One file per account; labels that look alike still get their own (see labels.py)."""
+    return sessions_dir / safe_name(mode) / safe_name(platform) / f"{folder_name(label)}.json"
 
 
 def save_session(context: BrowserContext, path: Path) -> None:
@@ -33,8 +35,13 @@ def save_session(context: BrowserContext, path: Path) -> None:
 
 def delete_sessions(sessions_dir: Path, label: str, platform: str | None = None) -> list[Path]:
     """Delete the saved sessions of an account label (on one platform or all); returns them."""
-    pattern = f"*/{safe_name(platform) if platform else '*'}/{safe_name(label)}.json"
-    removed = sorted(sessions_dir.glob(pattern)) if sessions_dir.is_dir() else []
+    removed: list[Path] = []
+    modes = [m for m in sessions_dir.iterdir() if m.is_dir()] if sessions_dir.is_dir() else []
+    for mode in sorted(modes):
+        for folder in sorted(f for f in mode.iterdir() if f.is_dir()):
+            path = folder / f"{folder_name(label)}.json"
+            if (platform is None or folder.name == safe_name(platform)) and path.is_file():
+                removed.append(path)
     for path in removed:
         path.unlink()
     return removed
