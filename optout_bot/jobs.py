@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 
 from optout_bot import keys, parallel, registry
-from optout_bot.browser import open_browser
+from optout_bot.browser import check_endpoint_reachable, open_browser
 from optout_bot.engine import Engine, Job, ProgressHook, RetryPolicy, RunResult
 from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
 from optout_bot.labels import env_key
-from optout_bot.ledger import Ledger
+from optout_bot.ledger import Ledger, exclusive
 from optout_bot.log import redactor
+from optout_bot.origins import check_url_overrides
 from optout_bot.preflight import check_output_writable
 from optout_bot.replica import Replica, replica_class
 from optout_bot.settings import Account, Settings
@@ -172,15 +173,20 @@ def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | No
     ``browser.jobs``, else one per core) at once, results in the jobs' order."""
     if not jobs:
         return []
+    check_url_overrides(settings, [job.flow for job in jobs])
     check_output_writable(settings)
-    workers = workers or settings.browser.jobs or parallel.default_workers()
-    if workers > 1 and len(jobs) > 1:
-        return parallel.run_parallel(settings, jobs, workers=workers, progress=progress,
-                                     retry=retry)
-    ledger = Ledger(settings.output.ledger)
-    try:
-        with open_browser(settings.browser) as browser:
-            engine = Engine(settings, ledger, browser, progress=progress, retry=retry)
-            return [engine.run(job) for job in jobs]
-    finally:
-        ledger.close()
+    with exclusive(settings.output.ledger):
+        Ledger(settings.output.ledger).close()  # a ledger that cannot be used stops us here
+        if settings.browser.endpoint:
+            check_endpoint_reachable(settings.browser.endpoint)
+        workers = workers or settings.browser.jobs or parallel.default_workers()
+        if workers > 1 and len(jobs) > 1:
+            return parallel.run_parallel(settings, jobs, workers=workers, progress=progress,
+                                         retry=retry)
+        ledger = Ledger(settings.output.ledger)
+        try:
+            with open_browser(settings.browser) as browser:
+                engine = Engine(settings, ledger, browser, progress=progress, retry=retry)
+                return [engine.run(job) for job in jobs]
+        finally:
+            ledger.close()
