@@ -59,7 +59,7 @@ from optout_bot.errors import (
 from optout_bot.evidence import EvidenceBundle
 from optout_bot.flow import AccountView, Flow, State, Step
 from optout_bot.ledger import Ledger
-from optout_bot.log import get_logger
+from optout_bot.log import get_logger, redactor
 from optout_bot.outcome import Outcome
 from optout_bot.sessions import save_session, session_file
 from optout_bot.settings import DEFAULT_REASONS, Account, PlatformOptions, Settings
@@ -571,7 +571,7 @@ class _Services:
         if seed is None:
             raise NeedsHuman("the platform asks for an authenticator code and no TOTP seed is "
                              "configured: rerun with --headed and type it, or set totp_seed")
-        return str(pyotp.TOTP(seed.get_secret_value()).now())
+        return redactor.secret(str(pyotp.TOTP(seed.get_secret_value()).now()))
 
     def email_code(self, purpose: str) -> str:
         email = self._run.job.account.form_email_or_none()
@@ -579,9 +579,9 @@ class _Services:
             for mail in reversed(replica.mailbox):
                 found = CODE_IN_MAIL.search(mail.body)
                 if mail.to == email and found:
-                    return found.group(1)
+                    return redactor.secret(found.group(1))
         if self._run.job.ask_code is not None:
-            return self._run.job.ask_code(purpose)
+            return redactor.secret(self._run.job.ask_code(purpose))
         raise NeedsHuman(f"{purpose}: the platform emailed a code; rerun in a terminal to type "
                          "it")
 

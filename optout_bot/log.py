@@ -34,6 +34,11 @@ class SecretRedactor:
     def add(self, secrets: Iterable[str]) -> None:
         self._secrets.update(s for s in secrets if s)
 
+    def secret(self, value: str) -> str:
+        """Register ``value`` (a one-time code just used, say) and return it."""
+        self.add([value])
+        return value
+
     def secrets(self) -> list[str]:
         """The registered secrets (for scrubbing what is recorded elsewhere)."""
         return list(self._secrets)

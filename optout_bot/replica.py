@@ -27,8 +27,10 @@ from playwright.sync_api import BrowserContext, Route
 
 from optout_bot.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
 from optout_bot.faults import FaultPlan
+from optout_bot.log import redactor
+from optout_bot.scrub import scrub_text, scrub_url
 
-SECRET_FIELD = re.compile(r"pass|secret|token|otp_seed", re.IGNORECASE)
+SECRET_FIELD = re.compile(r"pass|secret|token|otp|code|pin", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,11 @@ def now_utc() -> str:
 
 
 def redact_form(form: dict[str, str]) -> dict[str, str]:
-    """A form as it may be logged: password-like fields replaced, so no log holds a secret."""
-    return {k: ("***" if SECRET_FIELD.search(k) else v) for k, v in form.items()}
+    """A form as it may be logged: password-like and code fields replaced, and any value that
+    is a known secret (a one-time code typed into a field of any name), so no log holds one."""
+    secrets = redactor.secrets()
+    return {k: ("***" if SECRET_FIELD.search(k) else scrub_text(v, secrets))
+            for k, v in form.items()}
 
 
 class Replica:
@@ -162,8 +167,11 @@ class Replica:
         """Log a state change the platform made; password-like form fields are never kept."""
         entry: dict[str, Any] = {"time": now_utc(), "platform": self.PLATFORM, "event": event}
         if request is not None:
-            entry.update(method=request.method, url=request.url, form=redact_form(request.form))
+            entry.update(method=request.method, url=scrub_url(request.url, redactor.secrets()),
+                         form=redact_form(request.form))
         entry.update(data)
+        if "url" in data and isinstance(data["url"], str):
+            entry["url"] = scrub_url(data["url"], redactor.secrets())
         with self._lock:
             self.log.append(entry)
 

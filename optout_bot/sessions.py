@@ -11,6 +11,7 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext
 
 from optout_bot.evidence import safe_name
+from optout_bot.files import private_dir
 from optout_bot.labels import folder_name
 
 
@@ -21,7 +22,7 @@ def session_file(sessions_dir: Path, mode: str, platform: str, label: str) -> Pa
 
 def save_session(context: BrowserContext, path: Path) -> None:
     """Write the context's cookies and storage, readable by the owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     state = json.dumps(context.storage_state()).encode("utf-8")
     temporary = path.with_name(f".{path.name}.partial")
     temporary.unlink(missing_ok=True)
