@@ -13,6 +13,7 @@ import dataclasses
 import importlib
 import json
 import re
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -97,6 +98,13 @@ def route(method: str, pattern: str) -> Callable[[H], H]:
         return handler
 
     return mark
+
+
+def same_secret(typed: str, expected: str) -> bool:
+    """Constant-time comparison of a typed secret, whatever its characters
+    (``secrets.compare_digest`` refuses ``str`` holding non-ASCII: a password like ``pässwort``
+    could never log in to a replica)."""
+    return secrets.compare_digest(typed.encode("utf-8"), expected.encode("utf-8"))
 
 
 def now_utc() -> str:
