@@ -328,7 +328,8 @@ def _handler_for(replica: Replica) -> Callable[[Route], None]:
         request = route.request
         headers = request.all_headers()
         parsed = parse_request(request.method, request.url, headers, request.post_data)
-        fault = replica.faults.draw(parsed.method, parsed.path) if replica.faults else None
+        fault = (replica.faults.draw(parsed.method, parsed.path, parsed.origin)
+                 if replica.faults else None)
         if fault is not None:
             replica.record("fault_injected", kind=fault, method=parsed.method, url=parsed.url)
         if fault == "server_error":
