@@ -484,7 +484,7 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
     lines += [f"  {name} = {value}  [{source}]"
               for name, value, source in value_sources(settings, overrides)]
     for line in lines:
-        err.print(f"# {line}", markup=False)
+        err.print(f"# {printable(line)}")
 
 
 def _check_fault_rate(rate: float) -> None:
