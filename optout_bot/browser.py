@@ -9,6 +9,7 @@ launch argument or a browser path is changed once.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import tempfile
 import threading
@@ -19,8 +20,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from optout_bot.errors import ConfigError
+from optout_bot.scrub import endpoint_secrets, mask_endpoint, scrub_text
 from optout_bot.settings import BrowserSettings
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
@@ -93,11 +96,37 @@ def open_browser(settings: BrowserSettings) -> Iterator[Browser]:
 
 def connect(playwright: Playwright, endpoint: str) -> Browser:
     """A connection to a running browser: a Playwright server or a DevTools endpoint."""
-    if endpoint.startswith(("ws://", "wss://")):
-        return playwright.chromium.connect(endpoint)
-    if endpoint.startswith(("http://", "https://")):
-        return playwright.chromium.connect_over_cdp(endpoint)
-    raise ConfigError(f"browser.endpoint: {endpoint!r} is neither ws:// nor http(s)://")
+    try:
+        if endpoint.startswith(("ws://", "wss://")):
+            return playwright.chromium.connect(endpoint)
+        if endpoint.startswith(("http://", "https://")):
+            return playwright.chromium.connect_over_cdp(endpoint)
+    except PlaywrightError as error:
+        first = (str(error).strip() or type(error).__name__).splitlines()[0]
+        first = scrub_text(first, endpoint_secrets(endpoint))
+        raise ConfigError(f"browser.endpoint: cannot use the browser at "
+                          f"{mask_endpoint(endpoint)}: {first}") from None
+    raise ConfigError(f"browser.endpoint: {mask_endpoint(endpoint)!r} is neither ws:// nor "
+                      "http(s)://")
+
+
+def check_endpoint_reachable(endpoint: str, timeout_seconds: float = 10.0) -> None:
+    """ConfigError, with the access key masked, when nothing answers at the endpoint's host
+    and port: one clear line before any browser work starts."""
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+        port = parts.port or {"ws": 80, "http": 80, "wss": 443, "https": 443}.get(parts.scheme, 0)
+    except ValueError as error:
+        raise ConfigError(f"browser.endpoint: {mask_endpoint(endpoint)} is not a valid "
+                          f"address ({error})") from None
+    try:
+        with socket.create_connection((host, port), timeout=timeout_seconds):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        raise ConfigError(f"browser.endpoint: cannot reach {mask_endpoint(endpoint)} "
+                          f"({reason}); is the browser or grid running?") from None
 
 
 def new_context(browser: Browser, locale: str, storage_state: Path | None = None

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optout_bot import keys, log, registry
+from optout_bot.argv import global_options_first
 from optout_bot.check.pages import ALL_VERSIONS, plan_every_page
 from optout_bot.check.reports import write_html, write_json, write_junit
 from optout_bot.contrib import scaffold
@@ -31,7 +32,7 @@ from optout_bot.outcome import (
     exit_code_table,
     worst,
 )
-from optout_bot.records.chain import verify_chain
+from optout_bot.records.chain import latest_bundles, verify_anchor, verify_chain
 from optout_bot.records.evidence import tool_version, verify_bundle
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica.faults import TRANSIENT_KINDS, apply_faults
@@ -43,8 +44,10 @@ from optout_bot.run.jobs import (
     plan_from_settings,
     run_jobs,
 )
+from optout_bot.scrub import scrub_text
 from optout_bot.sessions import delete_sessions
 from optout_bot.settings import Settings, load_settings, value_sources
+from optout_bot.shown import printable
 
 HELP = f"""Object, for you, to your posts and photos being used to train AI.
 
@@ -60,8 +63,10 @@ evidence_app = typer.Typer(help="Check evidence bundles.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
 replica_app = typer.Typer(help="The built-in replicas of the platforms.", no_args_is_help=True)
 app.add_typer(replica_app, name="replica")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No console ever reads markup or emoji codes: labels, file names and the platform's words are
+# outside text, and "[/x]" in them must be shown as typed, not crash the command.
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 JobsOption = Annotated[int | None, typer.Option(
     "--jobs", min=1, help="flows run at once, each in its own context (default: one per core)")]
 
@@ -269,15 +274,16 @@ def _check_summary(results: list[RunResult]) -> None:
     table = Table("platform", "account", "verdict", "steps", title="optout-bot check")
     for result in results:
         steps = ", ".join(f"{c.step} {c.status}" for c in result.checks)
-        table.add_row(result.platform, result.account, result.check_verdict, steps)
+        table.add_row(result.platform, printable(result.account), result.check_verdict,
+                      printable(steps))
     out.print(table)
     for result in results:
         for c in result.checks:
             if c.status in ("ui_changed", "error"):
-                out.print(f"{result.platform}/{result.account} {c.step}: {c.status}: {c.detail}",
-                          markup=False)
+                out.print(printable(f"{result.platform}/{result.account} {c.step}: "
+                                    f"{c.status}: {c.detail}"))
                 if c.diff and c.diff.breaking:
-                    out.print("  breaking: " + "; ".join(c.diff.breaking), markup=False)
+                    out.print("  breaking: " + printable("; ".join(c.diff.breaking)))
     guessed = sum(1 for r in results for c in r.checks if c.unconfirmed)
     if guessed:
         out.print(f"{guessed} step(s) relied on strings no source confirms yet (listed in the "
@@ -297,10 +303,10 @@ def logout(
     settings: Settings = ctx.obj.settings()
     removed = delete_sessions(settings.output.sessions_dir, account, platform)
     if not removed:
-        out.print(f"no saved session for {account!r}", markup=False)
+        out.print(f"no saved session for {printable(repr(account))}")
     for path in removed:
-        out.print(f"deleted the saved session of {path.parent.name}/{account} "
-                  f"({path.parent.parent.name})", markup=False)
+        out.print(f"deleted the saved session of {path.parent.name}/{printable(account)} "
+                  f"({path.parent.parent.name})")
 
 
 @app.command()
@@ -315,14 +321,14 @@ def init(ctx: typer.Context) -> None:
         _fail("no account is configured: add [accounts.<platform>.<label>] with a login to "
               "optout-bot.toml first")
     for platform, label, account in accounts:
-        typed = getpass.getpass(f"Password for {platform} account {label!r} "
-                                f"({account.login}), empty to skip: ")
+        typed = getpass.getpass(f"Password for {platform} account {printable(repr(label))} "
+                                f"({printable(account.login)}), empty to skip: ")
         if not typed:
-            out.print(f"{platform}/{label}: skipped", markup=False)
+            out.print(f"{platform}/{printable(label)}: skipped")
             continue
         log.redactor.add([typed])
         keys.store_password(platform, label, typed)
-        out.print(f"{platform}/{label}: stored in the system keyring", markup=False)
+        out.print(f"{platform}/{printable(label)}: stored in the system keyring")
 
 
 def _fail_unless_keyring() -> None:
@@ -403,7 +409,7 @@ def history(
     """Show the ledger: past runs, their outcomes and evidence, interrupted ones marked."""
     settings: Settings = ctx.obj.settings()
     if not settings.output.ledger.exists():
-        out.print(f"No runs yet (ledger: {settings.output.ledger}).")
+        out.print(f"No runs yet (ledger: {printable(settings.output.ledger)}).")
         return
     ledger = Ledger(settings.output.ledger)
     try:
@@ -413,8 +419,9 @@ def history(
     table = Table("run", "started (UTC)", "platform", "account", "mode", "outcome", "evidence")
     for row in rows:
         outcome = row.outcome if row.state == "finished" else row.state
-        table.add_row(str(row.id), row.started_utc, row.platform, row.account, row.mode,
-                      outcome or "", row.evidence_dir or "")
+        table.add_row(*(printable(cell) for cell in (
+            row.id, row.started_utc, row.platform, row.account, row.mode, outcome or "",
+            row.evidence_dir or "")))
     out.print(table)
 
 
@@ -422,13 +429,16 @@ def history(
 def evidence_verify(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="an evidence folder (with manifest.json)")],
+    anchor: Annotated[str | None, typer.Option(
+        help="a manifest hash you kept (from `evidence anchor`): prove this bundle is in the "
+        "chain that ends there")] = None,
 ) -> None:
     """Recompute every hash and check the link to the account's previous bundle; exit 1
-    naming each file that changed or is missing and each broken link."""
+    naming each file that changed, is missing or was added and each broken link."""
     settings: Settings = ctx.obj.settings()
     expected = None
     if not directory.is_dir():
-        _fail(f"{directory} is not a folder")
+        _fail(f"{printable(directory)} is not a folder")
     ledger = Ledger(settings.output.ledger) if settings.output.ledger.exists() else None
     try:
         if ledger is not None:
@@ -437,17 +447,54 @@ def evidence_verify(
     finally:
         if ledger is not None:
             ledger.close()
+    if anchor is not None:
+        problems += verify_anchor(directory, anchor)
     if problems:
         for problem in problems:
             err.print(f"FAILED {problem}")
         raise typer.Exit(1)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     note = " and matches the ledger" if expected else ""
-    out.print(f"OK: {len(manifest['files'])} files unchanged{note}, chain intact ({directory})")
+    out.print(f"OK: {len(manifest['files'])} files unchanged{note}, chain intact "
+              f"({printable(directory)})")
+    if anchor is not None:
+        out.print(f"Anchored: this bundle is in the chain that ends at the manifest you kept "
+                  f"({anchor.strip()[:12]}…).")
+    elif not expected:
+        out.print(UNANCHORED_NOTE)
     if "outcome" not in manifest:
         steps = manifest.get("steps") or [{}]
-        out.print(f"This run was interrupted during {steps[-1].get('name', 'its start')}: the "
-                  "bundle holds what happened until then.")
+        step = steps[-1].get("name", "its start") if isinstance(steps[-1], dict) else "?"
+        out.print(f"This run was interrupted during {printable(step)}: the bundle holds what "
+                  "happened until then.")
+
+
+UNANCHORED_NOTE = (
+    "Note: checked without the ledger's record or an anchor, so a newest bundle forged whole "
+    "(files, hashes and manifest made anew) would pass too. Keep the hash `optout-bot evidence "
+    "anchor` prints, and check with `evidence verify FOLDER --anchor HASH`.")
+
+
+@evidence_app.command("anchor")
+def evidence_anchor(
+    ctx: typer.Context,
+    folder: Annotated[Path | None, typer.Argument(
+        help="an evidence folder, or one account's (default: the configured one)")] = None,
+) -> None:
+    """Print the manifest hash of each account's newest bundle, to keep where this machine
+    cannot change it: later, `evidence verify FOLDER --anchor HASH` proves any older bundle of
+    the account unchanged through the chain of links."""
+    root = folder if folder is not None else ctx.obj.settings().output.evidence_dir
+    if not root.is_dir():
+        _fail(f"{printable(root)} is not a folder")
+    found = latest_bundles(root)
+    if not found:
+        out.print(f"No finished bundle under {printable(root)}.")
+        return
+    for digest, bundle, mode in found:
+        out.print(f"{digest}  {printable(bundle)}  ({printable(mode)})")
+    out.print("Keep these lines where this machine cannot change them (print them, mail them "
+              "to yourself).")
 
 
 def _run_and_report(settings: Settings, jobs: list[Any]) -> None:
@@ -457,25 +504,28 @@ def _run_and_report(settings: Settings, jobs: list[Any]) -> None:
 
 
 def _show_progress(event: Progress) -> None:
-    who = f"{event.platform}/{event.account}"
+    who = printable(f"{event.platform}/{event.account}")
+    detail = printable(log.redactor.scrub(event.detail))
     if event.event == "step":
-        err.print(f"  {who}: {event.step} {event.detail}".rstrip())
+        err.print(f"  {who}: {event.step} {detail}".rstrip())
     elif event.event == "retry":
-        err.print(f"  {who}: {event.step}: transient fault, retrying ({event.detail})")
+        err.print(f"  {who}: {event.step}: transient fault, retrying ({detail})")
     elif event.event == "done":
-        err.print(f"  {who}: {event.detail}")
+        err.print(f"  {who}: {detail}")
 
 
 def _summary(results: list[RunResult]) -> None:
     table = Table("platform", "account", "outcome", "seconds", "what happened",
                   title="optout-bot results")
     for result in results:
-        table.add_row(result.platform, result.account, result.outcome.value,
-                      f"{result.seconds:.1f}", _shorten(result.message))
+        message = scrub_text(result.message, log.redactor.secrets())
+        table.add_row(result.platform, printable(result.account), result.outcome.value,
+                      f"{result.seconds:.1f}", printable(_shorten(message)))
     out.print(table)
     out.print("Evidence (check with `optout-bot evidence verify FOLDER`):")
     for result in results:
-        out.print(f"  {result.platform}/{result.account}: {result.evidence_dir}", markup=False)
+        out.print(f"  {result.platform}/{printable(result.account)}: "
+                  f"{printable(result.evidence_dir)}")
 
 
 def _shorten(text: str, limit: int = 90) -> str:
@@ -501,7 +551,7 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
     lines += [f"  {name} = {value}  [{source}]"
               for name, value, source in value_sources(settings, overrides)]
     for line in lines:
-        err.print(f"# {line}", markup=False)
+        err.print(f"# {printable(line)}")
 
 
 def _check_locales(locales: list[str]) -> None:
@@ -521,22 +571,29 @@ def _jobs(jobs: int | None) -> dict[str, Any]:
 
 
 def _fail(message: str, code: int = EXIT_CONFIG_ERROR) -> None:
-    err.print(f"optout-bot: {message}", markup=False)
+    err.print(f"optout-bot: {printable(log.redactor.scrub(message))}")
     raise typer.Exit(code)
 
 
 def main() -> None:
     """Console entry point: expected failures print one line; crashes say what to do."""
+    _robust_streams()
     try:
-        app()
-    except ConfigError as error:
-        err.print(f"optout-bot: {error}", markup=False)
-        sys.exit(EXIT_CONFIG_ERROR)
-    except registry.DuplicatePlatform as error:
-        err.print(f"optout-bot: {error}", markup=False)
+        app(args=global_options_first(sys.argv[1:], typer.main.get_command(app)))
+    except (ConfigError, registry.DuplicatePlatform) as error:
+        err.print(f"optout-bot: {printable(log.redactor.scrub(str(error)))}")
         sys.exit(EXIT_CONFIG_ERROR)
     except Exception as error:  # last resort: one readable line, no traceback
         err.print(f"optout-bot crashed: {type(error).__name__}: "
-                  f"{log.redactor.scrub(str(error))}", markup=False)
+                  f"{printable(log.redactor.scrub(str(error)))}")
         err.print("Please run again with -v and open a bug report with that output.")
         sys.exit(EXIT_CRASH)
+
+
+def _robust_streams() -> None:
+    """An output that cannot encode a character (``LANG=C``, an ASCII pipe) shows it as an
+    escape instead of crashing after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")

@@ -8,6 +8,7 @@ formatted into a message, it is replaced before anything is written.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
+
+from optout_bot.files import open_private, private_dir
+from optout_bot.scrub import spellings
 
 REDACTED = "[redacted]"
 SECRET_KEYS = re.compile(r"pass(word)?|secret|totp|token|cookie|seed", re.IGNORECASE)
@@ -30,10 +34,20 @@ class SecretRedactor:
     def add(self, secrets: Iterable[str]) -> None:
         self._secrets.update(s for s in secrets if s)
 
+    def secret(self, value: str) -> str:
+        """Register ``value`` (a one-time code just used, say) and return it."""
+        self.add([value])
+        return value
+
+    def secrets(self) -> list[str]:
+        """The registered secrets (for scrubbing what is recorded elsewhere)."""
+        return list(self._secrets)
+
     def scrub(self, value: Any) -> Any:
         if isinstance(value, str):
             for secret in sorted(self._secrets, key=len, reverse=True):
-                value = value.replace(secret, REDACTED)
+                for form in spellings(secret):  # as typed, and as an address would hold it
+                    value = value.replace(form, REDACTED)
             return value
         if isinstance(value, dict):
             return {k: (REDACTED if isinstance(k, str) and SECRET_KEYS.search(k) and v
@@ -68,7 +82,7 @@ def configure(*, json_lines: bool = False, level: str = "info", stream: TextIO |
         redactor,
     ]
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(file.parent)
         processors.append(_CopyToFile(file))
     structlog.configure(
         processors=[*processors, renderer],
@@ -89,7 +103,8 @@ class _CopyToFile:
                  event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         line = self._render(logger, method, dict(event_dict))
         text = line.decode("utf-8") if isinstance(line, bytes) else line
-        with self._path.open("a", encoding="utf-8") as handle:
+        descriptor = open_private(self._path, os.O_WRONLY | os.O_APPEND)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             handle.write(text + "\n")
         return event_dict
 

@@ -10,16 +10,19 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext
 
+from optout_bot.account_names import folder_name
+from optout_bot.files import private_dir
 from optout_bot.records.evidence import safe_name
 
 
 def session_file(sessions_dir: Path, mode: str, platform: str, label: str) -> Path:
-    return sessions_dir / safe_name(mode) / safe_name(platform) / f"{safe_name(label)}.json"
+    """One file per account; labels that look alike still get their own (see account_names.py)."""
+    return sessions_dir / safe_name(mode) / safe_name(platform) / f"{folder_name(label)}.json"
 
 
 def save_session(context: BrowserContext, path: Path) -> None:
     """Write the context's cookies and storage, readable by the owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     state = json.dumps(context.storage_state()).encode("utf-8")
     temporary = path.with_name(f".{path.name}.partial")
     temporary.unlink(missing_ok=True)
@@ -33,8 +36,13 @@ def save_session(context: BrowserContext, path: Path) -> None:
 
 def delete_sessions(sessions_dir: Path, label: str, platform: str | None = None) -> list[Path]:
     """Delete the saved sessions of an account label (on one platform or all); returns them."""
-    pattern = f"*/{safe_name(platform) if platform else '*'}/{safe_name(label)}.json"
-    removed = sorted(sessions_dir.glob(pattern)) if sessions_dir.is_dir() else []
+    removed: list[Path] = []
+    modes = [m for m in sessions_dir.iterdir() if m.is_dir()] if sessions_dir.is_dir() else []
+    for mode in sorted(modes):
+        for folder in sorted(f for f in mode.iterdir() if f.is_dir()):
+            path = folder / f"{folder_name(label)}.json"
+            if (platform is None or folder.name == safe_name(platform)) and path.is_file():
+                removed.append(path)
     for path in removed:
         path.unlink()
     return removed

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -36,7 +38,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from optout_bot import account_names
 from optout_bot.errors import ConfigError
+from optout_bot.scrub import endpoint_secrets, mask_endpoint
 
 
 def _known_locale(value: str) -> str:
@@ -83,8 +87,24 @@ DEFAULT_REASONS: dict[str, str] = _ByLanguage({
 
 def data_dir() -> Path:
     """Where the ledger and evidence live by default (XDG data directory)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    base = os.environ.get("XDG_DATA_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".local" / "share")
+        except (RuntimeError, KeyError):  # no HOME and no passwd entry (a bare container)
+            raise ConfigError(
+                f"cannot find your home folder (HOME is not set and user {os.getuid()} has no "
+                "passwd entry): set HOME or XDG_DATA_HOME") from None
     return Path(base) / "optout-bot"
+
+
+def _no_nul(path: Path) -> Path:
+    if "\x00" in str(path):
+        raise ValueError("the path holds a NUL character")
+    return path
+
+
+SafePath = Annotated[Path, AfterValidator(_no_nul)]
 
 
 class Account(BaseModel):
@@ -135,7 +155,7 @@ class Account(BaseModel):
 class BrowserSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    executable: Path | None = Field(
+    executable: SafePath | None = Field(
         default=None, description="browser binary; default: Playwright's own, else Debian's")
     args: list[str] | None = Field(default=None, description="extra Chromium arguments")
     headless: bool = True
@@ -150,17 +170,17 @@ class BrowserSettings(BaseModel):
     @classmethod
     def _endpoint_has_a_known_scheme(cls, value: str | None) -> str | None:
         if value and not value.startswith(("ws://", "wss://", "http://", "https://")):
-            raise ValueError(f"{value!r} is neither ws:// (Playwright server) nor "
-                             "http(s):// (Chrome DevTools)")
+            raise ValueError(f"{mask_endpoint(value)!r} is neither ws:// (Playwright server) "
+                             "nor http(s):// (Chrome DevTools)")
         return value
 
 
 class OutputSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    evidence_dir: Path = Field(default_factory=lambda: data_dir() / "evidence")
-    ledger: Path = Field(default_factory=lambda: data_dir() / "ledger.sqlite3")
-    sessions_dir: Path = Field(default_factory=lambda: data_dir() / "sessions",
+    evidence_dir: SafePath = Field(default_factory=lambda: data_dir() / "evidence")
+    ledger: SafePath = Field(default_factory=lambda: data_dir() / "ledger.sqlite3")
+    sessions_dir: SafePath = Field(default_factory=lambda: data_dir() / "sessions",
                                description="saved logins (mode 0600); none when unset")
     save_sessions: bool = True
     unmasked_evidence: bool = False
@@ -171,7 +191,7 @@ class LogSettings(BaseModel):
 
     json_lines: bool = Field(default=False, alias="json")
     level: Literal["debug", "info", "warning", "error"] = "info"
-    file: Path | None = None
+    file: SafePath | None = None
 
 
 class PlatformOptions(BaseModel):
@@ -207,10 +227,34 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
-        if cls.toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_file))
+        toml = (TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_file)
+                if cls.toml_file is not None else None)
+
+        def configured() -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for source in (init_settings, toml):
+                accounts = source().get("accounts") if source is not None else None
+                for platform, by_label in (accounts or {}).items():
+                    if isinstance(by_label, dict):
+                        found.setdefault(str(platform).casefold(), []).extend(map(str, by_label))
+            return found
+
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings, _LabelsMatched(settings_cls, env_settings, configured),
+            _LabelsMatched(settings_cls, dotenv_settings, configured)]
+        if toml is not None:
+            sources.append(toml)
         return tuple(sources)
+
+    @field_validator("accounts")
+    @classmethod
+    def _labels_name_one_account_each(cls, value: dict[str, dict[str, Account]]
+                                      ) -> dict[str, dict[str, Account]]:
+        found = [p for platform, by_label in value.items()
+                 for p in account_names.problems(platform, by_label)]
+        if found:
+            raise ValueError("; ".join(found))
+        return value
 
     def secrets(self) -> list[str]:
         """Every configured secret, for the log redactor and the leak tests."""
@@ -220,7 +264,50 @@ class Settings(BaseSettings):
                 for secret in (account.password, account.totp_seed):
                     if secret is not None and secret.get_secret_value():
                         found.append(secret.get_secret_value())
-        return found
+        return found + endpoint_secrets(self.browser.endpoint)
+
+
+class _LabelsMatched(PydanticBaseSettingsSource):
+    """An environment source whose account labels are matched to the configured ones.
+
+    Environment names are case-insensitive and cannot hold every character, so
+    ``OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD`` must reach the account labelled ``Mina``
+    and ``…__WORK_FB_<hash>__PASSWORD`` the one labelled ``work fb`` (the spelling error messages
+    suggest, see :func:`optout_bot.account_names.env_key`)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource,
+                 configured: Callable[[], dict[str, list[str]]]) -> None:
+        super().__init__(settings_cls)
+        self._inner = inner
+        self._configured = configured
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        data = self._inner()
+        accounts = data.get("accounts")
+        if not isinstance(accounts, dict) or not accounts:
+            return data
+        configured = self._configured()
+        matched: dict[str, Any] = {}
+        for platform, by_key in accounts.items():
+            if not isinstance(by_key, dict):
+                matched[platform] = by_key
+                continue
+            known = configured.get(str(platform).casefold(), [])
+            renamed: dict[str, Any] = {}
+            for key, values in by_key.items():
+                owners = [label for label in known if str(key).casefold() in
+                          account_names.env_keys(label)]
+                exact = [label for label in owners if label == key]
+                label = (exact or owners)[0] if len(exact or owners) == 1 else key
+                if isinstance(values, dict) and isinstance(renamed.get(label), dict):
+                    renamed[label] = {**renamed[label], **values}
+                else:
+                    renamed[label] = values
+            matched[platform] = renamed
+        return {**data, "accounts": matched}
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
@@ -230,6 +317,10 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         toml_path = Path(DEFAULT_CONFIG_FILE)
     if toml_path is not None and not toml_path.is_file():
         raise ConfigError(f"config file {toml_path} does not exist")
+
+    for holder in (toml_path, Path(".env")):
+        if holder is not None:
+            refuse_if_others_can_change(holder)
 
     class _Loaded(Settings):
         toml_file: ClassVar[Path | None] = toml_path
@@ -243,6 +334,45 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(f"cannot read configuration{where}: {error}") from None
 
 
+SECRET_FIELDS = ("password", "totp_seed")
+
+
+def refuse_if_others_can_change(path: Path) -> None:
+    """As ssh does: a file that holds a password must not be writable by other users (they
+    could swap the login address or read the password back). Refused, naming the fix."""
+    try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode) or not mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return  # unreadable files are reported where they are read
+    if _holds_secret(path, text):
+        raise ConfigError(
+            f"{path} holds a password or TOTP seed and other users can change it (mode "
+            f"{stat.S_IMODE(mode):04o}): run `chmod 600 {path}`, or keep passwords in the "
+            "keyring (optout-bot init)")
+
+
+def _holds_secret(path: Path, text: str) -> bool:
+    if path.name == ".env":
+        from dotenv import dotenv_values
+
+        return any(value and key.upper().endswith(tuple(f"__{f.upper()}" for f in SECRET_FIELDS))
+                   for key, value in dotenv_values(path).items())
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except ValueError:
+        return False  # reported, naming the line, when the settings are read
+    accounts = data.get("accounts")
+    return isinstance(accounts, dict) and any(
+        isinstance(account, dict) and any(account.get(f) for f in SECRET_FIELDS)
+        for by_label in accounts.values() if isinstance(by_label, dict)
+        for account in by_label.values())
+
+
 def describe_validation_error(error: ValidationError, source: Path | None) -> str:
     """One readable line per problem, naming the field as the user wrote it (never a value)."""
     lines = []
@@ -251,7 +381,8 @@ def describe_validation_error(error: ValidationError, source: Path | None) -> st
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown setting"
-        lines.append(f"{field_path}: {message}")
+        lines.append(message if message.startswith(f"{field_path}.")
+                     else f"{field_path}: {message}")
     where = f" ({source})" if source else ""
     return f"invalid configuration{where}: " + "; ".join(lines)
 
@@ -284,6 +415,8 @@ def value_sources(settings: Settings, overrides: dict[str, Any]) -> list[tuple[s
         else:
             source = "default"
         shown = "**********" if path[-1] in {"password", "totp_seed"} and value else value
+        if path[-1] == "endpoint" and isinstance(value, str):
+            shown = mask_endpoint(value)
         rows.append((".".join(path), str(shown), source))
     return rows
 

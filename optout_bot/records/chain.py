@@ -79,3 +79,55 @@ def _previous_beside(directory: Path, manifest: dict[str, Any]
 
 def _short(value: object) -> str:
     return f"{value}"[:12] + "…" if value else "none"
+
+
+# --- anchors: proof that does not depend on this machine --------------------------------------
+#
+# Without the ledger, a newest bundle forged whole (new files, new hashes, a new manifest naming
+# the real previous one) verifies: nothing after it names its hash. An anchor is that hash,
+# kept by the user somewhere this machine cannot change; every older bundle of the account is
+# then proven by the chain of links from the anchored one down to it.
+
+
+def latest_bundles(root: Path) -> list[tuple[str, Path, str]]:
+    """(manifest SHA-256, folder, mode) of the newest finished bundle of each account and mode
+    under ``root`` (an evidence folder, a platform or account folder, or one bundle)."""
+    manifests = [root / MANIFEST] if (root / MANIFEST).is_file() else sorted(
+        root.rglob(MANIFEST))
+    newest: dict[tuple[Path, str], Path] = {}
+    for path in manifests:
+        folder = path.parent
+        manifest = _manifest(folder)
+        if manifest is None or not manifest.get("outcome"):
+            continue
+        key = (folder.parent, str(manifest.get("mode")))
+        if key not in newest or folder.name > newest[key].name:
+            newest[key] = folder
+    return [(sha256_file(folder / MANIFEST), folder, mode)
+            for (_, mode), folder in sorted(newest.items(), key=lambda kv: str(kv[1]))]
+
+
+def verify_anchor(directory: Path, anchor: str) -> list[Problem]:
+    """Problems unless ``directory`` is the anchored bundle or is reached from it by following
+    each manifest's link to the previous one."""
+    target = directory.resolve()
+    by_hash = {sha256_file(folder / MANIFEST): folder
+               for folder in sorted(target.parent.iterdir()) if (folder / MANIFEST).is_file()}
+    kept = anchor.strip().lower()
+    current = by_hash.get(kept)
+    if current is None:
+        return [Problem(MANIFEST, f"not anchored: no bundle of this account has the manifest "
+                        f"{_short(kept)} you kept (a bundle was removed, replaced or edited)")]
+    start, seen = current, set()
+    while current != target:
+        seen.add(current)
+        link = (_manifest(current) or {}).get(LINK)
+        following = by_hash.get(str(link)) if link else None
+        if following is None or following in seen:
+            why = (f"{current.name} names a previous manifest {_short(link)} that no bundle "
+                   "has (removed, replaced or edited)" if link else
+                   f"the chain from {start.name} ends at {current.name} without reaching "
+                   "this bundle (a later bundle, or another mode?)")
+            return [Problem(MANIFEST, f"not anchored: {why}")]
+        current = following
+    return []

@@ -20,6 +20,12 @@ from typing import Any
 
 import jinja2
 
+from optout_bot.account_names import folder_name
+from optout_bot.files import FOLDER_MODE, open_private, private_dir
+from optout_bot.log import redactor
+from optout_bot.scrub import scrub_data
+from optout_bot.shown import printable
+
 MANIFEST = "manifest.json"
 RECEIPT = "receipt.html"
 TOOL = "optout-bot"
@@ -49,9 +55,11 @@ def sha256_file(path: Path) -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary name, flush to disk, then rename: never a half-written file."""
+    """Write to a temporary name (mode 0600), flush to disk, then rename: never a half-written
+    file, never one other users can read, whatever the umask."""
     temporary = path.with_name(f".{path.name}.partial")
-    with temporary.open("wb") as handle:
+    temporary.unlink(missing_ok=True)
+    with os.fdopen(open_private(temporary, os.O_WRONLY | os.O_EXCL), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -87,10 +95,12 @@ class EvidenceBundle:
     def create(cls, root: Path, platform: str, account: str, facts: dict[str, Any]
                ) -> EvidenceBundle:
         started = utc_now()
-        base = root.resolve() / safe_name(platform) / safe_name(account)
+        base = root.resolve() / safe_name(platform) / folder_name(account)
         stamp = started.strftime("%Y%m%dT%H%M%S.%fZ")[:-4] + "Z"
         directory = base / stamp
-        directory.mkdir(parents=True, exist_ok=False)
+        private_dir(base)
+        os.mkdir(directory, FOLDER_MODE)
+        os.chmod(directory, FOLDER_MODE)
         local = started.astimezone()
         facts = {"tool": TOOL, "tool_version": tool_version(), "platform": platform,
                  "account": account, "started_utc": iso(started),
@@ -135,8 +145,12 @@ class EvidenceBundle:
         self.facts[key] = value
 
     def manifest(self) -> dict[str, Any]:
-        return {**self.facts, "steps": [asdict(s) for s in self.steps],
-                "files": dict(sorted(self.files.items()))}
+        """What the manifest and receipt say: no secret in any address or text (a page that
+        sent the password by GET put it in its address)."""
+        facts = scrub_data({**self.facts, "steps": [asdict(s) for s in self.steps]},
+                           redactor.secrets())
+        assert isinstance(facts, dict)
+        return {**facts, "files": dict(sorted(self.files.items()))}
 
     def write_manifest(self) -> str:
         """Write ``manifest.json``; returns its SHA-256 (kept in the ledger)."""
@@ -172,32 +186,71 @@ class Problem:
     what: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.what}"
+        return f"{printable(self.file)}: {self.what}"
+
+
+def is_bundle_file_name(name: str) -> bool:
+    """A manifest may list only plain names of files in the bundle folder itself: never an
+    absolute path, a ``..`` or a sub-path, so verifying never reads outside the bundle."""
+    return (name not in ("", ".", "..") and not any(c in name for c in "/\\\0:")
+            and not Path(name).is_absolute())
+
+
+def read_manifest(directory: Path) -> tuple[dict[str, Any] | None, dict[str, str] | None,
+                                             Problem | None]:
+    """(manifest, files) of a bundle, or the one problem that stops reading it."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        return None, None, Problem(MANIFEST, "missing")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return None, None, Problem(MANIFEST, f"unreadable ({type(error).__name__})")
+    if not isinstance(manifest, dict):
+        return None, None, Problem(MANIFEST, "unreadable: not a JSON object")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return manifest, None, Problem(MANIFEST, "'files' is not a mapping of file names to "
+                                       "SHA-256 hashes")
+    return manifest, files, None
 
 
 def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None
                   ) -> list[Problem]:
-    """Recompute every hash in the manifest; each missing, changed or unlisted file is a
-    problem. ``expected_manifest_sha256`` (from the ledger) also catches an edited manifest."""
+    """Recompute every hash in the manifest; each missing, changed or unlisted file (hidden
+    ones and folders too) is a problem, and so is a listed name outside the bundle, which is
+    never read. ``expected_manifest_sha256`` (from the ledger) also catches an edited
+    manifest."""
     manifest_path = directory / MANIFEST
-    if not manifest_path.is_file():
-        return [Problem(MANIFEST, "missing")]
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        files: dict[str, str] = manifest["files"]
-    except (ValueError, KeyError, TypeError):
-        return [Problem(MANIFEST, "unreadable")]
+    _manifest, files, problem = read_manifest(directory)
+    if problem is not None or files is None:
+        return [problem or Problem(MANIFEST, "unreadable")]
     problems: list[Problem] = []
     if expected_manifest_sha256 and sha256_file(manifest_path) != expected_manifest_sha256:
         problems.append(Problem(MANIFEST, "changed since the run (hash differs from the ledger)"))
+    listed: set[str] = set()
     for name, expected in sorted(files.items()):
+        if not is_bundle_file_name(name):
+            problems.append(Problem(name, "refused: not a file name inside the bundle (not "
+                                    "read)"))
+            continue
+        listed.add(name)
         path = directory / name
-        if not path.is_file():
+        if path.is_symlink():
+            problems.append(Problem(name, "a symbolic link, not a file (not followed)"))
+        elif not path.is_file():
             problems.append(Problem(name, "missing"))
         elif sha256_file(path) != expected:
             problems.append(Problem(name, "changed (SHA-256 differs)"))
     for path in sorted(directory.iterdir()):
-        if path.name not in files and path.name != MANIFEST and path.is_file() \
-                and not path.name.startswith("."):
+        if path.name == MANIFEST or path.name in listed:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            problems.append(Problem(path.name + "/", "a folder not listed in the manifest"))
+        elif path.name.startswith(".") and path.name.endswith(".partial"):
+            problems.append(Problem(path.name, "not listed in the manifest (a write a crash "
+                                    "cut off leaves such a file)"))
+        else:
             problems.append(Problem(path.name, "not listed in the manifest"))
     return problems

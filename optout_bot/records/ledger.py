@@ -7,6 +7,8 @@ finished (the process died) as interrupted.
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import sqlite3
@@ -16,7 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optout_bot.errors import ConfigError
+from optout_bot.files import open_private, private_dir, touch_private
+from optout_bot.log import redactor
 from optout_bot.records.evidence import iso, utc_now
+from optout_bot.scrub import scrub_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -74,14 +80,30 @@ class RunRow:
 
 class Ledger:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
+        if path.is_dir():
+            raise ConfigError(f"output.ledger: {path} is a folder; give a file name, e.g. "
+                              f"--ledger {path / 'ledger.sqlite3'}")
+        try:
+            private_dir(path.parent)
+            touch_private(path)  # 0600 before SQLite makes it; its -wal and -shm copy the mode
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+        except (OSError, sqlite3.Error) as error:
+            reason = error.strerror if isinstance(error, OSError) else error
+            raise ConfigError(f"output.ledger: cannot open {path} ({reason}); choose another "
+                              "file") from None
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+            self._db.execute("SELECT id, platform, account, mode, pid, started_utc, ended_utc, "
+                             "outcome, message, evidence_dir, manifest_sha256 FROM runs LIMIT 0")
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise ConfigError(f"output.ledger: {path} is not an optout-bot ledger ({error}); "
+                              "choose another file") from None
 
     def close(self) -> None:
         self._db.close()
@@ -112,7 +134,8 @@ class Ledger:
                    manifest_sha256: str | None) -> None:
         with self._transaction() as db:
             db.execute("UPDATE runs SET ended_utc=?, outcome=?, message=?, manifest_sha256=? "
-                       "WHERE id=?", (iso(utc_now()), outcome, message, manifest_sha256, run_id))
+                       "WHERE id=?", (iso(utc_now()), outcome, _scrubbed(message),
+                                      manifest_sha256, run_id))
 
     def runs(self, platform: str | None = None, limit: int = 50) -> list[RunRow]:
         query = "SELECT * FROM runs"
@@ -149,8 +172,8 @@ class Ledger:
             cursor = db.execute(
                 "INSERT INTO submissions (run_id, platform, account, mode, status, form_url, "
                 "form_version, submitted_json, updated_utc) VALUES (?, ?, ?, ?, 'sending', ?, ?, "
-                "?, ?)", (run_id, platform, account, mode, form_url, form_version,
-                          json.dumps(submitted, ensure_ascii=False), iso(utc_now())))
+                "?, ?)", (run_id, platform, account, mode, _scrubbed(form_url), form_version,
+                          _scrubbed(json.dumps(submitted, ensure_ascii=False)), iso(utc_now())))
             return int(cursor.lastrowid or 0)
 
     def mark_submission(self, submission_id: int, status: str,
@@ -161,7 +184,7 @@ class Ledger:
                 "UPDATE submissions SET status=?, confirmation=COALESCE(?, confirmation), "
                 "sent_utc=CASE WHEN ? IN ('sent', 'confirmed') THEN COALESCE(sent_utc, ?) "
                 "ELSE sent_utc END, updated_utc=? WHERE id=?",
-                (status, confirmation, status, now, now, submission_id))
+                (status, _scrubbed(confirmation), status, now, now, submission_id))
 
     def on_record(self, platform: str, account: str, mode: str) -> dict[str, Any] | None:
         """The latest submission the platform accepted for this account, if any."""
@@ -178,6 +201,44 @@ class Ledger:
             query += " WHERE platform=?"
             args = (platform,)
         return [dict(r) for r in self._db.execute(query + " ORDER BY id", args).fetchall()]
+
+
+def _scrubbed(text: str | None) -> str | None:
+    """No secret is recorded: not a password in an address, not a known secret anywhere."""
+    return None if text is None else scrub_text(text, redactor.secrets())
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold the ledger for one run: two runs at once would both ask "already on record?",
+    both hear "no" and both submit. A second run stops with a message naming the first's pid.
+    The lock is the kernel's (``flock``): it goes with the process, however that ends."""
+    lock = path.with_name(f"{path.name}.lock")
+    try:
+        private_dir(lock.parent)
+        descriptor = open_private(lock, os.O_RDWR)
+    except OSError as error:
+        raise ConfigError(f"output.ledger: cannot lock {path} ({error.strerror or error}); "
+                          "choose another file") from None
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "?"
+            raise LedgerBusy(f"another optout-bot run (pid {holder}) is using the ledger "
+                             f"{path}; wait until it ends, or pass another --ledger "
+                             "(nothing was started)") from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+class LedgerBusy(ConfigError):
+    """Another run holds the ledger."""
 
 
 def _alive(pid: int) -> bool:

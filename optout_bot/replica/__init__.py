@@ -17,6 +17,7 @@ from optout_bot.replica.server import (
     redact_form,
     replica_class,
     route,
+    same_secret,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "redact_form",
     "replica_class",
     "route",
+    "same_secret",
 ]

@@ -14,6 +14,7 @@ import dataclasses
 import importlib
 import json
 import re
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,10 +29,12 @@ from playwright.sync_api import BrowserContext, Route
 
 from optout_bot import registry
 from optout_bot.labels import LabelBook
+from optout_bot.log import redactor
 from optout_bot.replica.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
 from optout_bot.replica.faults import FaultPlan
+from optout_bot.scrub import scrub_text, scrub_url
 
-SECRET_FIELD = re.compile(r"pass|secret|token|otp_seed", re.IGNORECASE)
+SECRET_FIELD = re.compile(r"pass|secret|token|otp|code|pin", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -100,13 +103,23 @@ def route(method: str, pattern: str) -> Callable[[H], H]:
     return mark
 
 
+def same_secret(typed: str, expected: str) -> bool:
+    """Constant-time comparison of a typed secret, whatever its characters
+    (``secrets.compare_digest`` refuses ``str`` holding non-ASCII: a password like ``pässwort``
+    could never log in to a replica)."""
+    return secrets.compare_digest(typed.encode("utf-8"), expected.encode("utf-8"))
+
+
 def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def redact_form(form: dict[str, str]) -> dict[str, str]:
-    """A form as it may be logged: password-like fields replaced, so no log holds a secret."""
-    return {k: ("***" if SECRET_FIELD.search(k) else v) for k, v in form.items()}
+    """A form as it may be logged: password-like and code fields replaced, and any value that
+    is a known secret (a one-time code typed into a field of any name), so no log holds one."""
+    secrets = redactor.secrets()
+    return {k: ("***" if SECRET_FIELD.search(k) else scrub_text(v, secrets))
+            for k, v in form.items()}
 
 
 class Replica:
@@ -190,8 +203,11 @@ class Replica:
         """Log a state change the platform made; password-like form fields are never kept."""
         entry: dict[str, Any] = {"time": now_utc(), "platform": self.PLATFORM, "event": event}
         if request is not None:
-            entry.update(method=request.method, url=request.url, form=redact_form(request.form))
+            entry.update(method=request.method, url=scrub_url(request.url, redactor.secrets()),
+                         form=redact_form(request.form))
         entry.update(data)
+        if "url" in data and isinstance(data["url"], str):
+            entry["url"] = scrub_url(data["url"], redactor.secrets())
         with self._lock:
             self.log.append(entry)
 
@@ -342,7 +358,8 @@ def _handler_for(replica: Replica) -> Callable[[Route], None]:
         request = route.request
         headers = request.all_headers()
         parsed = parse_request(request.method, request.url, headers, request.post_data)
-        fault = replica.faults.draw(parsed.method, parsed.path) if replica.faults else None
+        fault = (replica.faults.draw(parsed.method, parsed.path, parsed.origin)
+                 if replica.faults else None)
         if fault is not None:
             replica.record("fault_injected", kind=fault, method=parsed.method, url=parsed.url)
         if fault == "server_error":

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 
 from optout_bot import keys, registry
-from optout_bot.browser import open_browser
+from optout_bot.account_names import env_key
+from optout_bot.browser import check_endpoint_reachable, open_browser
 from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
 from optout_bot.log import redactor
-from optout_bot.records.ledger import Ledger
+from optout_bot.origins import check_url_overrides
+from optout_bot.records.ledger import Ledger, exclusive
 from optout_bot.replica import Replica, replica_class
 from optout_bot.run import parallel
 from optout_bot.run.engine import Engine, Job, ProgressHook, RunResult
@@ -154,7 +156,7 @@ def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
     for job in jobs:
         if job.account.password is not None and job.account.password.get_secret_value():
             continue
-        env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{job.label.upper()}__PASSWORD"
+        env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{env_key(job.label)}__PASSWORD"
         if not interactive:
             raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: missing "
                               f"(set {env}, or run in a terminal to be asked)")
@@ -173,15 +175,20 @@ def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | No
     ``browser.jobs``, else one per core) at once, results in the jobs' order."""
     if not jobs:
         return []
+    check_url_overrides(settings, [job.flow for job in jobs])
     check_output_writable(settings)
-    workers = workers or settings.browser.jobs or parallel.default_workers()
-    if workers > 1 and len(jobs) > 1:
-        return parallel.run_parallel(settings, jobs, workers=workers, progress=progress,
-                                     retry=retry)
-    ledger = Ledger(settings.output.ledger)
-    try:
-        with open_browser(settings.browser) as browser:
-            engine = Engine(settings, ledger, browser, progress=progress, retry=retry)
-            return [engine.run(job) for job in jobs]
-    finally:
-        ledger.close()
+    with exclusive(settings.output.ledger):
+        Ledger(settings.output.ledger).close()  # a ledger that cannot be used stops us here
+        if settings.browser.endpoint:
+            check_endpoint_reachable(settings.browser.endpoint)
+        workers = workers or settings.browser.jobs or parallel.default_workers()
+        if workers > 1 and len(jobs) > 1:
+            return parallel.run_parallel(settings, jobs, workers=workers, progress=progress,
+                                         retry=retry)
+        ledger = Ledger(settings.output.ledger)
+        try:
+            with open_browser(settings.browser) as browser:
+                engine = Engine(settings, ledger, browser, progress=progress, retry=retry)
+                return [engine.run(job) for job in jobs]
+        finally:
+            ledger.close()

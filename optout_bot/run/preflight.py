@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from optout_bot.errors import ConfigError
+from optout_bot.files import open_private, private_dir
 from optout_bot.settings import Settings
 
 
@@ -22,8 +23,7 @@ def check_output_writable(settings: Settings) -> None:
 
 
 def _probe(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     probe = folder / f".optout-bot-write-test-{os.getpid()}"
-    with probe.open("wb") as handle:
-        handle.write(b"ok")
+    os.close(open_private(probe, os.O_WRONLY))
     probe.unlink()

@@ -13,6 +13,7 @@ from playwright.sync_api import Page
 
 from optout_bot.errors import NeedsHuman
 from optout_bot.flow import AccountView
+from optout_bot.log import redactor
 from optout_bot.run.hand_over import hand_over
 from optout_bot.run.recorder import EvidenceRecorder
 from optout_bot.settings import DEFAULT_REASONS
@@ -41,7 +42,7 @@ class RunServices:
         if seed is None:
             raise NeedsHuman("the platform asks for an authenticator code and no TOTP seed is "
                              "configured: rerun with --headed and type it, or set totp_seed")
-        return str(pyotp.TOTP(seed.get_secret_value()).now())
+        return redactor.secret(str(pyotp.TOTP(seed.get_secret_value()).now()))
 
     def email_code(self, purpose: str) -> str:
         """From a replica's mailbox when the run is served by one, else from the person."""
@@ -50,9 +51,9 @@ class RunServices:
             for mail in reversed(replica.mailbox):
                 found = CODE_IN_MAIL.search(mail.body)
                 if mail.to == email and found:
-                    return found.group(1)
+                    return redactor.secret(found.group(1))
         if self._job.ask_code is not None:
-            return self._job.ask_code(purpose)
+            return redactor.secret(self._job.ask_code(purpose))
         raise NeedsHuman(f"{purpose}: the platform emailed a code; rerun in a terminal to type "
                          "it")
 
