@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol
 
+from optout_bot.mail import MailPattern
+
 import structlog
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response
@@ -186,6 +188,8 @@ class Flow:
     WORKING: ClassVar[bool] = True
     BROKEN_REASON: ClassVar[str] = ""
     STEPS: ClassVar[tuple[Step, ...]] = FORM_STEPS
+    # The platform's confirmation email, when it sends one (``optout_bot.mail``).
+    CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
 
     def __init__(self, page: Page, account: AccountView, services: FlowServices,
                  *, urls: Mapping[str, str] | None = None, timeout_ms: float = 15_000) -> None:

@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 CREATE INDEX IF NOT EXISTS submissions_by_account ON submissions (platform, account, mode);
 """
+# Columns added after the first release, so older ledgers gain them when opened.
+ADDED_RUN_COLUMNS = {"proof": "TEXT", "addendum_sha256": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class RunRow:
     evidence_dir: str | None
     manifest_sha256: str | None
     pid: int
+    proof: str | None = None
+    addendum_sha256: str | None = None
 
     @property
     def state(self) -> str:
@@ -82,6 +86,13 @@ class Ledger:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(runs)")}
+        for name, kind in ADDED_RUN_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -113,6 +124,12 @@ class Ledger:
         with self._transaction() as db:
             db.execute("UPDATE runs SET ended_utc=?, outcome=?, message=?, manifest_sha256=? "
                        "WHERE id=?", (iso(utc_now()), outcome, message, manifest_sha256, run_id))
+
+    def set_proof(self, run_id: int, proof: str, addendum_sha256: str | None = None) -> None:
+        """How the platform confirmed this run's change (see ``optout_bot.proof``)."""
+        with self._transaction() as db:
+            db.execute("UPDATE runs SET proof=?, addendum_sha256=COALESCE(?, addendum_sha256) "
+                       "WHERE id=?", (proof, addendum_sha256, run_id))
 
     def runs(self, platform: str | None = None, limit: int = 50) -> list[RunRow]:
         query = "SELECT * FROM runs"

@@ -29,6 +29,7 @@ from pydantic_settings import (
 )
 
 from optout_bot.errors import ConfigError
+from optout_bot.mail import MailSettings
 
 Locale = Literal["en", "de", "ko"]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -73,6 +74,8 @@ class Account(BaseModel):
     country: str | None = Field(default=None, description="country of residence, as listed")
     locale: Locale = "en"
     reason: str | None = Field(default=None, description="why you object; a default per locale")
+    mail: MailSettings | None = Field(
+        default=None, description="the mailbox where the platform's confirmation arrives")
 
     @field_validator("email")
     @classmethod
@@ -191,7 +194,8 @@ class Settings(BaseSettings):
         found: list[str] = []
         for accounts in self.accounts.values():
             for account in accounts.values():
-                for secret in (account.password, account.totp_seed):
+                mail_password = account.mail.password if account.mail else None
+                for secret in (account.password, account.totp_seed, mail_password):
                     if secret is not None and secret.get_secret_value():
                         found.append(secret.get_secret_value())
         return found
