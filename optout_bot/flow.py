@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, Protocol
 
-from optout_bot.mail import MailPattern
-
 import structlog
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response
@@ -32,6 +30,7 @@ from tenacity import (
 )
 
 from optout_bot.errors import Transient, UiChanged
+from optout_bot.mail import MailPattern
 
 GOTO_ATTEMPTS = 3
 
