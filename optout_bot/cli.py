@@ -416,13 +416,40 @@ def history(
         rows = ledger.runs(platform, limit)
     finally:
         ledger.close()
-    table = Table("run", "started (UTC)", "platform", "account", "mode", "outcome", "evidence")
+    table = Table("run", "started (UTC)", "platform", "account", "mode", "outcome", "proof",
+                  "evidence")
     for row in rows:
         outcome = row.outcome if row.state == "finished" else row.state
         table.add_row(*(printable(cell) for cell in (
             row.id, row.started_utc, row.platform, row.account, row.mode, outcome or "",
-            row.evidence_dir or "")))
+            row.proof or "", row.evidence_dir or "")))
     out.print(table)
+
+
+@app.command("mail")
+def mail(
+    ctx: typer.Context,
+    platform: Annotated[str | None, typer.Option(help="only this platform")] = None,
+    account: Annotated[str | None, typer.Option(help="only this account label")] = None,
+) -> None:
+    """Collect confirmation emails that arrived after a run; verified ones upgrade the run's
+    proof from "page only" to "email" in the ledger and are added to its evidence."""
+    from optout_bot.run.late_mail import collect_late_mail
+
+    settings: Settings = ctx.obj.settings()
+    if not settings.output.ledger.exists():
+        out.print(f"No runs yet (ledger: {settings.output.ledger}).")
+        return
+    ledger = Ledger(settings.output.ledger)
+    try:
+        found = collect_late_mail(settings, ledger, platform=platform, account=account)
+    finally:
+        ledger.close()
+    if not found:
+        out.print("No run is waiting for a confirmation email.")
+    for late in found:
+        out.print(f"run {late.run_id} {late.platform}/{late.account}: {late.result}",
+                  markup=False)
 
 
 @evidence_app.command("verify")

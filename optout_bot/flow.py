@@ -23,6 +23,7 @@ from playwright.sync_api import Page
 from optout_bot import labels
 from optout_bot.labels import Label, LabelBook
 from optout_bot.page import PageActions, label_matcher
+from optout_bot.records.mail import MailPattern
 from optout_bot.run.retry import RetryPolicy
 
 
@@ -135,6 +136,8 @@ class Flow(PageActions):
     WORKING: ClassVar[bool] = True
     BROKEN_REASON: ClassVar[str] = ""
     STEPS: ClassVar[tuple[Step, ...]] = FORM_STEPS
+    # The platform's confirmation email, when it sends one (``optout_bot.records.mail``).
+    CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
 
     def __init__(self, page: Page, account: AccountView, services: FlowServices,
                  *, urls: Mapping[str, str] | None = None, timeout_ms: float = 15_000,

@@ -63,3 +63,29 @@ def with_stored_password(platform: str, label: str, account: Account) -> Account
 
     redactor.add([stored])
     return account.model_copy(update={"password": SecretStr(stored)})
+
+
+def mail_entry(platform: str, label: str) -> str:
+    """The keyring entry of the account's mailbox app password."""
+    return f"{entry(platform, label)}/mail"
+
+
+def mail_password(platform: str, label: str, account: Account) -> str | None:
+    """The IMAP app password: from the configuration, else the keyring."""
+    if account.mail is None:
+        return None
+    if account.mail.password is not None and account.mail.password.get_secret_value():
+        return account.mail.password.get_secret_value()
+    if unusable_reason() is not None:
+        return None
+    import keyring
+
+    try:
+        stored = keyring.get_password(SERVICE, mail_entry(platform, label)) or None
+    except Exception:  # a locked or broken keyring is the same as an empty one here
+        return None
+    if stored:
+        from optout_bot.log import redactor
+
+        redactor.add([stored])
+    return stored

@@ -40,6 +40,7 @@ from pydantic_settings import (
 
 from optout_bot import account_names
 from optout_bot.errors import ConfigError
+from optout_bot.records.mail import MailSettings
 from optout_bot.scrub import endpoint_secrets, mask_endpoint
 
 
@@ -119,6 +120,8 @@ class Account(BaseModel):
     country: str | None = Field(default=None, description="country of residence, as listed")
     locale: Locale = "en"
     reason: str | None = Field(default=None, description="why you object; a default per locale")
+    mail: MailSettings | None = Field(
+        default=None, description="the mailbox where the platform's confirmation arrives")
 
     @field_validator("email")
     @classmethod
@@ -261,7 +264,8 @@ class Settings(BaseSettings):
         found: list[str] = []
         for accounts in self.accounts.values():
             for account in accounts.values():
-                for secret in (account.password, account.totp_seed):
+                mail_password = account.mail.password if account.mail else None
+                for secret in (account.password, account.totp_seed, mail_password):
                     if secret is not None and secret.get_secret_value():
                         found.append(secret.get_secret_value())
         return found + endpoint_secrets(self.browser.endpoint)

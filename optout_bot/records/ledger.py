@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 CREATE INDEX IF NOT EXISTS submissions_by_account ON submissions (platform, account, mode);
 """
+# Columns added after the first release, so older ledgers gain them when opened.
+ADDED_RUN_COLUMNS = {"proof": "TEXT", "addendum_sha256": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class RunRow:
     evidence_dir: str | None
     manifest_sha256: str | None
     pid: int
+    proof: str | None = None
+    addendum_sha256: str | None = None
 
     @property
     def state(self) -> str:
@@ -100,10 +104,17 @@ class Ledger:
             self._db.executescript(SCHEMA)
             self._db.execute("SELECT id, platform, account, mode, pid, started_utc, ended_utc, "
                              "outcome, message, evidence_dir, manifest_sha256 FROM runs LIMIT 0")
+            self._add_missing_columns()
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise ConfigError(f"output.ledger: {path} is not an optout-bot ledger ({error}); "
                               "choose another file") from None
+
+    def _add_missing_columns(self) -> None:
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(runs)")}
+        for name, kind in ADDED_RUN_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         self._db.close()
@@ -136,6 +147,12 @@ class Ledger:
             db.execute("UPDATE runs SET ended_utc=?, outcome=?, message=?, manifest_sha256=? "
                        "WHERE id=?", (iso(utc_now()), outcome, _scrubbed(message),
                                       manifest_sha256, run_id))
+
+    def set_proof(self, run_id: int, proof: str, addendum_sha256: str | None = None) -> None:
+        """How the platform confirmed this run's change (see ``optout_bot.records.proof``)."""
+        with self._transaction() as db:
+            db.execute("UPDATE runs SET proof=?, addendum_sha256=COALESCE(?, addendum_sha256) "
+                       "WHERE id=?", (proof, addendum_sha256, run_id))
 
     def runs(self, platform: str | None = None, limit: int = 50) -> list[RunRow]:
         query = "SELECT * FROM runs"
