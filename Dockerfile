@@ -1,24 +1,45 @@
-# optout-bot in a container: Debian's Chromium (no browser download), Korean fonts, non-root.
+# optout-bot in a container: Debian bookworm's Python 3.11 and Chromium (no browser download),
+# Korean fonts, a virtualenv in /opt/optout-bot, a non-root user with a numeric UID.
 #   docker build -t optout-bot .
-#   docker run --rm -v "$PWD/evidence:/data/evidence" -v "$PWD/optout-bot.toml:/config/optout-bot.toml:ro" \
+#   docker run --rm -v "$PWD/data:/data" optout-bot demo
+#   docker run --rm -it -v "$PWD/data:/data" -v "$PWD/optout-bot.toml:/config/optout-bot.toml:ro" \
 #     -e OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__PASSWORD optout-bot run
-FROM python:3.11-slim-bookworm
+# scripts/check-image.sh builds and runs it without a container registry.
+FROM debian:bookworm-slim
 
+# Packages of Debian's stable release, not pinned: a stable release changes them only for
+# security fixes (Chromium gets a new major version that way), so an exact version would stop
+# the build at the next update instead of making it reproducible. libatomic1: Playwright's
+# bundled driver (node) needs it.
+# hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium fonts-noto-cjk fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends \
+        ca-certificates \
+        chromium \
+        fonts-dejavu-core \
+        fonts-noto-cjk \
+        libatomic1 \
+        python3 \
+        python3-venv \
     && rm -rf /var/lib/apt/lists/*
 
-RUN useradd --create-home --uid 10001 optout
-WORKDIR /app
+WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY optout_bot ./optout_bot
 COPY flows ./flows
 COPY fixtures ./fixtures
-RUN pip install --no-cache-dir .
+# pip is told to use Debian's CA store, which also holds any local CA added to the base image.
+RUN python3 -m venv /opt/optout-bot \
+    && PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+       /opt/optout-bot/bin/pip install --no-cache-dir --disable-pip-version-check /src \
+    && rm -rf /src
 
-RUN mkdir -p /data/evidence /config && chown -R optout:optout /data /config
-USER optout
-ENV OPTOUT_BOT_OUTPUT__EVIDENCE_DIR=/data/evidence \
+RUN useradd --create-home --uid 10001 --user-group optout \
+    && mkdir -p /data/evidence /config \
+    && chown -R 10001:10001 /data /config
+USER 10001:10001
+ENV PATH="/opt/optout-bot/bin:${PATH}" \
+    OPTOUT_BOT_OUTPUT__EVIDENCE_DIR=/data/evidence \
     OPTOUT_BOT_OUTPUT__LEDGER=/data/ledger.sqlite3 \
     OPTOUT_BOT_BROWSER__EXECUTABLE=/usr/bin/chromium
 VOLUME ["/data", "/config"]
