@@ -56,6 +56,13 @@ if command -v apt-get >/dev/null && ! compgen -G '/usr/share/fonts/opentype/noto
   else say "no Korean fonts: ask an administrator to run 'apt-get install fonts-noto-cjk'"; fi
 fi
 
+# A real IMAP server for the tests of the confirmation-email proof (started by the tests on
+# 127.0.0.1 with their own configuration; the system's Dovecot service is never started).
+if command -v apt-get >/dev/null && [ ! -x /usr/sbin/dovecot ]; then
+  if can_apt; then apt_install dovecot-imapd
+  else say "no Dovecot: the mail tests need 'apt-get install dovecot-imapd'"; fi
+fi
+
 system_label() {
   local name="the system's Chromium"
   [ -f /etc/debian_version ] && name="Debian's Chromium"
