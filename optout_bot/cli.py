@@ -542,12 +542,13 @@ def _show_progress(event: Progress) -> None:
 
 
 def _summary(results: list[RunResult]) -> None:
-    table = Table("platform", "account", "outcome", "seconds", "what happened",
+    table = Table("platform", "account", "outcome", "proof", "seconds", "what happened",
                   title="optout-bot results")
     for result in results:
         message = scrub_text(result.message, log.redactor.secrets())
         table.add_row(result.platform, printable(result.account), result.outcome.value,
-                      f"{result.seconds:.1f}", printable(_shorten(message)))
+                      result.proof or "", f"{result.seconds:.1f}",
+                      printable(_shorten(message)))
     out.print(table)
     out.print("Evidence (check with `optout-bot evidence verify FOLDER`):")
     for result in results:

@@ -139,6 +139,12 @@ class Flow(PageActions):
     # The platform's confirmation email, when it sends one (``optout_bot.records.mail``).
     CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
 
+    @classmethod
+    def confirmation_mail(cls) -> MailPattern | None:
+        """What the platform's confirmation email looks like (``CONFIRMATION_MAIL``, with the
+        body texts a flow may add from its label files)."""
+        return cls.CONFIRMATION_MAIL
+
     def __init__(self, page: Page, account: AccountView, services: FlowServices,
                  *, urls: Mapping[str, str] | None = None, timeout_ms: float = 15_000,
                  retry: RetryPolicy | None = None) -> None:

@@ -40,7 +40,7 @@ from pydantic_settings import (
 
 from optout_bot import account_names
 from optout_bot.errors import ConfigError
-from optout_bot.records.mail import MailSettings
+from optout_bot.imap import MailSettings
 from optout_bot.scrub import endpoint_secrets, mask_endpoint
 
 

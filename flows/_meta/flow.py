@@ -22,6 +22,7 @@ from optout_bot import (
     UiChanged,
     Unavailable,
 )
+from optout_bot.records.mail import MailPattern
 
 MIN_REASON_2024 = 100
 
@@ -39,6 +40,17 @@ class MetaFlow(Flow):
     PASSWORD_FIELD_NAME: ClassVar[str]
     VERSIONS = ("2024", "2025")
     MAX_INTERSTITIALS = 6
+    # Meta signs its mail with d=facebookmail.com (a Facebook DKIM-Signature header in dkimpy's
+    # test suite: dkim/tests/test_util.py in the dkimpy 1.1.8 source on PyPI, 2011);
+    # mail.instagram.com is Instagram's signing domain as public code quotes it (unconfirmed).
+    CONFIRMATION_MAIL = MailPattern(domains=("facebookmail.com", "mail.instagram.com"))
+
+    @classmethod
+    def confirmation_mail(cls) -> MailPattern:
+        """Only the objection's confirmation counts, not any other Meta email (a login alert,
+        the earlier notice inviting objections): its body holds the confirmation's wording."""
+        bodies = tuple(cls.label_book().every_text("mail_done_body"))
+        return MailPattern(domains=cls.CONFIRMATION_MAIL.domains, bodies=bodies)
 
     form_version: str = ""
     already_on_record: bool = False

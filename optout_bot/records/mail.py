@@ -15,52 +15,17 @@ import email
 import email.policy
 import hashlib
 import imaplib
-import ipaddress
 import re
 import socket
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from optout_bot.imap import MailError, MailSettings, connect, quoted, without
 
 DnsLookup = Callable[..., bytes | None]
-IMAP_TIMEOUT_SECONDS = 30
-
-
-class MailSettings(BaseModel):
-    """The mailbox where the platform's confirmation arrives (``[accounts.<p>.<label>.mail]``).
-
-    The app password is best kept in the keyring (``optout-bot init``); plain IMAP without TLS
-    is only allowed to this machine, so it is never sent over a network in clear.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = Field(min_length=1, description="IMAP server, e.g. imap.gmail.com")
-    port: int | None = Field(default=None, ge=1, le=65535,
-                             description="default: 993 for tls, 143 otherwise")
-    security: Literal["tls", "starttls", "plain"] = "tls"
-    user: str = Field(min_length=1, description="the mailbox's login")
-    password: SecretStr | None = Field(default=None, description="app password; keyring")
-    folder: str = "INBOX"
-    wait_seconds: float = Field(default=120, ge=0,
-                                description="how long to wait for the email after a run")
-
-    @model_validator(mode="after")
-    def _plain_only_on_this_machine(self) -> MailSettings:
-        if self.security == "plain" and not is_loopback(self.host):
-            raise ValueError(f"mail.security = 'plain' sends the password in clear: only "
-                             f"allowed for a server on this machine, not {self.host!r}")
-        return self
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or (993 if self.security == "tls" else 143)
 
 
 @dataclass(frozen=True)
@@ -71,6 +36,13 @@ class MailPattern:
     domains: tuple[str, ...]
     subjects: tuple[str, ...] = ()
     code: str | None = None  # regex whose group 1 is an emailed confirmation code
+    bodies: tuple[str, ...] = ()  # texts one of which the confirmation's body holds
+
+    def body_matches(self, body: str) -> bool:
+        from optout_bot.labels import normalise
+
+        clean = normalise(body, casefold=True)
+        return not self.bodies or any(normalise(b, casefold=True) in clean for b in self.bodies)
 
     def sender_matches(self, address: str) -> bool:
         return any(domain_within(address.rpartition("@")[2], d) for d in self.domains)
@@ -128,44 +100,9 @@ class MailQuery:
     seen_uids: set[str] = field(default_factory=set)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def domain_within(domain: str, parent: str) -> bool:
     domain, parent = domain.lower().rstrip("."), parent.lower().rstrip(".")
     return domain == parent or domain.endswith("." + parent)
-
-
-def connect(settings: MailSettings, password: str) -> imaplib.IMAP4:
-    host, port = settings.host, settings.effective_port
-    try:
-        if settings.security == "tls":
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                host, port, ssl_context=ssl.create_default_context(),
-                timeout=IMAP_TIMEOUT_SECONDS)
-        else:
-            client = imaplib.IMAP4(host, port, timeout=IMAP_TIMEOUT_SECONDS)
-            if settings.security == "starttls":
-                client.starttls(ssl.create_default_context())
-        client.login(settings.user, password)
-    except (OSError, imaplib.IMAP4.error) as error:
-        raise MailError(f"cannot read the mailbox {settings.user} at {host}:{port}: "
-                        f"{_without(str(error), password)}") from None
-    return client
-
-
-class MailError(Exception):
-    """The mailbox could not be read (one line, never the password)."""
-
-
-def _without(text: str, secret: str) -> str:
-    return text.replace(secret, "**********") if secret else text
 
 
 def fetch_matching(settings: MailSettings, password: str, query: MailQuery
@@ -190,15 +127,11 @@ def fetch_matching(settings: MailSettings, password: str, query: MailQuery
                 found.append(mail)
         return found
     except (OSError, imaplib.IMAP4.error) as error:
-        raise MailError(f"reading the mailbox failed: {_without(str(error), password)}"
+        raise MailError(f"reading the mailbox failed: {without(str(error), password)}"
                         ) from None
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
-
-
-def quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _fetch_one(client: imaplib.IMAP4, uid: str) -> FetchedMail | None:
@@ -208,11 +141,18 @@ def _fetch_one(client: imaplib.IMAP4, uid: str) -> FetchedMail | None:
     raw = next((part[1] for part in data if isinstance(part, tuple)), None)
     if not isinstance(raw, bytes):
         return None
+    return parse_message(uid, raw)
+
+
+def parse_message(uid: str, raw: bytes) -> FetchedMail:
+    """The headers a confirmation is recognised by, read from the raw message."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     try:
         date = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
     except (TypeError, ValueError):
         date = None
+    if date is not None and date.tzinfo is None:  # "-0000": a time in UTC, zone unsaid
+        date = date.replace(tzinfo=UTC)
     return FetchedMail(uid=uid, raw=raw, sender=parseaddr(str(message["From"] or ""))[1],
                        recipient=parseaddr(str(message["To"] or ""))[1],
                        subject=str(message["Subject"] or ""), date=date)
@@ -224,6 +164,8 @@ def _wanted(mail: FetchedMail, query: MailQuery) -> bool:
     if not query.pattern.subject_matches(mail.subject):
         return False
     if query.recipient and mail.recipient.lower() != query.recipient.lower():
+        return False
+    if not query.pattern.body_matches(mail.text()):
         return False
     return mail.date is None or mail.date.timestamp() >= query.since.timestamp() - 60
 

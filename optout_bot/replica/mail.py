@@ -8,10 +8,17 @@ import email.policy
 import email.utils
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 
-from optout_bot.records.mail import MailSettings, connect, quoted
+from optout_bot.imap import MailSettings, connect, quoted
+
+if TYPE_CHECKING:
+    pass
+
+_KEYS: dict[str, SigningKey] = {}
+FALLBACK_DOMAIN = "replica.invalid"
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class SigningKey:
         message["From"] = sender
         message["To"] = to
         message["Subject"] = subject
-        message["Date"] = email.utils.format_datetime(date) if date else email.utils.formatdate()
+        message["Date"] = email.utils.format_datetime(date or datetime.now(UTC), usegmt=True)
         message["Message-ID"] = email.utils.make_msgid(domain=self.domain)
         message.set_content(body)
         raw = message.as_bytes(policy=email.policy.SMTP)
@@ -83,3 +90,35 @@ def deliver(settings: MailSettings, password: str, raw: bytes) -> None:
         client.append(quoted(settings.folder), None, None, raw)
     finally:
         client.logout()
+
+
+def mail_domain(platform: str) -> str:
+    """Where the platform's mail comes from: its flow's confirmation-mail domain."""
+    from optout_bot import registry
+
+    pattern = registry.get_flow(platform).CONFIRMATION_MAIL
+    return pattern.domains[0] if pattern and pattern.domains else FALLBACK_DOMAIN
+
+
+def platform_key(platform: str) -> SigningKey:
+    """The replica world's DKIM key of the platform's mail domain (one per process)."""
+    domain = mail_domain(platform)
+    if domain not in _KEYS:
+        _KEYS[domain] = SigningKey.generate(domain)
+    return _KEYS[domain]
+
+
+def send_as_platform(replica: Any, to: str, subject: str, body: str) -> None:
+    """Send as the platform does: DKIM-signed from its mail domain, into the replica's
+    mailbox and, when a test gave one, a real IMAP mailbox (``replica.mail_drop``)."""
+    from optout_bot.replica.server import Mail, now_utc
+
+    key = platform_key(replica.PLATFORM)
+    sender = f"notification@{key.domain}"
+    raw = key.sign(sender=sender, to=to, subject=subject, body=body)
+    replica.mailbox.append(Mail(to=to, subject=subject, body=body, sent_at=now_utc(),
+                                sender=sender, raw=raw))
+    if replica.mail_drop is not None:
+        mailbox, password = replica.mail_drop
+        deliver(mailbox, password, raw)
+    replica.record("mail_sent", to=to, subject=subject)

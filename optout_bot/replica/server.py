@@ -28,8 +28,10 @@ import jinja2
 from playwright.sync_api import BrowserContext, Route
 
 from optout_bot import registry
+from optout_bot.imap import MailSettings
 from optout_bot.labels import LabelBook
 from optout_bot.log import redactor
+from optout_bot.replica import mail as replica_mail
 from optout_bot.replica.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
 from optout_bot.replica.faults import FaultPlan
 from optout_bot.scrub import scrub_text, scrub_url
@@ -85,6 +87,8 @@ class Mail:
     subject: str
     body: str
     sent_at: str
+    sender: str = ""
+    raw: bytes = b""  # as delivered: DKIM-signed with the replica's key
 
 
 Handler = Callable[[Any, ReplicaRequest], ReplicaResponse]
@@ -144,12 +148,13 @@ class Replica:
         self.locale = locale
         self.log: list[dict[str, Any]] = []
         self.mailbox: list[Mail] = []
+        self.mail_drop: tuple[MailSettings, str] | None = None  # a test's IMAP mailbox
         self.labels = self.label_book()
         self._texts: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self._routes = collect_routes(type(self))
         self._templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self._template_dirs()),
+            loader=jinja2.FileSystemLoader(template_dirs(type(self))),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
@@ -212,8 +217,11 @@ class Replica:
             self.log.append(entry)
 
     def send_mail(self, to: str, subject: str, body: str) -> None:
-        self.mailbox.append(Mail(to=to, subject=subject, body=body, sent_at=now_utc()))
-        self.record("mail_sent", to=to, subject=subject)
+        replica_mail.send_as_platform(self, to, subject, body)
+
+    def dkim_dns(self) -> Callable[..., bytes | None]:
+        """DNS as the replica's world answers it: the platform's domain publishes its key."""
+        return replica_mail.platform_key(self.PLATFORM).dns()
 
     def events(self, event: str) -> list[dict[str, Any]]:
         """The log entries of one kind, e.g. ``replica.events("objection_received")``."""
@@ -223,20 +231,6 @@ class Replica:
         return ReplicaResponse(status=404, body="<h1>Page not found</h1>")
 
     # --- machinery --------------------------------------------------------------------------
-
-    @classmethod
-    def _template_dirs(cls) -> list[Path]:
-        """``templates/`` beside the module of this class and of each replica class it extends,
-        nearest first, so a platform can override a shared page (e.g. the Meta form)."""
-        dirs: list[Path] = []
-        for klass in cls.__mro__:
-            if not (isinstance(klass, type) and issubclass(klass, Replica)) or klass is Replica:
-                continue
-            module_file = importlib.import_module(klass.__module__).__file__
-            candidate = Path(module_file or ".").parent / "templates"
-            if candidate.is_dir() and candidate not in dirs:
-                dirs.append(candidate)
-        return dirs
 
     @classmethod
     def drifts(cls) -> tuple[str, ...]:
@@ -274,6 +268,20 @@ class Replica:
             if method == request.method and pattern.match(request.path):
                 return handler(self, request)
         return self.not_found(request)
+
+
+def template_dirs(cls: type[Replica]) -> list[Path]:
+    """``templates/`` beside the module of this class and of each replica class it extends,
+    nearest first, so a platform can override a shared page (e.g. the Meta form)."""
+    dirs: list[Path] = []
+    for klass in cls.__mro__:
+        if not (isinstance(klass, type) and issubclass(klass, Replica)) or klass is Replica:
+            continue
+        module_file = importlib.import_module(klass.__module__).__file__
+        candidate = Path(module_file or ".").parent / "templates"
+        if candidate.is_dir() and candidate not in dirs:
+            dirs.append(candidate)
+    return dirs
 
 
 def collect_routes(cls: type[Replica]) -> list[tuple[str, re.Pattern[str], Handler]]:

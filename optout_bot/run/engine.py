@@ -13,6 +13,7 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,12 @@ from optout_bot.flow import Flow
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
+from optout_bot.records.proof import Proof
 from optout_bot.replica import Replica, mount
 from optout_bot.run import tracing
 from optout_bot.run.check_mode import CheckRecorder
 from optout_bot.run.guard import SubmissionGuard
+from optout_bot.run.proof_step import prove
 from optout_bot.run.recorder import EvidenceRecorder, unwritable
 from optout_bot.run.retry import RetryPolicy
 from optout_bot.run.services import RunServices, account_view
@@ -86,6 +89,7 @@ class RunResult:
     seconds: float = 0.0
     submitted: dict[str, Any] = field(default_factory=dict)
     checks: list[StepCheck] = field(default_factory=list)
+    proof: str | None = None  # how the platform showed the change (optout_bot.records.proof)
 
     @property
     def check_verdict(self) -> str:
@@ -131,6 +135,8 @@ class _Run:
         self.platform = job.flow.PLATFORM
         self.log = get_logger(platform=self.platform, account=job.label)
         self.started = time.monotonic()
+        self.started_utc = datetime.now(UTC)
+        self.proof: Proof | None = None
         self.recorder = EvidenceRecorder.create(
             self.settings, job, engine.ledger.previous_manifest_hash(self.platform, job.label,
                                                                      job.mode), self.log)
@@ -180,7 +186,11 @@ class _Run:
         try:
             if self.job.replicas:
                 mount(context, self.job.replicas)
-            return self._steps(context)
+            outcome, message = self._steps(context)
+            if outcome is Outcome.SUBMITTED and not self.job.check:
+                self.proof = prove(self.job, self.recorder, self.engine.retry,
+                                   self.started_utc, self.log)
+            return outcome, message
         except FlowError as error:
             return next((o for kind, o in OUTCOME_OF if isinstance(error, kind)),
                         Outcome.FAILED), error.message
@@ -217,8 +227,12 @@ class _Run:
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         if self.checks.enabled:
             self.checks.skip_unreached()
+        if self.proof is not None:
+            self.recorder.note("proof", self.proof.value)
         message, manifest_hash = self.recorder.finish(outcome, message, self.job.replicas)
         self.engine.ledger.finish_run(self.guard.run_id, outcome.value, message, manifest_hash)
+        if self.proof is not None:
+            self.engine.ledger.set_proof(self.guard.run_id, self.proof.value)
         self.guard.finish(outcome, self.recorder.failed)
         seconds = time.monotonic() - self.started
         self.log.info("run finished", outcome=outcome.value, message=message,
@@ -227,7 +241,8 @@ class _Run:
         return RunResult(self.platform, self.job.label, outcome, message,
                          self.recorder.directory, self.recorder.last_step(), seconds,
                          dict(self.recorder.facts.get("submitted") or {}),
-                         list(self.checks.checks))
+                         list(self.checks.checks),
+                         self.proof.value if self.proof else None)
 
     def _report(self, event: str, step: str | None, detail: str) -> None:
         self.engine.progress(Progress(self.platform, self.job.label, event, step, detail))

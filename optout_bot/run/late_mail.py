@@ -13,9 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 from optout_bot import keys, registry
+from optout_bot.imap import MailError
 from optout_bot.records.evidence import iso, utc_now
 from optout_bot.records.ledger import Ledger, RunRow
-from optout_bot.records.mail import DnsLookup, MailError
+from optout_bot.records.mail import DnsLookup
 from optout_bot.records.proof import Proof, find_email_proof, write_addendum
 from optout_bot.settings import Settings
 
@@ -55,7 +56,7 @@ def _collect_for(settings: Settings, ledger: Ledger, run: RunRow,
         return LateMail(run.id, run.platform, run.account, result, proof)
 
     account = settings.accounts.get(run.platform, {}).get(run.account)
-    pattern = registry.get_flow(run.platform).CONFIRMATION_MAIL
+    pattern = registry.get_flow(run.platform).confirmation_mail()
     if pattern is None:
         return said("the platform sends no confirmation email")
     if account is None or account.mail is None:

@@ -73,12 +73,24 @@ class RetryPolicy:
                                                      max=self.page_max_seconds),
                         before_sleep=on_retry)
 
+    def mail(self, wait_seconds: float, on_retry: OnRetry) -> Retrying:
+        """Looking for the platform's confirmation email, which may take a while to arrive:
+        reading a mailbox changes nothing. ``MailNotYet`` means "look again"."""
+        return Retrying(retry=retry_if_exception_type(MailNotYet), reraise=True,
+                        stop=stop_after_delay(wait_seconds),
+                        wait=wait_exponential_jitter(multiplier=1, max=15),
+                        before_sleep=on_retry)
+
     def sends(self, safe_to_repeat: bool) -> int:
         """How many times in all a request the page says was lost is sent."""
         return self.presses if safe_to_repeat else 1
 
     def _backoff(self) -> Any:
         return wait_exponential_jitter(multiplier=self.initial_seconds, max=self.max_seconds)
+
+
+class MailNotYet(Exception):
+    """The confirmation email has not arrived (yet)."""
 
 
 class _StepUsedUp(stop_base):

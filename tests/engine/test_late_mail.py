@@ -10,9 +10,10 @@ import pytest
 from pydantic import SecretStr
 
 from flows.facebook import FacebookFlow
+from optout_bot.imap import MailSettings
 from optout_bot.records.evidence import EvidenceBundle
 from optout_bot.records.ledger import Ledger
-from optout_bot.records.mail import MailPattern, MailSettings
+from optout_bot.records.mail import MailPattern
 from optout_bot.records.proof import Proof, addendum_files
 from optout_bot.replica.mail import SigningKey, deliver
 from optout_bot.run.late_mail import collect_late_mail

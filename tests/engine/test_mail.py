@@ -104,7 +104,7 @@ def test_unsigned_message_fails() -> None:
 
 
 def test_wrong_mailbox_password_is_one_line_without_it(mailbox: MailSettings) -> None:
-    from optout_bot.records.mail import MailError
+    from optout_bot.imap import MailError
 
     wrong = mailbox.model_copy(update={"password": None})
     with pytest.raises(MailError) as caught:

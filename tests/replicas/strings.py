@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from optout_bot.replica import Replica, ReplicaResponse, replica_class
+from optout_bot.replica.server import template_dirs
 from tests.replicas.client import ReplicaClient
 
 EMAIL = "mina.k@example.org"
@@ -125,6 +126,6 @@ def assert_shows_only_label_strings(platform: str, replicas: Iterable[Replica],
         assert len(shown) > 10  # the walk saw pages, not only redirects
         assert unexplained(replica, replica.locale, shown) == [], \
             f"{platform} {replica.version} {replica.locale}"
-    templates = {p.name for d in replica_class(platform)._template_dirs()
+    templates = {p.name for d in template_dirs(replica_class(platform))
                  for p in Path(d).glob("*.html") if not p.name.startswith("_")}
     assert templates - {"base.html"} <= rendered, "a page no walk visits"

@@ -1,0 +1,86 @@
+"""An IMAP mailbox: where it is, how to reach it safely, and the one connection routine.
+
+Used to read the platform's confirmation (``optout_bot.records.mail``) and, in tests and the
+demo, by replicas to deliver it (``optout_bot.replica.mail``). Never logs the password.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import ipaddress
+import ssl
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+IMAP_TIMEOUT_SECONDS = 30
+
+
+class MailSettings(BaseModel):
+    """The mailbox where the platform's confirmation arrives (``[accounts.<p>.<label>.mail]``).
+
+    The app password is best kept in the keyring (``optout-bot init``); plain IMAP without TLS
+    is only allowed to this machine, so it is never sent over a network in clear.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(min_length=1, description="IMAP server, e.g. imap.gmail.com")
+    port: int | None = Field(default=None, ge=1, le=65535,
+                             description="default: 993 for tls, 143 otherwise")
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    user: str = Field(min_length=1, description="the mailbox's login")
+    password: SecretStr | None = Field(default=None, description="app password; keyring")
+    folder: str = "INBOX"
+    wait_seconds: float = Field(default=120, ge=0,
+                                description="how long to wait for the email after a run")
+
+    @model_validator(mode="after")
+    def _plain_only_on_this_machine(self) -> MailSettings:
+        if self.security == "plain" and not is_loopback(self.host):
+            raise ValueError(f"mail.security = 'plain' sends the password in clear: only "
+                             f"allowed for a server on this machine, not {self.host!r}")
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def connect(settings: MailSettings, password: str) -> imaplib.IMAP4:
+    host, port = settings.host, settings.effective_port
+    try:
+        if settings.security == "tls":
+            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                host, port, ssl_context=ssl.create_default_context(),
+                timeout=IMAP_TIMEOUT_SECONDS)
+        else:
+            client = imaplib.IMAP4(host, port, timeout=IMAP_TIMEOUT_SECONDS)
+            if settings.security == "starttls":
+                client.starttls(ssl.create_default_context())
+        client.login(settings.user, password)
+    except (OSError, imaplib.IMAP4.error) as error:
+        raise MailError(f"cannot read the mailbox {settings.user} at {host}:{port}: "
+                        f"{without(str(error), password)}") from None
+    return client
+
+
+class MailError(Exception):
+    """The mailbox could not be read (one line, never the password)."""
+
+
+def without(text: str, secret: str) -> str:
+    return text.replace(secret, "**********") if secret else text
+
+
+def quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
