@@ -140,8 +140,16 @@ def view(locale: str) -> AccountView:
                        default_reason="", _password=lambda: "", _totp_seed=lambda: None)
 
 
+GUESSED = ('[[sign_in]]\ntext = "Einloggen"\nunconfirmed = true\n'
+           '[[login_field]]\ntext = "E-Mail oder Telefon"\nunconfirmed = true\n'
+           '[[toggle]]\ntext = "Daten für KI verwenden"\nunconfirmed = true\n')
+
+
 def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """(The statuses come from a label overlay, so the test does not depend on research.)"""
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path))
+    write(tmp_path / "linkedin" / "de.toml", GUESSED)
     flow = LinkedInFlow(_Page(), view("de"), services=None)  # type: ignore[arg-type]
     flow.step = "log_in"
     flow.label("sign_in")
@@ -150,7 +158,6 @@ def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
     flow.label("toggle")
     assert flow.unconfirmed_used("log_in") == ["login_field", "sign_in"]
     assert flow.unconfirmed_used("turn_off") == ["toggle"]
-    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path))
     write(tmp_path / "linkedin" / "de.toml", '[[sign_in]]\ntext = "Einloggen"\n'
           'source = "https://example.org/anleitung"\ndate = "2025-11-03"\n')
     confirmed = LinkedInFlow(_Page(), view("de"), services=None)  # type: ignore[arg-type]
@@ -160,9 +167,14 @@ def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
     assert confirmed.unconfirmed_used("log_in") == []
 
 
-def test_a_flow_finds_a_label_however_the_page_spells_it(page: Page) -> None:
+def test_a_flow_finds_a_label_however_the_page_spells_it(
+        page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The label file says "That's not the right password." with a straight apostrophe and
     plain spaces; the page shows a typographic apostrophe and a non-breaking space."""
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path))
+    write(tmp_path / "linkedin" / "en.toml",
+          '[[sign_in]]\ntext = "Sign in"\nunconfirmed = true\n'
+          '[[wrong_password]]\ntext = "That\'s not the right password."\nunconfirmed = true\n')
     page.set_content('<button>Sign\u00a0in</button>'
                      '<p role="alert">That\u2019s not the right\u00a0password. Try again.</p>')
     flow = LinkedInFlow(page, view("en"), services=None)  # type: ignore[arg-type]
@@ -176,6 +188,12 @@ def test_a_flow_finds_a_label_however_the_page_spells_it(page: Page) -> None:
 
 def test_check_reports_and_the_log_say_which_steps_relied_on_unconfirmed_labels(
         runner: FlowRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "labels"))
+    write(tmp_path / "labels" / "linkedin" / "en.toml",
+          GUESSED.replace("Einloggen", "Sign in").replace("E-Mail oder Telefon", "Email or phone")
+          .replace("Daten für KI verwenden", "Use my data for training content creation AI "
+                   "models"))
+
     def checked(label: str) -> RunResult:
         replica = LinkedInReplica()
         user = account(country=None)
