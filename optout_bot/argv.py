@@ -9,8 +9,9 @@ from typing import Any
 
 def global_options_first(args: list[str], group: Any) -> list[str]:
     """``args`` with the options of ``group`` (a Click-style command group, as Typer builds
-    it) that follow the command moved before it (``--`` ends the search; everything else
-    keeps its order)."""
+    it) that follow the command moved before it (``--`` ends the search; an option the
+    command has itself, e.g. ``letter --out FILE``, stays; everything else keeps its
+    order)."""
     commands = set(getattr(group, "commands", {}))
     valued: set[str] = set()
     flags: set[str] = set()
@@ -25,6 +26,8 @@ def global_options_first(args: list[str], group: Any) -> list[str]:
         index += 2 if args[index] in valued else 1
     if index >= len(args):
         return args
+    own = _option_names(group.commands[args[index]])  # a command's own option wins
+    flags, valued = flags - own, valued - own
     moved: list[str] = []
     kept: list[str] = []
     rest = args[index + 1:]
@@ -45,3 +48,9 @@ def global_options_first(args: list[str], group: Any) -> list[str]:
             kept.append(token)
             position += 1
     return [*args[:index], *moved, args[index], *kept]
+
+
+def _option_names(command: Any) -> set[str]:
+    return {name for param in getattr(command, "params", ())
+            if getattr(param, "param_type_name", "") == "option"
+            for name in (*param.opts, *param.secondary_opts)}

@@ -1,4 +1,4 @@
-"""The ``optout-bot`` command: demo, run, platforms, history, evidence verify."""
+"""The ``optout-bot`` command: demo, run, platforms, history, evidence verify, letter."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import platform as python_platform
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Any
@@ -494,6 +495,45 @@ def evidence_verify(
         step = steps[-1].get("name", "its start") if isinstance(steps[-1], dict) else "?"
         out.print(f"This run was interrupted during {printable(step)}: the bundle holds what "
                   "happened until then.")
+
+
+@app.command("letter")
+def letter(
+    ctx: typer.Context,
+    bundle: Annotated[Path, typer.Argument(help="an evidence folder (with manifest.json)")],
+    to: Annotated[str, typer.Option(
+        help="authority (a complaint to the data-protection authority) or platform (a "
+        "follow-up letter)")] = "authority",
+    form: Annotated[str, typer.Option("--format", help="text or html")] = "text",
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="write the letter to this file (default: print it)")] = None,
+) -> None:
+    """Write a complaint or follow-up letter from an evidence folder, in the account's
+    language, with the bundle's facts. You review it and send it; nothing is sent."""
+    from optout_bot.records import letter as letters
+    from optout_bot.records.locales import wording
+
+    if to not in ("authority", "platform"):
+        _fail(f"--to: {to!r} is neither authority nor platform")
+    if form not in ("text", "html"):
+        _fail(f"--format: {form!r} is neither text nor html")
+    settings: Settings = ctx.obj.settings()
+    if not bundle.is_dir():
+        _fail(f"{printable(bundle)} is not a folder")
+    checked = letters.check_bundle(bundle, settings.output.ledger)
+    composed = letters.compose(checked, "platform" if to == "platform" else "authority",
+                               datetime.now().astimezone(), log.redactor.secrets())
+    text = letters.render(composed, "html" if form == "html" else "text")
+    for problem in checked.problems:
+        err.print(f"FAILED {problem}")
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {printable(out_file)}")
+    if checked.problems:
+        err.print("The evidence did not verify; the letter says so.")
+    err.print(wording(composed.locale).text("letter.written"))
 
 
 UNANCHORED_NOTE = (

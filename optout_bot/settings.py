@@ -8,7 +8,8 @@ Accounts are keyed by platform, then by a label of the user's choosing::
     login = "me@example.org"
     email = "me@example.org"
     locale = "de"
-    country = "Germany"
+    country = "Germany"            # also decides the law receipts name (here the GDPR)
+    # jurisdiction = "gdpr"        # or "pipa", "none": overrides the country's
     # password: prompted for, or OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__PASSWORD
 """
 
@@ -41,6 +42,7 @@ from pydantic_settings import (
 from optout_bot import account_names
 from optout_bot.errors import ConfigError
 from optout_bot.imap import MailSettings
+from optout_bot.records.locales import country_code, jurisdiction_for, known_jurisdictions
 from optout_bot.scrub import endpoint_secrets, mask_endpoint
 
 
@@ -56,6 +58,17 @@ def _known_locale(value: str) -> str:
 
 Locale = Annotated[str, AfterValidator(_known_locale)]
 """A language some platform has label files for (``flows/<p>/labels/<lang>.toml``)."""
+
+
+def _known_jurisdiction(value: str) -> str:
+    known = known_jurisdictions()
+    if value not in known:
+        raise ValueError(f"{value!r} is not a known jurisdiction ({', '.join(known)})")
+    return value
+
+
+Jurisdiction = Annotated[str, AfterValidator(_known_jurisdiction)]
+"""A law receipts and letters know (``optout_bot/records/jurisdictions.toml``), or ``none``."""
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_CONFIG_FILE = "optout-bot.toml"
 
@@ -119,6 +132,9 @@ class Account(BaseModel):
     email: str | None = Field(default=None, description="email for the form; default: login")
     country: str | None = Field(default=None, description="country of residence, as listed")
     locale: Locale = "en"
+    jurisdiction: Jurisdiction | None = Field(
+        default=None, description="the law receipts and letters name: gdpr, pipa or none; "
+        "default: from country (EU/EEA: gdpr, Korea: pipa)")
     reason: str | None = Field(default=None, description="why you object; a default per locale")
     mail: MailSettings | None = Field(
         default=None, description="the mailbox where the platform's confirmation arrives")
@@ -153,6 +169,11 @@ class Account(BaseModel):
 
     def form_reason(self) -> str:
         return self.reason or DEFAULT_REASONS[self.locale]
+
+    def applicable_law(self) -> tuple[str, str | None]:
+        """(jurisdiction, ISO country code) for receipts and letters: the setting, else the
+        law of the account's country."""
+        return (self.jurisdiction or jurisdiction_for(self.country), country_code(self.country))
 
 
 class BrowserSettings(BaseModel):

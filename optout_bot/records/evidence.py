@@ -23,12 +23,15 @@ import jinja2
 from optout_bot.account_names import folder_name
 from optout_bot.files import FOLDER_MODE, open_private, private_dir
 from optout_bot.log import redactor
+from optout_bot.records.locales import Wording, law, wording
 from optout_bot.scrub import scrub_data
 from optout_bot.shown import printable
 
 MANIFEST = "manifest.json"
 RECEIPT = "receipt.html"
 TOOL = "optout-bot"
+OK_OUTCOMES = ("submitted", "already_done")
+"""Outcomes after which the objection is on record (as ``Outcome.ok`` says)."""
 
 
 def tool_version() -> str:
@@ -172,12 +175,28 @@ _receipts = jinja2.Environment(
 
 
 def render_receipt(manifest: dict[str, Any]) -> str:
-    """The one-page human-readable receipt: key screenshots and facts."""
+    """The one-page human-readable receipt in the account's language: key screenshots and
+    facts, the right exercised and its legal basis, where to complain and what to attach."""
+    words = wording(manifest.get("locale"))
     shots = [s for s in manifest["steps"] if s.get("screenshot")]
     key_steps = [s for s in shots if s["name"] in {"fill", "confirm", "turn_off", "verify",
                                                    "read_state"}]
+    outcome = str(manifest.get("outcome") or "")
     return _receipts.get_template("receipt.html").render(
-        m=manifest, shots=key_steps or shots[-2:], all_shots=shots)
+        m=manifest, w=words, shots=key_steps or shots[-2:], all_shots=shots,
+        law=law(words, manifest.get("jurisdiction"), manifest.get("jurisdiction_country"),
+                platform=str(manifest.get("platform") or "")),
+        ok=outcome in OK_OUTCOMES, outcome=words.first([f"outcome.{outcome}"]) or outcome,
+        mode=words.first([f"mode.{manifest.get('mode')}"]) or manifest.get("mode"),
+        proof=proof_text(words, manifest.get("proof")))
+
+
+def proof_text(words: Wording, proof: object) -> str | None:
+    """The proof level (``email``, ``reread``, ``page only``; see ``records/proof.py``) as
+    the receipt's language explains it; None when the run recorded none."""
+    if not isinstance(proof, str) or not proof:
+        return None
+    return words.first([f"proof.{proof}"]) or proof
 
 
 @dataclass(frozen=True)

@@ -48,10 +48,12 @@ class EvidenceRecorder:
     def create(cls, settings: Settings, job: Job, previous_manifest: str | None,
                log: Any) -> EvidenceRecorder:
         flow = job.flow
+        jurisdiction, country = job.account.applicable_law()
         bundle = EvidenceBundle.create(
             settings.output.evidence_dir, flow.PLATFORM, job.label,
             {"mode": job.mode, "flow": flow.__module__, "flow_version": flow.FLOW_VERSION,
              "description": flow.DESCRIPTION, "locale": job.account.locale,
+             "jurisdiction": jurisdiction, "jurisdiction_country": country,
              "previous_manifest_sha256": previous_manifest})
         return cls(bundle, settings, job.account.form_email_or_none(), log)
 
