@@ -4,22 +4,44 @@ Flow authors import only from here: ``Flow``, ``Step``, ``Target``, ``State``, t
 ``Outcome``. Everything else in this package is the engine's business.
 """
 
-from optout_bot.errors import (
-    AlreadyDone,
-    Blocked,
-    ConfigError,
-    FlowError,
-    InputRejected,
-    LoginRejected,
-    NeedsHuman,
-    OptoutError,
-    Transient,
-    UiChanged,
-    Unavailable,
-)
-from optout_bot.flow import FORM_STEPS, SETTING_STEPS, AccountView, Flow, State, Step
-from optout_bot.outcome import Outcome
-from optout_bot.page import Target
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optout_bot.errors import (
+        AlreadyDone,
+        Blocked,
+        ConfigError,
+        FlowError,
+        InputRejected,
+        LoginRejected,
+        NeedsHuman,
+        OptoutError,
+        Transient,
+        UiChanged,
+        Unavailable,
+    )
+    from optout_bot.flow import FORM_STEPS, SETTING_STEPS, AccountView, Flow, State, Step
+    from optout_bot.outcome import Outcome
+    from optout_bot.page import Target
+
+# Each name is imported when first used, so that `optout-bot --help`, or a command that
+# never runs a flow, does not load Playwright.
+_HOME = {"Outcome": "outcome", "Target": "page",
+         **dict.fromkeys(("FORM_STEPS", "SETTING_STEPS", "AccountView", "Flow", "State",
+                          "Step"), "flow")}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"optout_bot.{_HOME.get(name, 'errors')}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FORM_STEPS",
@@ -42,3 +64,8 @@ __all__ = [
     "UiChanged",
     "Unavailable",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+

@@ -10,20 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from optout_bot import keys, log, registry
 from optout_bot.argv import global_options_first
-from optout_bot.check.pages import ALL_VERSIONS, plan_every_page
-from optout_bot.check.reports import write_html, write_json, write_junit
-from optout_bot.contrib import scaffold
-from optout_bot.contrib.replica_open import open_replica
 from optout_bot.errors import ConfigError
-from optout_bot.labels import known_locales
 from optout_bot.outcome import (
     EXIT_CHECK_NOT_RUN,
     EXIT_CODES,
@@ -33,22 +26,14 @@ from optout_bot.outcome import (
     exit_code_table,
     worst,
 )
-from optout_bot.records.chain import latest_bundles, verify_anchor, verify_chain
-from optout_bot.records.evidence import tool_version, verify_bundle
-from optout_bot.records.ledger import Ledger
-from optout_bot.replica.faults import TRANSIENT_KINDS, apply_faults
-from optout_bot.run.engine import Progress, RunResult
-from optout_bot.run.jobs import (
-    ensure_passwords,
-    plan_check_replica,
-    plan_demo,
-    plan_from_settings,
-    run_jobs,
-)
-from optout_bot.scrub import scrub_text
-from optout_bot.sessions import delete_sessions
-from optout_bot.settings import Settings, load_settings, value_sources
 from optout_bot.shown import printable
+
+if TYPE_CHECKING:
+    from optout_bot.run.engine import Progress, RunResult
+    from optout_bot.settings import Settings
+
+# What a command needs is imported inside it: `optout-bot --help` loads neither Playwright,
+# nor pydantic, nor structlog.
 
 HELP = f"""Object, for you, to your posts and photos being used to train AI.
 
@@ -68,6 +53,9 @@ app.add_typer(replica_app, name="replica")
 # outside text, and "[/x]" in them must be shown as typed, not crash the command.
 out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+LatencyOption = Annotated[str, typer.Option(
+    help="replica answers arrive as late as real pages would: 'real' (estimated from public "
+    "page-speed data, see optout_bot/replica/latency.py), 'none', or a page's median in ms")]
 JobsOption = Annotated[int | None, typer.Option(
     "--jobs", min=1, help="flows run at once, each in its own context (default: one per core)")]
 
@@ -80,6 +68,9 @@ class Options:
     overrides: dict[str, Any]
 
     def settings(self, **more: Any) -> Settings:
+        from optout_bot import log
+        from optout_bot.settings import load_settings
+
         merged = _deep_merge(self.overrides, more)
         settings = load_settings(self.config, **merged)
         log.redactor.add(settings.secrets())
@@ -154,16 +145,22 @@ def demo(
         help="replica page version, e.g. 2024 (default: the current one)")] = None,
     faults: Annotated[float, typer.Option(
         help="share of replica requests that fail (5xx, timeout, cut, lost answer), 0-1")] = 0.0,
-    seed: Annotated[int, typer.Option(help="seed of the injected faults")] = 0,
+    seed: Annotated[int, typer.Option(help="seed of the injected faults and latency")] = 0,
+    latency: LatencyOption = "none",
 ) -> None:
     """Run every flow against the built-in replicas with a made-up account (nothing is sent
     to any real platform)."""
+    from optout_bot.replica.faults import apply_faults
+    from optout_bot.replica.latency import apply_latency
+    from optout_bot.run.jobs import plan_demo
+
     options: Options = ctx.obj
     _check_locales([locale])
     _check_fault_rate(faults)
     settings = options.settings(**_jobs(jobs))
     plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
     apply_faults(plan.replicas.values(), faults, seed)
+    apply_latency(plan.replicas.values(), latency, seed)
     err.print(f"Demo: {len(plan.jobs)} platform(s) against local replicas; nothing leaves "
               "this machine.")
     _run_and_report(settings, plan.jobs)
@@ -183,6 +180,9 @@ def run(
     page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
 ) -> None:
     """Object on every configured account (or the ones named)."""
+    from optout_bot import log, registry
+    from optout_bot.run.jobs import ensure_passwords, plan_demo, plan_from_settings
+
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
     for name in platforms or []:
@@ -222,7 +222,8 @@ def check(
     ] = False,
     faults: Annotated[float, typer.Option(
         help="with --replica: share of requests that fail (5xx, timeout, cut), 0-1")] = 0.0,
-    seed: Annotated[int, typer.Option(help="seed of the injected faults")] = 0,
+    seed: Annotated[int, typer.Option(help="seed of the injected faults and latency")] = 0,
+    latency: LatencyOption = "none",
     report_dir: Annotated[Path, typer.Option(help="where screenshots and index.html go")] = Path(
         "optout-check-report"),
     junit: Annotated[Path | None, typer.Option(help="also write a JUnit XML report")] = None,
@@ -230,6 +231,18 @@ def check(
 ) -> None:
     """Walk each flow up to, never through, the step that changes anything; compare each page
     with its baseline. Exit 0: all work; 8: a UI changed; 10: a check could not run."""
+    from optout_bot.check.pages import ALL_VERSIONS, plan_every_page
+    from optout_bot.check.reports import write_html, write_json, write_junit
+    from optout_bot.labels import known_locales
+    from optout_bot.replica.faults import TRANSIENT_KINDS, apply_faults
+    from optout_bot.replica.latency import apply_latency
+    from optout_bot.run.jobs import (
+        ensure_passwords,
+        plan_check_replica,
+        plan_from_settings,
+        run_jobs,
+    )
+
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
     settings.output.evidence_dir = report_dir
@@ -245,9 +258,12 @@ def check(
                                       update_baselines=update_baselines)
         _check_fault_rate(faults)
         apply_faults(plan.replicas.values(), faults, seed, kinds=TRANSIENT_KINDS)
+        apply_latency(plan.replicas.values(), latency, seed)
     else:
         if drift:
             _fail("--drift needs --replica: only a replica can serve a changed page")
+        if latency != "none":
+            _fail("--latency needs --replica: the real sites bring their own")
         if not any(settings.accounts.values()):
             _fail("could not run: no test accounts configured (see README: Check mode); "
                   "use --replica to check against the built-in replicas", EXIT_CHECK_NOT_RUN)
@@ -272,6 +288,8 @@ def check(
 
 
 def _check_summary(results: list[RunResult]) -> None:
+    from rich.table import Table
+
     table = Table("platform", "account", "verdict", "steps", title="optout-bot check")
     for result in results:
         steps = ", ".join(f"{c.step} {c.status}" for c in result.checks)
@@ -301,6 +319,8 @@ def logout(
     platform: Annotated[str | None, typer.Option(help="only on this platform")] = None,
 ) -> None:
     """Delete the saved login of an account, so the next run logs in afresh."""
+    from optout_bot.sessions import delete_sessions
+
     settings: Settings = ctx.obj.settings()
     removed = delete_sessions(settings.output.sessions_dir, account, platform)
     if not removed:
@@ -314,6 +334,8 @@ def logout(
 def init(ctx: typer.Context) -> None:
     """Store each configured account's password in the system keyring (asked at a hidden
     prompt), so runs need neither a prompt nor a password in a file."""
+    from optout_bot import keys, log
+
     settings: Settings = ctx.obj.settings()
     _fail_unless_keyring()
     accounts = [(p, label, a) for p, by_label in settings.accounts.items()
@@ -333,6 +355,8 @@ def init(ctx: typer.Context) -> None:
 
 
 def _fail_unless_keyring() -> None:
+    from optout_bot import keys
+
     reason = keys.unusable_reason()
     if reason is not None:
         _fail(f"cannot store passwords: {reason}; set OPTOUT_BOT_ACCOUNTS__<PLATFORM>__<LABEL>"
@@ -350,6 +374,8 @@ def new_platform(
 ) -> None:
     """Write flows/NAME/, fixtures/NAME/ and tests/flows/test_NAME.py: a working flow against
     a small replica, with TODOs where the real pages go."""
+    from optout_bot.contrib import scaffold
+
     for path in scaffold.new_platform(name, scaffold.project_root(root.resolve())):
         out.print(f"wrote {path}", markup=False)
     if baselines:
@@ -377,6 +403,9 @@ def replica_open(
 ) -> None:
     """Open a browser on a platform's replica, served as a flow meets it, with a made-up
     account; waits until you close the browser."""
+    from optout_bot import registry
+    from optout_bot.contrib.replica_open import open_replica
+
     registry.get_flow(platform)
     _check_locales([locale])
     settings = ctx.obj.settings(browser={"headless": headless})
@@ -392,6 +421,8 @@ def replica_open(
 @app.command("platforms")
 def list_platforms() -> None:
     """List the platforms, what each changes, its address and its locales."""
+    from optout_bot import registry
+
     for name, flow in registry.discover().items():
         status = "working" if flow.WORKING else f"BROKEN: {flow.BROKEN_REASON}"
         address = flow.URLS.get("form") or flow.URLS.get("settings") or ""
@@ -408,6 +439,10 @@ def history(
     limit: Annotated[int, typer.Option(help="how many runs")] = 50,
 ) -> None:
     """Show the ledger: past runs, their outcomes and evidence, interrupted ones marked."""
+    from rich.table import Table
+
+    from optout_bot.records.ledger import Ledger
+
     settings: Settings = ctx.obj.settings()
     if not settings.output.ledger.exists():
         out.print(f"No runs yet (ledger: {printable(settings.output.ledger)}).")
@@ -435,6 +470,7 @@ def mail(
 ) -> None:
     """Collect confirmation emails that arrived after a run; verified ones upgrade the run's
     proof from "page only" to "email" in the ledger and are added to its evidence."""
+    from optout_bot.records.ledger import Ledger
     from optout_bot.run.late_mail import collect_late_mail
 
     settings: Settings = ctx.obj.settings()
@@ -463,6 +499,10 @@ def evidence_verify(
 ) -> None:
     """Recompute every hash and check the link to the account's previous bundle; exit 1
     naming each file that changed, is missing or was added and each broken link."""
+    from optout_bot.records.chain import verify_anchor, verify_chain
+    from optout_bot.records.evidence import verify_bundle
+    from optout_bot.records.ledger import Ledger
+
     settings: Settings = ctx.obj.settings()
     expected = None
     if not directory.is_dir():
@@ -551,6 +591,8 @@ def evidence_anchor(
     """Print the manifest hash of each account's newest bundle, to keep where this machine
     cannot change it: later, `evidence verify FOLDER --anchor HASH` proves any older bundle of
     the account unchanged through the chain of links."""
+    from optout_bot.records.chain import latest_bundles
+
     root = folder if folder is not None else ctx.obj.settings().output.evidence_dir
     if not root.is_dir():
         _fail(f"{printable(root)} is not a folder")
@@ -565,12 +607,16 @@ def evidence_anchor(
 
 
 def _run_and_report(settings: Settings, jobs: list[Any]) -> None:
+    from optout_bot.run.jobs import run_jobs
+
     results = run_jobs(settings, jobs, progress=_show_progress)
     _summary(results)
     raise typer.Exit(worst([r.outcome for r in results]).exit_code)
 
 
 def _show_progress(event: Progress) -> None:
+    from optout_bot import log
+
     who = printable(f"{event.platform}/{event.account}")
     detail = printable(log.redactor.scrub(event.detail))
     if event.event == "step":
@@ -582,6 +628,11 @@ def _show_progress(event: Progress) -> None:
 
 
 def _summary(results: list[RunResult]) -> None:
+    from rich.table import Table
+
+    from optout_bot import log
+    from optout_bot.scrub import scrub_text
+
     table = Table("platform", "account", "outcome", "proof", "seconds", "what happened",
                   title="optout-bot results")
     for result in results:
@@ -601,7 +652,10 @@ def _shorten(text: str, limit: int = 90) -> str:
 
 
 def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
+    from optout_bot import registry
     from optout_bot.browser import resolve_executable
+    from optout_bot.records.evidence import tool_version
+    from optout_bot.settings import value_sources
 
     lines = [f"optout-bot {tool_version()}", f"Python {python_platform.python_version()}",
              f"Playwright {package_version('playwright')}"]
@@ -623,6 +677,8 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
 
 
 def _check_locales(locales: list[str]) -> None:
+    from optout_bot.labels import known_locales
+
     known = known_locales()
     for name in locales:
         if name not in known:
@@ -639,6 +695,8 @@ def _jobs(jobs: int | None) -> dict[str, Any]:
 
 
 def _fail(message: str, code: int = EXIT_CONFIG_ERROR) -> None:
+    from optout_bot import log
+
     err.print(f"optout-bot: {printable(log.redactor.scrub(message))}")
     raise typer.Exit(code)
 
@@ -648,12 +706,17 @@ def main() -> None:
     _robust_streams()
     try:
         app(args=global_options_first(sys.argv[1:], typer.main.get_command(app)))
-    except (ConfigError, registry.DuplicatePlatform) as error:
-        err.print(f"optout-bot: {printable(log.redactor.scrub(str(error)))}")
-        sys.exit(EXIT_CONFIG_ERROR)
-    except Exception as error:  # last resort: one readable line, no traceback
+    except Exception as error:
+        from optout_bot.log import redactor
+
+        registry = sys.modules.get("optout_bot.registry")  # loaded if it raised
+        if isinstance(error, ConfigError) or (
+                registry is not None and isinstance(error, registry.DuplicatePlatform)):
+            err.print(f"optout-bot: {printable(redactor.scrub(str(error)))}")
+            sys.exit(EXIT_CONFIG_ERROR)
+        # last resort: one readable line, no traceback
         err.print(f"optout-bot crashed: {type(error).__name__}: "
-                  f"{printable(log.redactor.scrub(str(error)))}")
+                  f"{printable(redactor.scrub(str(error)))}")
         err.print("Please run again with -v and open a bug report with that output.")
         sys.exit(EXIT_CRASH)
 

@@ -120,23 +120,29 @@ class EvidenceBundle:
         return record
 
     def end_step(self, record: StepRecord, *, status: str, url: str | None,
-                 screenshot: bytes | None, error: str | None = None) -> None:
+                 screenshot: bytes | None, error: str | None = None,
+                 same_screenshot_as: str | None = None) -> None:
+        """``same_screenshot_as``: the page has not changed since that earlier file was
+        taken, so the step names it instead of a new, identical file."""
         record.ended_utc = iso(utc_now())
         record.status = status
         record.url = url
         record.error = error
+        written = None
         if screenshot is not None:
             suffix = f"-retry{record.attempt}" if record.attempt > 1 else ""
-            name = f"{len(self.steps):02d}-{record.name}{suffix}.png"
-            self.add_file(name, screenshot)
-            record.screenshot = name
+            written = f"{len(self.steps):02d}-{record.name}{suffix}.png"
+            self.add_file(written, screenshot)
+            record.screenshot = written
+        elif same_screenshot_as in self.files:
+            record.screenshot = same_screenshot_as
         try:
             self.write_manifest()
         except OSError:  # (disk full) no file may lie in the folder that the manifest omits
-            if record.screenshot is not None:
-                self.files.pop(record.screenshot, None)
-                (self.directory / record.screenshot).unlink(missing_ok=True)
-                record.screenshot = None
+            if written is not None:
+                self.files.pop(written, None)
+                (self.directory / written).unlink(missing_ok=True)
+            record.screenshot = None
             raise
 
     def add_file(self, name: str, data: bytes) -> None:

@@ -34,6 +34,7 @@ from optout_bot.log import redactor
 from optout_bot.replica import mail as replica_mail
 from optout_bot.replica.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
 from optout_bot.replica.faults import FaultPlan
+from optout_bot.replica.latency import Latency
 from optout_bot.scrub import scrub_text, scrub_url
 
 SECRET_FIELD = re.compile(r"pass|secret|token|otp|code|pin", re.IGNORECASE)
@@ -139,6 +140,7 @@ class Replica:
     VERSIONS: ClassVar[tuple[str, ...]] = ("default",)
     DRIFTS: ClassVar[dict[str, Drift]] = {}
     faults: FaultPlan | None = None
+    latency: Latency | None = None
     drift: str | None = None
 
     def __init__(self, *, version: str | None = None, locale: str = "en") -> None:
@@ -366,6 +368,8 @@ def _handler_for(replica: Replica) -> Callable[[Route], None]:
         request = route.request
         headers = request.all_headers()
         parsed = parse_request(request.method, request.url, headers, request.post_data)
+        if replica.latency is not None:  # the network's share of the answer's time
+            replica.latency.wait(route, parsed.origin, parsed.path)
         fault = (replica.faults.draw(parsed.method, parsed.path, parsed.origin)
                  if replica.faults else None)
         if fault is not None:

@@ -10,6 +10,7 @@ missing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -43,6 +44,7 @@ class EvidenceRecorder:
         self._settings = settings
         self._email = email
         self._log = log
+        self._shown: tuple[str | None, str | None] = (None, None)  # fingerprint, file
 
     @classmethod
     def create(cls, settings: Settings, job: Job, previous_manifest: str | None,
@@ -76,9 +78,20 @@ class EvidenceRecorder:
 
     def end_step(self, record: StepRecord, status: str,
                  error: BaseException | None = None) -> None:
-        self.bundle.end_step(record, status=status, url=self._url(),
-                             screenshot=self._screenshot(),
+        """Close the step with the page's URL and a screenshot, unless the page is unchanged
+        since the last one taken: then the manifest names that earlier file."""
+        url = self._url()
+        fingerprint = page_fingerprint(self.page)
+        unchanged = fingerprint is not None and fingerprint == self._shown[0]
+        shot = None if unchanged else self._screenshot()
+        self.bundle.end_step(record, status=status, url=url, screenshot=shot,
+                             same_screenshot_as=self._shown[1] if unchanged else None,
                              error=one_line(error) if error is not None else None)
+        if shot is not None:
+            # Kept only if the page held still while it was taken: else no later step may
+            # say it shows the same.
+            still = fingerprint is not None and page_fingerprint(self.page) == fingerprint
+            self._shown = (fingerprint if still else None, record.screenshot)
 
     def keep_trace(self, context: BrowserContext, outcome: Outcome, check: bool,
                    secrets: list[str]) -> None:
@@ -127,6 +140,38 @@ class EvidenceRecorder:
         except (PlaywrightError, PlaywrightTimeout) as error:
             self._log.warning("screenshot failed", error=one_line(error))
             return None
+
+
+PAGE_STATE = """async () => {
+  await document.fonts.ready;  // as a screenshot does
+  // A masked screenshot leaves style="" on the elements it masked: no visible change.
+  const d = document, parts = [location.href,
+    d.documentElement.outerHTML.replaceAll(' style=""', ""),
+    d.documentElement.scrollWidth, d.documentElement.scrollHeight, scrollX, scrollY];
+  for (const f of d.querySelectorAll("input, textarea, select"))
+    parts.push(f.type === "checkbox" || f.type === "radio" ? f.checked : f.value);
+  for (const i of d.images) parts.push(i.complete);
+  const text = parts.join("\\u0000");
+  if (!(self.crypto && crypto.subtle)) return text;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0")).join("");
+}"""
+
+
+def page_fingerprint(page: Page | None) -> str | None:
+    """What a screenshot of ``page`` would show, as a hash: the address, the DOM, what was
+    typed or ticked, the page's size and scroll, which images have loaded (the main frame,
+    plus the addresses of its frames), once its fonts are ready. None when it cannot be read
+    (then a screenshot is taken). One call into the page instead of a full-page
+    screenshot."""
+    if page is None:
+        return None
+    try:
+        state = page.evaluate(PAGE_STATE)
+        frames = [frame.url for frame in page.frames]
+    except PlaywrightError:
+        return None
+    return hashlib.sha256("\0".join([str(state), *frames]).encode("utf-8")).hexdigest()
 
 
 def unwritable(error: OSError) -> str:

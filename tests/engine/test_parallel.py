@@ -4,6 +4,7 @@ job that crashes its page never changes another job's outcome or evidence."""
 from __future__ import annotations
 
 import contextlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -109,9 +110,13 @@ def test_a_crashed_page_fails_its_own_job_and_no_other(tmp_path: Path) -> None:
         assert verify_bundle(result.evidence_dir, None) == []
     for result in (results[0], results[2], results[3]):
         assert result.evidence_dir is not None
-        steps = sorted(p.name for p in result.evidence_dir.glob("*.png"))
-        assert steps == ["01-log_in.png", "02-open_form.png", "03-read_state.png",
-                         "04-fill.png", "05-submit.png", "06-confirm.png"]
+        manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
+        shots = {s["name"]: s["screenshot"] for s in manifest["steps"]}
+        assert list(shots) == ["log_in", "open_form", "read_state", "fill", "submit",
+                               "confirm"]
+        assert all(shots.values())  # each step's own picture, or the unchanged earlier one
+        assert sorted(p.name for p in result.evidence_dir.glob("*.png")) == sorted(
+            set(shots.values()))
 
 
 def test_the_same_login_on_one_site_runs_in_one_lane_in_order(tmp_path: Path) -> None:
