@@ -2,15 +2,18 @@
 
 Playwright's own Chromium when it is installed, else Debian's, or a remote one (a ``ws://``
 Playwright server, or an ``http(s)://`` Chrome DevTools endpoint). Runs, the parallel runner's
-shared Chromium, the tests and the benchmark all start their browser through this module, so a
-launch argument or a browser path is changed once.
+workers, the tests and the benchmark all start their browser through this module, so a launch
+argument or a browser path is changed once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +25,9 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from optout_bot import scratch
 from optout_bot.errors import ConfigError
+from optout_bot.files import open_private
 from optout_bot.scrub import endpoint_secrets, mask_endpoint, scrub_text
 from optout_bot.settings import BrowserSettings
 
@@ -42,6 +47,14 @@ QUIET_ARGS = (
     "--disable-field-trial-config", "--disable-dev-shm-usage", "--metrics-recording-only",
     "--password-store=basic", "--use-mock-keychain", "--force-color-profile=srgb",
 )
+PDEATHSIG_LAUNCHER = """#!{python} -IS
+import ctypes, os, signal, sys
+parent = os.getppid()
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+if os.getppid() != parent:  # the driver ended before the signal was asked for
+    sys.exit(1)
+os.execv({executable!r}, [{executable!r}, *sys.argv[1:]])
+"""
 DEVTOOLS_LINE = re.compile(r"DevTools listening on (ws://\S+)")
 START_TIMEOUT_SECONDS = 30.0
 T = TypeVar("T")
@@ -78,8 +91,35 @@ def launch_options(settings: BrowserSettings, playwright: Playwright) -> dict[st
 
 
 def launch(playwright: Playwright, settings: BrowserSettings) -> Browser:
-    """A Chromium launched by ``playwright``; the caller closes it."""
-    return playwright.chromium.launch(**launch_options(settings, playwright))
+    """A Chromium launched by ``playwright`` over a pipe (no port); the caller closes it.
+
+    It ends with the run whatever kills it: the Playwright driver is our child, in our process
+    group, and ends its browsers when our end of its pipe closes; Chromium ends when its
+    DevTools pipe closes, and during a run (``optout_bot.scratch``) is also started with a
+    parent-death signal, so it is killed the moment the driver goes."""
+    options = launch_options(settings, playwright)
+    folder = scratch.current()
+    if (folder is not None and sys.platform.startswith("linux")
+            and not os.statvfs(folder).f_flag & os.ST_NOEXEC):
+        executable = options["executable_path"] or playwright.chromium.executable_path
+        options["executable_path"] = str(_dying_with_parent(Path(executable), folder))
+    return playwright.chromium.launch(**options)
+
+
+def _dying_with_parent(executable: Path, folder: Path) -> Path:
+    """A launcher in ``folder`` that asks Linux to SIGKILL the browser when its parent (the
+    Playwright driver) ends (``PR_SET_PDEATHSIG``, kept across ``exec``), then becomes it."""
+    launcher = folder / f"chromium-{hashlib.sha256(bytes(executable)).hexdigest()[:12]}"
+    if launcher.exists():
+        return launcher
+    partial = folder / f".{launcher.name}.{threading.get_ident()}"
+    descriptor = open_private(partial, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as script:
+        script.write(PDEATHSIG_LAUNCHER.format(python=sys.executable,
+                                               executable=str(executable)))
+    os.chmod(partial, 0o700)
+    os.replace(partial, launcher)
+    return launcher
 
 
 @contextmanager
@@ -139,25 +179,16 @@ def new_context(browser: Browser, locale: str, storage_state: Path | None = None
     )
 
 
-# --- one Chromium for many Playwright connections (the parallel runner) ---------------------
-
-
-@contextmanager
-def shared_browser(settings: BrowserSettings) -> Iterator[str]:
-    """An endpoint every thread can connect to (Playwright's sync API cannot share one
-    ``Browser`` across threads): ``browser.endpoint`` when set, else a Chromium started here."""
-    if settings.endpoint:
-        yield settings.endpoint
-        return
-    with devtools_chromium(settings) as (endpoint, _process):
-        yield endpoint
+# --- a browser with a DevTools port, as a grid runs one ---------------------------------------
 
 
 @contextmanager
 def devtools_chromium(settings: BrowserSettings
                       ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """A Chromium process of our own with a DevTools port on the loopback address only, and its
-    ``http://`` endpoint; ended however the block ends."""
+    """A Chromium with a DevTools port on the loopback address, and its ``http://`` endpoint,
+    ended however the block ends: what a browser grid runs, for trying ``browser.endpoint``.
+    A run never starts one (any local user could attach to the port); it launches its
+    browsers over a pipe."""
     command = _chromium_command(settings)
     with tempfile.TemporaryDirectory(prefix="optout-bot-chromium-",
                                      ignore_cleanup_errors=True) as profile:

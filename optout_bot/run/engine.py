@@ -36,7 +36,7 @@ from optout_bot.errors import (
     one_line,
 )
 from optout_bot.flow import Flow
-from optout_bot.log import get_logger
+from optout_bot.log import get_logger, redactor
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.proof import Proof
@@ -137,6 +137,7 @@ class _Run:
         self.started = time.monotonic()
         self.started_utc = datetime.now(UTC)
         self.proof: Proof | None = None
+        self.began = time.time()  # wall clock: which one-time codes the run may have used
         self.recorder = EvidenceRecorder.create(
             self.settings, job, engine.ledger.previous_manifest_hash(self.platform, job.label,
                                                                      job.mode), self.log)
@@ -177,7 +178,7 @@ class _Run:
         finally:
             if traced:
                 self.recorder.keep_trace(context, result[0], self.job.check,
-                                         self.settings.secrets() + self._secrets())
+                                         self._trace_secrets())
             with contextlib.suppress(PlaywrightError):  # the browser may already be gone
                 context.close()
 
@@ -258,3 +259,11 @@ class _Run:
     def _secrets(self) -> list[str]:
         account = self.job.account
         return [s.get_secret_value() for s in (account.password, account.totp_seed) if s]
+
+    def _trace_secrets(self) -> list[str]:
+        """What a kept trace must not hold: every configured secret, this account's, and the
+        one-time codes used (registered ones, and any its TOTP seed gave during the run)."""
+        seed = self.job.account.totp_seed
+        return [*self.settings.secrets(), *self._secrets(), *redactor.secrets(),
+                *tracing.one_time_codes(seed.get_secret_value() if seed else None,
+                                        self.began)]

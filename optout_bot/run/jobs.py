@@ -27,6 +27,7 @@ from optout_bot.run import parallel
 from optout_bot.run.engine import Engine, Job, ProgressHook, RunResult
 from optout_bot.run.preflight import check_output_writable
 from optout_bot.run.retry import RetryPolicy
+from optout_bot.scratch import scratch_folder
 from optout_bot.settings import Account, Settings
 
 DEMO_LABEL = "demo"
@@ -172,12 +173,13 @@ def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
 def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | None = None,
              retry: RetryPolicy | None = None, workers: int | None = None) -> list[RunResult]:
     """Run every job in one browser, one fresh context each: up to ``workers`` (default
-    ``browser.jobs``, else one per core) at once, results in the jobs' order."""
+    ``browser.jobs``, else one per core) at once, results in the jobs' order. Everything
+    temporary goes to the run's private scratch folder (``optout_bot.scratch``)."""
     if not jobs:
         return []
     check_url_overrides(settings, [job.flow for job in jobs])
     check_output_writable(settings)
-    with exclusive(settings.output.ledger):
+    with exclusive(settings.output.ledger), scratch_folder():
         Ledger(settings.output.ledger).close()  # a ledger that cannot be used stops us here
         if settings.browser.endpoint:
             check_endpoint_reachable(settings.browser.endpoint)

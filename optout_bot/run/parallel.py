@@ -1,10 +1,12 @@
-"""Running many jobs at once: one Chromium, one context per job, a bounded number of flows.
+"""Running many jobs at once: one browser per worker thread, one context per job.
 
-Playwright's sync API cannot share one ``Browser`` across threads, so the Chromium process is
-started once with a DevTools port (or is a remote one, ``browser.endpoint``) and each worker
-thread opens its own Playwright connection to it, its own ledger connection, and runs one job
-at a time in a fresh context. A job that fails or crashes its page ends in its own outcome;
-the other jobs, their contexts and their evidence are untouched.
+Playwright's sync API cannot share one ``Browser`` across threads. Sharing one Chromium through
+a DevTools port would expose the logged-in browser to every local user (the port has no
+authentication), so each worker thread starts its own Playwright and launches its own Chromium
+over a pipe, exactly as a serial run does (or connects to the remote one, ``browser.endpoint``),
+opens its own ledger connection, and runs one job at a time in a fresh context. A job that fails
+or crashes its page ends in its own outcome; the other jobs, their contexts and their evidence
+are untouched.
 
 Jobs that could step on each other — the same login on the same site (Threads objects
 through the Instagram form) — run one after the other in one lane, in the order given.
@@ -21,7 +23,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from optout_bot.browser import connect, shared_browser
+from optout_bot.browser import connect, launch
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
@@ -50,28 +52,29 @@ def run_parallel(settings: Settings, jobs: Sequence[Job], *, workers: int,
     lock = threading.Lock()
     stop = threading.Event()
 
-    with shared_browser(settings.browser) as endpoint:
-        def work() -> None:
-            with _Worker(settings, endpoint, progress, retry) as worker:
-                while not stop.is_set():
-                    with lock:
-                        if not pending:
-                            return
-                        lane = pending.pop()
-                    for index in lane:
-                        results[index] = worker.run(jobs[index])
+    def work() -> None:
+        with _Worker(settings, progress, retry) as worker:
+            while not stop.is_set():
+                with lock:
+                    if not pending:
+                        return
+                    lane = pending.pop()
+                for index in lane:
+                    results[index] = worker.run(jobs[index])
 
-        threads = [threading.Thread(target=work, name=f"optout-bot-job-{n}", daemon=True)
-                   for n in range(min(workers, len(lanes)))]
+    threads = [threading.Thread(target=work, name=f"optout-bot-job-{n}", daemon=True)
+               for n in range(min(workers, len(lanes)))]
+    for thread in threads:
+        thread.start()
+    try:
         for thread in threads:
-            thread.start()
-        try:
-            for thread in threads:
-                while thread.is_alive():
-                    thread.join(0.5)
-        except KeyboardInterrupt:
-            stop.set()  # leaving the block ends the browser, so running flows end quickly
-            raise
+            while thread.is_alive():
+                thread.join(0.5)
+    except KeyboardInterrupt:
+        # No new job starts; the running ones end with the process: each worker's Playwright
+        # driver sees its pipe close and ends its browser.
+        stop.set()
+        raise
     return [result if result is not None else _not_run(job) for job, result in
             zip(jobs, results, strict=True)]
 
@@ -112,12 +115,11 @@ def _not_run(job: Job) -> RunResult:
 
 
 class _Worker:
-    """One thread's Playwright, browser connection and ledger connection."""
+    """One thread's Playwright, browser and ledger connection."""
 
-    def __init__(self, settings: Settings, endpoint: str, progress: ProgressHook | None,
+    def __init__(self, settings: Settings, progress: ProgressHook | None,
                  retry: RetryPolicy | None) -> None:
         self.settings = settings
-        self.endpoint = endpoint
         self.progress = progress
         self.retry = retry
         self.playwright: Playwright | None = None
@@ -131,9 +133,10 @@ class _Worker:
                  trace: TracebackType | None) -> None:
         if self.ledger is not None:
             self.ledger.close()
+        if self.browser is not None and not self.settings.browser.endpoint:
+            with contextlib.suppress(Exception):  # ours: end it (a remote one is left running)
+                self.browser.close()
         if self.playwright is not None:
-            # Stopping the driver drops the connection; closing a connected browser could end
-            # a remote browser that others still use.
             with contextlib.suppress(Exception):
                 self.playwright.stop()
 
@@ -156,10 +159,16 @@ class _Worker:
         return self.ledger
 
     def _browser(self) -> Browser:
-        """This thread's connection, made again if the browser dropped it."""
+        """This thread's browser: launched over a pipe (no port anyone could attach to), or
+        connected to ``browser.endpoint``; started again if it went away."""
         if self.browser is not None and self.browser.is_connected():
             return self.browser
+        if self.browser is not None:
+            with contextlib.suppress(Exception):
+                self.browser.close()
         if self.playwright is None:
             self.playwright = sync_playwright().start()
-        self.browser = connect(self.playwright, self.endpoint)
+        endpoint = self.settings.browser.endpoint
+        self.browser = (connect(self.playwright, endpoint) if endpoint
+                        else launch(self.playwright, self.settings.browser))
         return self.browser

@@ -1,67 +1,76 @@
 """A Playwright trace of each run, kept in the evidence folder only when the run failed.
 
 A trace records everything the page saw and every action's parameters: typed values, request
-bodies, DOM snapshots. So before it is kept, every member of the zip is scrubbed of the run's
-secrets in every spelling they can take there (as typed, URL-encoded, JSON-escaped); the test
-scans the unzipped bytes for them.
+bodies and headers, cookies, DOM snapshots. It is recorded without the screencast (pixels of a
+typed one-time code cannot be scrubbed; the evidence keeps a masked screenshot of every step),
+written by Playwright into the run's private scratch folder (``optout_bot.scratch``), and
+rewritten by ``trace_scrub`` before it is kept: no password in any spelling, no cookie or
+token, no one-time code. The tests unzip it and scan every byte.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from urllib.parse import quote, quote_plus
 
+import pyotp
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 
-from optout_bot.log import REDACTED
+from optout_bot.run.trace_scrub import scrub_trace
 
 TRACE = "trace.zip"
+TOTP_STEP_SECONDS = 30
 
 
 def start(context: BrowserContext) -> bool:
     """Start recording; False when the browser cannot trace (a remote one, say)."""
     try:
-        context.tracing.start(screenshots=True, snapshots=True)
+        context.tracing.start(screenshots=False, snapshots=True)
     except PlaywrightError:
         return False
     return True
 
 
 def stop(context: BrowserContext, keep: bool, secrets: Iterable[str]) -> bytes | None:
-    """Stop recording; when ``keep``, the trace zip with ``secrets`` scrubbed out."""
+    """Stop recording; when ``keep``, the trace zip with ``secrets`` and the context's cookie
+    values scrubbed out."""
     try:
         if not keep:
             context.tracing.stop()
             return None
+        cookies = [c.get("value", "") for c in context.cookies()]
         with TemporaryDirectory(prefix="optout-trace-") as folder:
             path = Path(folder) / TRACE
             context.tracing.stop(path=str(path))
-            return scrub_zip(path.read_bytes(), secrets)
+            return scrub_zip(path.read_bytes(), [*secrets, *cookies])
     except PlaywrightError:  # the browser died with the run; there is nothing to keep
         return None
 
 
+def one_time_codes(seed: str | None, since: float) -> list[str]:
+    """Every code ``seed`` gave from a step before ``since`` to a step after now: the ones a
+    run may have typed, however it came by them."""
+    if not seed:
+        return []
+    totp = pyotp.TOTP(seed)
+    now = time.time()
+    steps = range(int(since) - TOTP_STEP_SECONDS, int(now) + 2 * TOTP_STEP_SECONDS,
+                  TOTP_STEP_SECONDS)
+    return sorted({totp.at(moment) for moment in steps})
+
+
 def spellings(secret: str) -> list[str]:
-    """The ways ``secret`` can appear in a trace's text, longest first."""
+    """Common ways ``secret`` can appear in text, longest first (what the leak tests scan for;
+    the trace scrubber itself matches every spelling, ``secret_spellings``)."""
     forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
     return sorted((f for f in forms if f), key=len, reverse=True)
 
 
 def scrub_zip(data: bytes, secrets: Iterable[str]) -> bytes:
-    """A copy of the zip with every spelling of every secret replaced, member by member."""
-    needles = [s.encode("utf-8") for secret in secrets if secret for s in spellings(secret)]
-    source = zipfile.ZipFile(io.BytesIO(data))
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
-        for member in source.infolist():
-            content = source.read(member)
-            for needle in needles:
-                content = content.replace(needle, REDACTED.encode("utf-8"))
-            out.writestr(member.filename, content)
-    return target.getvalue()
+    """The trace zip ``data`` rewritten to hold none of ``secrets`` and no cookie value."""
+    return scrub_trace(data, secrets)
