@@ -142,6 +142,10 @@ def view(locale: str) -> AccountView:
 
 def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "guessed"))
+    write(tmp_path / "guessed" / "linkedin" / "de.toml", "".join(
+        f'[[{key}]]\ntext = "{key} (de)"\nunconfirmed = true\n'
+        for key in ("sign_in", "login_field", "toggle")))
     flow = LinkedInFlow(_Page(), view("de"), services=None)  # type: ignore[arg-type]
     flow.step = "log_in"
     flow.label("sign_in")
@@ -161,10 +165,12 @@ def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
 
 
 def test_a_flow_finds_a_label_however_the_page_spells_it(page: Page) -> None:
-    """The label file says "That's not the right password." with a straight apostrophe and
-    plain spaces; the page shows a typographic apostrophe and a non-breaking space."""
-    page.set_content('<button>Sign\u00a0in</button>'
-                     '<p role="alert">That\u2019s not the right\u00a0password. Try again.</p>')
+    """The label file writes the wrong-password message with a straight apostrophe and plain
+    spaces; the page shows a typographic apostrophe and non-breaking spaces."""
+    wrong = LinkedInFlow.label_book().text("wrong_password", "en")
+    assert "'" in wrong and " " in wrong
+    shown = wrong.replace("'", "\u2019").replace(" ", "\u00a0", 2)
+    page.set_content(f'<button>Sign\u00a0in</button><p role="alert">{shown}</p>')
     flow = LinkedInFlow(page, view("en"), services=None)  # type: ignore[arg-type]
     flow.timeout_ms = 2000
     assert flow.find("Sign in button", Target(role="button", name=flow.label("sign_in"),
@@ -185,6 +191,11 @@ def test_check_reports_and_the_log_say_which_steps_relied_on_unconfirmed_labels(
         return runner.run(LinkedInFlow, replica, user, label=label, check=True,
                           trust_ledger=False)
 
+    guessed = '\nunconfirmed = true\n'
+    write(tmp_path / "guessed" / "linkedin" / "en.toml",
+          '[[toggle]]\ntext = "Use my data for training content creation AI models"' + guessed
+          + '[[sign_in]]\ntext = "Sign in"' + guessed)
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "guessed"))
     first = checked("guessed")
     steps = {c.step: c.unconfirmed for c in first.checks}
     assert "toggle" in steps["open_settings"] and "sign_in" in steps["log_in"]
