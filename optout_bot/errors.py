@@ -9,6 +9,7 @@
         ├── Blocked             the platform rate-limits or blocks us: never retried
         ├── LoginRejected       wrong login or password: tried once, never retried
         ├── UiChanged           an element the step needs is missing: names step and element
+        │   └── AmbiguousElement  two elements answer to what a step acts on: names both
         ├── InputRejected       the platform refused a value we sent (country, email, reason)
         └── Transient           a passing fault (5xx, timeout, cut connection): safe to retry
 """
@@ -80,6 +81,21 @@ class UiChanged(FlowError):
         if detail:
             text += f" — {detail}"
         super().__init__(text, step=step)
+
+
+class AmbiguousElement(UiChanged):
+    """Two or more elements answer to what a step acts on: acting on either could put the
+    user's data in the wrong place, so the step stops, naming them."""
+
+    def __init__(self, element: str, candidates: Sequence[str], *, count: int,
+                 step: str | None = None) -> None:
+        self.element = element
+        self.tried = ()
+        self.candidates = tuple(candidates)
+        where = f"{step}: " if step else ""
+        many = "two" if count == 2 else str(count)
+        shown = ", ".join(candidates) + (", …" if count > len(candidates) else "")
+        FlowError.__init__(self, f"{where}{element}: {many} candidates: {shown}", step=step)
 
 
 def one_line(error: BaseException | None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -154,6 +154,7 @@ class Flow(PageActions):
         self.services = services
         self.labels = self.label_book()
         self._labels_used: dict[str, dict[str, bool]] = {}
+        self._label_differences: list[str] = []
 
     # --- declared metadata ----------------------------------------------------------------
 
@@ -191,20 +192,28 @@ class Flow(PageActions):
         self._note_label(key)
         return found
 
-    def any_label(self, key: str) -> re.Pattern[str]:
-        """A pattern matching ``key`` in every locale: for pages whose language the account
-        does not choose (e.g. the login page follows the browser's language)."""
+    def any_label(self, key: str) -> Label:
+        """``key`` in every locale (every wording of every language, English first): for pages
+        whose language the account does not choose (e.g. the login page follows the
+        browser's language). Given to a ``Target`` it matches as :meth:`label` does."""
         texts = self.labels.every_text(key)
         if not texts:
             raise KeyError(f"{self.PLATFORM} flow has no label {key!r}")
         self._note_label(key)
-        return labels.pattern(texts)
+        return Label(key, texts)
 
-    def matching(self, key: str, *, exact: bool = False) -> re.Pattern[str]:
-        """What a ``Target`` makes of ``label(key)``, for Playwright calls made directly."""
-        found = label_matcher(self.label(key), exact)
-        assert isinstance(found, re.Pattern)
-        return found
+    def matching(self, key: str, *, exact: bool = True) -> re.Pattern[str]:
+        """What a ``Target`` makes of ``label(key)``, for Playwright calls made directly:
+        the whole name, as for a control; ``exact=False`` for part of a text."""
+        return label_matcher(self.label(key), exact)
+
+    def label_differs(self, element: str, found: str, expected: Sequence[str]) -> None:
+        """Logged, and kept for the evidence (notes ``label_differs``): the label was a
+        cross-check only, the element was found by what does not depend on language."""
+        super().label_differs(element, found, expected)
+        self._label_differences.append(
+            f"label differs: {element} is {found}, not {' or '.join(expected)}")
+        self.services.note("label_differs", list(self._label_differences))
 
     @staticmethod
     def same_text(a: str, b: str) -> bool:

@@ -46,7 +46,15 @@ REFERENCE_LOCALE = "en"
 
 APOSTROPHES = "'\u2018\u2019\u02bc\u2032\u00b4`"
 QUOTES = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033'
-SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b\u2060\ufeff]+")
+SPACE_CLASS = r"[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""Every kind of space (non-breaking, narrow, ideographic…), spelled out so that a browser's
+JavaScript and Python read a pattern alike (their ``\\s`` differ)."""
+INVISIBLE = "\u200b\u2060\ufeff\u00ad"
+"""Zero-width spaces, word joiners and soft hyphens: no width, so no space; removed, as
+Playwright removes them from accessible names."""
+INVISIBLE_CLASS = r"[\u200b\u2060\ufeff\u00ad]"
+BLANK_CLASS = SPACE_CLASS[:-1] + INVISIBLE_CLASS[1:]
+SPACES = re.compile(SPACE_CLASS + "+")
 VARIANT_FIELDS = {"text", "source", "date", "quote", "unconfirmed", "looked"}
 _REGEX_SPECIAL = set("\\^$.|?*+()[]{}/")
 
@@ -151,14 +159,15 @@ class LabelBook:
 
 def normalise(text: str, *, casefold: bool = False) -> str:
     """The one normalisation every comparison of labels and page text goes through: NFKC,
-    typographic apostrophes and quotes made straight, every kind of space (non-breaking,
-    narrow, zero-width) and runs of them made one space, ends trimmed; ``casefold`` for
-    comparisons that ignore case."""
+    typographic apostrophes and quotes made straight, zero-width characters and soft hyphens
+    removed, every kind of space (non-breaking, narrow) and runs of them made one space, ends
+    trimmed; ``casefold`` for comparisons that ignore case."""
     text = _straighten(unicodedata.normalize("NFKC", text))
     return text.casefold() if casefold else text
 
 
 def _straighten(text: str) -> str:
+    text = text.translate({ord(c): None for c in INVISIBLE})
     text = text.translate({ord(c): "'" for c in APOSTROPHES[1:]})
     text = text.translate({ord(c): '"' for c in QUOTES[1:]})
     return SPACES.sub(" ", text).strip()
@@ -173,16 +182,29 @@ def pattern(texts: Iterable[str], *, whole: bool = False,
     if not options:
         raise ValueError("a label pattern needs at least one non-empty text")
     body = "|".join(_tolerant(option) for option in options)
-    source = rf"^\s*(?:{body})\s*$" if whole else f"(?:{body})"
+    source = _anchored(body) if whole else f"(?:{body})"
     return re.compile(source, re.IGNORECASE if ignore_case else 0)
 
 
+def whole_text(found: re.Pattern[str]) -> re.Pattern[str]:
+    """``found`` matching a whole text only (spaces around it aside), ignoring case: what
+    "exact" means for a regex a flow wrote itself."""
+    return re.compile(_anchored(found.pattern), found.flags | re.IGNORECASE)
+
+
+def _anchored(body: str) -> str:
+    return f"^{BLANK_CLASS}*(?:{body}){BLANK_CLASS}*$"
+
+
 def _tolerant(text: str) -> str:
+    """``text`` (straightened) as a pattern: each space any run of spaces, each character
+    possibly followed by invisible ones."""
     out: list[str] = []
     for char in text:
         if char == " ":
-            out.append(r"\s+")
-        elif char == "'":
+            out.append(f"{BLANK_CLASS}*{SPACE_CLASS}{BLANK_CLASS}*")
+            continue
+        if char == "'":
             out.append(f"[{APOSTROPHES}]")
         elif char == '"':
             out.append(f"[{QUOTES}]")
@@ -190,6 +212,7 @@ def _tolerant(text: str) -> str:
             out.append("\\" + char)
         else:
             out.append(char)
+        out.append(f"{INVISIBLE_CLASS}*")
     return "".join(out)
 
 

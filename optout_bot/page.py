@@ -1,16 +1,23 @@
 """A flow's hands on the page: opening pages, telling a broken page from a changed one, and
-finding elements the way a person does (by role, label and visible text).
+finding elements the way a person does (by role, label and visible text) or by what does not
+depend on the page's language (autocomplete tokens, input types, field names, test ids).
 
-``Flow`` builds on these classes; they are apart from it only to keep each one short. Every
-retry here (a page load, a safe request sent again) follows the run's ``RetryPolicy``.
+What a flow acts on (a button it presses, a switch it flips, a field it types into) must match
+exactly, the whole accessible name after :func:`optout_bot.labels.normalise`, and only one
+element may match: acting on the first of two look-alikes is how a hostile or changed page
+gets the user's data into the wrong place. Recognising which page shows (a heading, a text, a
+landmark) may match part of a text. ``Flow`` builds on these classes; they are apart from it
+only to keep each one short. Every retry here (a page load, a safe request sent again) follows
+the run's ``RetryPolicy``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -19,7 +26,7 @@ from playwright.sync_api import Locator, Page, Request, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from optout_bot import labels
-from optout_bot.errors import Transient, UiChanged, one_line
+from optout_bot.errors import AmbiguousElement, Transient, UiChanged, one_line
 from optout_bot.labels import Label
 from optout_bot.log import get_logger
 from optout_bot.run.retry import RetryPolicy, announce
@@ -27,11 +34,29 @@ from optout_bot.run.retry import RetryPolicy, announce
 AriaRole = Any  # Playwright's Literal of ARIA roles; kept loose so flows can pass plain strings
 T = TypeVar("T")
 FAILED = "_failed"  # the choice name under which wait_for_any reports a page saying it failed
+CONTROL_ROLES = frozenset({
+    "button", "checkbox", "combobox", "link", "listbox", "menuitem", "menuitemcheckbox",
+    "menuitemradio", "option", "radio", "searchbox", "slider", "spinbutton", "switch", "tab",
+    "textbox"})
+"""Roles of what a flow presses, flips, picks or types into: matched by their whole name."""
+FIELDS = ":is(input, textarea, select, button)"
+SUBMIT = ':is(button[type="submit" i], input[type="submit" i], button:not([type]))'
+SHOWN_CANDIDATES = 5
 
 
 @dataclass
 class Target:
-    """One way to find an element, described for humans in error messages."""
+    """One way to find an element, described for humans in error messages.
+
+    By name: ``role`` (+ ``name``), ``label`` (a field's label) or ``text``. By what does not
+    depend on the page's language: ``autocomplete`` (one token of the attribute, so
+    ``"username"`` finds ``autocomplete="username webauthn"``), ``input_type`` (``"password"``,
+    ``"email"``; ``"submit"`` is any submit button), ``field_name`` (the ``name`` the form
+    posts), ``testid`` (``data-testid``) or ``css``; the attribute keys combine
+    (``Target(input_type="password", field_name="pass")``). ``within`` looks inside that
+    element only (e.g. the form holding the password field). ``exact`` makes a recogniser
+    (a heading, a text) match a whole name too; controls and fields always do.
+    """
 
     role: AriaRole | None = None
     name: str | re.Pattern[str] | None = None
@@ -40,22 +65,60 @@ class Target:
     testid: str | None = None
     css: str | None = None
     exact: bool = False
+    autocomplete: str | None = None
+    input_type: str | None = None
+    field_name: str | None = None
+    within: Locator | None = None
+
+    @property
+    def by_attribute(self) -> bool:
+        """Found by what does not depend on the page's language."""
+        return self.role is None and self.label is None and self.text is None
+
+    @property
+    def is_control(self) -> bool:
+        """Something a flow acts on: one element only, matched by its whole name."""
+        if self.role is not None:
+            return self.role in CONTROL_ROLES
+        return self.label is not None or self.by_attribute
+
+    @property
+    def names(self) -> str | re.Pattern[str] | None:
+        """The wording this target looks for (a role's name or a field's label), if any."""
+        return self.name if self.role is not None else self.label
 
     def locate(self, page: Page | Locator) -> Locator:
+        scope = self.within if self.within is not None else page
+        whole = self.exact or self.is_control
         if self.role is not None:
-            return page.get_by_role(self.role, name=label_matcher(self.name, self.exact),
-                                    exact=self.exact or None)
+            return scope.get_by_role(self.role, name=label_matcher(self.name, whole))
         if self.label is not None:
-            return page.get_by_label(label_matcher(self.label, self.exact),
-                                     exact=self.exact or None)
+            return scope.get_by_label(label_matcher(self.label, whole))
         if self.text is not None:
-            return page.get_by_text(label_matcher(self.text, self.exact),
-                                    exact=self.exact or None)
+            return scope.get_by_text(label_matcher(self.text, whole))
+        attributes = self._attribute_css()
+        if attributes is not None:
+            return scope.locator(attributes)
         if self.testid is not None:
-            return page.get_by_test_id(self.testid)
+            return scope.get_by_test_id(self.testid)
         if self.css is not None:
-            return page.locator(self.css)
-        raise ValueError("a Target needs a role, label, text, testid or css")
+            return scope.locator(self.css)
+        raise ValueError("a Target needs a role, label, text, attribute, testid or css")
+
+    def _attribute_css(self) -> str | None:
+        if self.autocomplete is None and self.input_type is None and self.field_name is None:
+            return None
+        submit = self.input_type is not None and self.input_type.lower() == "submit"
+        selector = SUBMIT if submit else FIELDS
+        if self.input_type is not None and not submit:
+            selector += f"[type={_css_string(self.input_type)} i]"
+        if self.autocomplete is not None:
+            selector += f"[autocomplete~={_css_string(self.autocomplete)} i]"
+        if self.field_name is not None:
+            selector += f"[name={_css_string(self.field_name)}]"
+        if self.testid is not None:
+            selector += f"[data-testid={_css_string(self.testid)}]"
+        return selector
 
     def describe(self) -> str:
         if self.role is not None:
@@ -64,9 +127,13 @@ class Target:
             return f"label={_show(self.label)}"
         if self.text is not None:
             return f"text={_show(self.text)}"
-        if self.testid is not None:
-            return f"testid={self.testid!r}"
-        return f"css={self.css!r}"
+        keys = {"autocomplete": self.autocomplete, "type": self.input_type,
+                "name": self.field_name, "testid": self.testid, "css": self.css}
+        return " ".join(f"{key}={value!r}" for key, value in keys.items() if value is not None)
+
+
+def _css_string(value: str) -> str:
+    return json.dumps(value)
 
 
 def _show(value: str | re.Pattern[str] | None) -> str:
@@ -75,17 +142,61 @@ def _show(value: str | re.Pattern[str] | None) -> str:
     return repr(str(value)) if isinstance(value, Label) else repr(value)
 
 
+def wordings(value: str | re.Pattern[str]) -> list[str]:
+    """What a target's name or label stands for, as a person reads it."""
+    if isinstance(value, Label):
+        return [repr(text) for text in value.variants]
+    return [_show(value)]
+
+
 @overload
-def label_matcher(value: str | re.Pattern[str], exact: bool) -> str | re.Pattern[str]: ...
+def label_matcher(value: str | re.Pattern[str], exact: bool) -> re.Pattern[str]: ...
 @overload
 def label_matcher(value: None, exact: bool) -> None: ...
-def label_matcher(value: str | re.Pattern[str] | None, exact: bool
-                  ) -> str | re.Pattern[str] | None:
-    """A label becomes a pattern matching every wording of its key, however the page spells
-    apostrophes and spaces; exact means the whole name (and case), as Playwright's ``exact``."""
-    if isinstance(value, Label):
-        return labels.pattern(value.variants, whole=exact, ignore_case=not exact)
-    return value
+def label_matcher(value: str | re.Pattern[str] | None, exact: bool) -> re.Pattern[str] | None:
+    """A name becomes a pattern matching every wording of its key, however the page spells
+    apostrophes, quotes, spaces and case (:func:`labels.normalise`); ``exact`` means the whole
+    name. A flow's own regex is kept, and anchored to the whole name when ``exact``."""
+    if value is None:
+        return None
+    if isinstance(value, re.Pattern):
+        return labels.whole_text(value) if exact else value
+    texts = value.variants if isinstance(value, Label) else (value,)
+    return labels.pattern(texts, whole=exact, ignore_case=True)
+
+
+def element_summary(element: Locator) -> str:
+    """An element as an error names it: its role and accessible name (``textbox 'Email'``),
+    as Playwright computes them; never its value."""
+    try:
+        snapshot = element.aria_snapshot(timeout=2_000).strip()
+    except PlaywrightError:
+        snapshot = ""
+    found = re.match(r'- ([\w-]+)(?: "((?:[^"\\]|\\.)*)")?', snapshot)
+    if found is None:
+        with contextlib.suppress(PlaywrightError):
+            return str(element.evaluate("e => e.tagName.toLowerCase()", timeout=2_000))
+        return "element"
+    role, name = found.group(1), found.group(2)
+    if name is None:
+        return role
+    with contextlib.suppress(ValueError):
+        name = json.loads(f'"{name}"')
+    return f"{role} {name!r}"
+
+
+def one_of(candidates: Locator, count: int) -> list[str]:
+    """The first few of ``count`` candidates, each named (see :func:`element_summary`)."""
+    return [element_summary(candidates.nth(i)) for i in range(min(count, SHOWN_CANDIDATES))]
+
+
+def differs(found: Locator, targets: Iterable[Target], scope: Page | Locator) -> list[str]:
+    """The wordings of ``targets`` when none of them names ``found`` (nothing when one does,
+    or when no target names anything): a label to cross-check an attribute's find with."""
+    named = [t for t in targets if not t.by_attribute and t.names is not None]
+    if not named or any(found.and_(t.locate(scope)).count() for t in named):
+        return []
+    return [w for t in named if t.names is not None for w in wordings(t.names)]
 
 
 class PageNavigation:
@@ -161,31 +272,67 @@ class PageActions(PageNavigation):
 
     def find(self, element: str, *targets: Target, required: bool = True,
              within: Locator | None = None, timeout_ms: float | None = None) -> Locator:
-        """The first visible element matching any target, waiting for it to appear.
+        """The element of the first target (in order: language-independent ones first) that
+        has a visible one, waiting for one to appear.
+
+        A control or field (see ``Target.is_control``) is one element only: when two or more
+        visible elements answer to its target, acting on either could put the user's data in
+        the wrong place, so that is ``AmbiguousElement`` (a ``UiChanged``) naming them. A
+        control found by an attribute whose accessible name none of the named targets gives
+        is kept, and the difference noted (:meth:`label_differs`). A recogniser (heading,
+        text, landmark) gives its first visible element.
 
         ``element`` is the human name used in errors ("objection form: Send button"). A missing
         required element raises ``UiChanged`` (or ``Transient`` when the page itself is a
         server error); a missing optional one returns an empty locator (``count() == 0``).
         """
         scope: Page | Locator = within if within is not None else self.page
-        located = [target.locate(scope) for target in targets]
+        located = [target.locate(scope).filter(visible=True) for target in targets]
         combined = located[0]
         for other in located[1:]:
             combined = combined.or_(other)
-        combined = combined.filter(visible=True).first
-        if not self._wait_visible(combined, timeout_ms or self.timeout_ms,
-                                  fail_fast=required):
-            if not required:
-                return combined
-            self.raise_if_server_error()
-            raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets],
-                            detail=self._page_detail())
-        return combined
+        self._wait_visible(combined.first, timeout_ms or self.timeout_ms, fail_fast=required)
+        for target, candidates in zip(targets, located, strict=True):
+            count = candidates.count()  # what shows now, whatever the wait above concluded
+            if count and not target.is_control:
+                return candidates.first
+            if count > 1:
+                raise AmbiguousElement(element, one_of(candidates, count), count=count,
+                                       step=self.step)
+            if count:
+                if target.by_attribute:
+                    expected = differs(candidates, targets, scope)
+                    if expected:
+                        self.label_differs(element, element_summary(candidates), expected)
+                return candidates
+        if not required:
+            return combined.first
+        self.raise_if_server_error()
+        raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets],
+                        detail=self._page_detail())
+
+    def label_differs(self, element: str, found: str, expected: Sequence[str]) -> None:
+        """A control found by a language-independent attribute is named otherwise than its
+        label says (another language, a new wording): harmless, but worth a line."""
+        get_logger().warning("label differs", step=self.step, element=element, found=found,
+                             expected=list(expected))
 
     def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
-        """Whether any target is visible now (or within ``timeout_ms``), without failing."""
-        located = self.find("", *targets, required=False, timeout_ms=timeout_ms or 1)
-        return located.count() > 0 and located.is_visible()
+        """Whether any target is visible now (or within ``timeout_ms``), without failing;
+        recognising a page, so two matches are as good as one."""
+        combined: Locator | None = None
+        for target in targets:
+            loc = target.locate(self.page).filter(visible=True)
+            combined = loc if combined is None else combined.or_(loc)
+        assert combined is not None, "present() needs a target"
+        first = combined.first
+        return (timeout_ms > 0 and self._wait_visible(first, timeout_ms)) or first.is_visible()
+
+    @staticmethod
+    def form_of(field: Locator) -> Locator:
+        """The form holding ``field`` (empty when there is none): where to look for its
+        submit button, ``Target(input_type="submit", within=...)``, whatever its label says."""
+        return field.locator("xpath=ancestor::form[1]")
 
     def wait_for_any(self, choices: Mapping[str, Sequence[Target]],
                      timeout_ms: float | None = None, what: str = "next page") -> str:

@@ -9,7 +9,6 @@ real page.
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from optout_bot import (
@@ -25,12 +24,6 @@ from optout_bot import (
 from optout_bot.records.mail import MailPattern
 
 MIN_REASON_2024 = 100
-
-
-def whole(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """``pattern`` matching a whole accessible name only: Instagram's "Log in" must not match
-    its "Log in with Facebook" button (a regex name ignores ``exact``)."""
-    return re.compile(f"^(?:{pattern.pattern})$")
 
 
 class MetaFlow(Flow):
@@ -66,9 +59,11 @@ class MetaFlow(Flow):
         """Log in as a person does: cookies choice, login and password, then answer or hand
         over whatever the platform asks next (2FA, device approval, checkpoint)."""
         self.goto("login")
+        login_field = [Target(autocomplete="username"), Target(field_name=self.LOGIN_FIELD_NAME),
+                       Target(label=self.any_label("login_field"))]
         seen = self.wait_for_any({
             "cookies": [Target(role="button", name=self.any_label("cookies_accept"))],
-            "login": [Target(label=self.any_label("login_field"))],
+            "login": login_field,
             "logged_in": self.logged_in_targets(),
         }, what="login page")
         if seen == "logged_in":
@@ -76,13 +71,14 @@ class MetaFlow(Flow):
         if seen == "cookies":
             self.find("cookie dialog: Allow all cookies button",
                       Target(role="button", name=self.any_label("cookies_accept"))).click()
-        self.find("login field", Target(label=self.any_label("login_field")),
-                  Target(css=f"input[name={self.LOGIN_FIELD_NAME}]")).fill(self.account.login)
-        self.find("password field", Target(label=self.any_label("password"), exact=True),
-                  Target(css=f"input[name={self.PASSWORD_FIELD_NAME}]")
-                  ).fill(self.account.password())
-        self.find("Log in button", Target(role="button", name=whole(
-            self.any_label("login_button")))).click()
+        self.find("login field", *login_field).fill(self.account.login)
+        password = self.find(
+            "password field", Target(autocomplete="current-password"),
+            Target(field_name=self.PASSWORD_FIELD_NAME), Target(input_type="password"),
+            Target(label=self.any_label("password")))
+        password.fill(self.account.password())
+        self.find("Log in button", Target(input_type="submit", within=self.form_of(password)),
+                  Target(role="button", name=self.any_label("login_button"))).click()
         self.after_login()
 
     def after_login(self) -> None:
@@ -119,10 +115,11 @@ class MetaFlow(Flow):
                                 "being locked")
         if seen == "two_factor_app" and self.account.has_totp_seed():
             self.codes_typed += 1
-            self.find("two-factor code field", Target(label=self.label("two_factor_code")),
-                      Target(css="input[name=approvals_code]")
-                      ).fill(self.services.totp_code())
+            code = self.find("two-factor code field", Target(field_name="approvals_code"),
+                             Target(label=self.label("two_factor_code")))
+            code.fill(self.services.totp_code())
             self.find("two-factor Continue button",
+                      Target(input_type="submit", within=self.form_of(code)),
                       Target(role="button", name=self.any_label("continue"))).click()
             return
         if seen == "trust":

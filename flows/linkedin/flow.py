@@ -39,15 +39,20 @@ class LinkedInFlow(Flow):
         """Sign in with login and password; a security check is the person's to pass."""
         self.goto("login")
         signed_in = [Target(role="navigation", name=self.any_label("primary_nav"))]
-        if self.wait_for_any({"form": [Target(label=self.any_label("login_field"))],
+        login_field = [Target(autocomplete="username"), Target(field_name="session_key"),
+                       Target(label=self.any_label("login_field"))]
+        if self.wait_for_any({"form": login_field,
                               "signed_in": signed_in}, what="sign-in page") == "signed_in":
             return
-        self.find("sign-in: Email or phone field", Target(label=self.any_label("login_field")),
-                  Target(css="#username")).fill(self.account.login)
-        self.find("sign-in: Password field", Target(label=self.any_label("password")),
-                  Target(css="#password")).fill(self.account.password())
-        self.find("sign-in: Sign in button", Target(role="button", name=self.any_label(
-            "sign_in"), exact=True)).click()
+        self.find("sign-in: Email or phone field", *login_field).fill(self.account.login)
+        password = self.find(
+            "sign-in: Password field", Target(autocomplete="current-password"),
+            Target(field_name="session_password"), Target(input_type="password"),
+            Target(label=self.any_label("password")))
+        password.fill(self.account.password())
+        self.find("sign-in: Sign in button",
+                  Target(input_type="submit", within=self.form_of(password)),
+                  Target(role="button", name=self.any_label("sign_in"))).click()
         seen = self.wait_for_any({
             "signed_in": signed_in,
             "wrong_password": [Target(text=self.any_label("wrong_password"))],

@@ -43,7 +43,8 @@ class XFlow(Flow):
     def log_in(self) -> None:
         """Two steps on one URL (login, then password); X may ask first who we are (unusual
         activity) and afterwards for a 2FA code, both in its ``ocfEnterText`` input."""
-        field = Target(label=self.any_label("login_field")), Target(css="input[name=text]")
+        field = (Target(autocomplete="username"), Target(field_name="text"),
+                 Target(label=self.any_label("login_field")))
         for _ in range(3):  # the login app's first call failed: loading it again is safe
             self.goto("login")
             seen = self.wait_for_any({"home": [HOME], "login": list(field),
@@ -55,11 +56,13 @@ class XFlow(Flow):
             raise Transient("X's login app failed at the login", step=self.step)
         if seen == "home":
             return
-        self.find("login: phone, email or username field", *field).fill(self.account.login)
-        password = Target(css="input[name=password]")
+        identifier = self.find("login: phone, email or username field", *field)
+        identifier.fill(self.account.login)
+        password = Target(autocomplete="current-password")
         seen = self.press_and_wait(  # the identifier is safe to send again
             self.find("login: Next button",
-                      Target(role="button", name=self.any_label("next"), exact=True)),
+                      Target(input_type="submit", within=self.form_of(identifier)),
+                      Target(role="button", name=self.any_label("next"))),
             {"password": [password],
              "unknown": [Target(text=self.any_label("unknown_account"))],
              "unusual": [Target(role="heading", name=self.any_label("unusual"))]},
@@ -69,7 +72,8 @@ class XFlow(Flow):
             raise LoginRejected(f"X does not know the login {self.account.login!r}; not retried")
         if seen == "unusual":  # (modelled) X takes the username or the email: we answer the login
             self.answer_ocf("unusual-activity check", self.account.login, [password])
-        self.find("login: password field", password).fill(self.account.password())
+        self.find("login: password field", password, Target(field_name="password"),
+                  Target(input_type="password")).fill(self.account.password())
         # Pressed again only when the request was lost on the way, never after a refusal:
         # starting the login over would send the same password again anyway.
         seen = self.press_and_wait(

@@ -147,9 +147,10 @@ GUESSED = ('[[sign_in]]\ntext = "Einloggen"\nunconfirmed = true\n'
 
 def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """(The statuses come from a label overlay, so the test does not depend on research.)"""
-    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path))
-    write(tmp_path / "linkedin" / "de.toml", GUESSED)
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "guessed"))
+    write(tmp_path / "guessed" / "linkedin" / "de.toml", "".join(
+        f'[[{key}]]\ntext = "{key} (de)"\nunconfirmed = true\n'
+        for key in ("sign_in", "login_field", "toggle")))
     flow = LinkedInFlow(_Page(), view("de"), services=None)  # type: ignore[arg-type]
     flow.step = "log_in"
     flow.label("sign_in")
@@ -167,16 +168,13 @@ def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
     assert confirmed.unconfirmed_used("log_in") == []
 
 
-def test_a_flow_finds_a_label_however_the_page_spells_it(
-        page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The label file says "That's not the right password." with a straight apostrophe and
-    plain spaces; the page shows a typographic apostrophe and a non-breaking space."""
-    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path))
-    write(tmp_path / "linkedin" / "en.toml",
-          '[[sign_in]]\ntext = "Sign in"\nunconfirmed = true\n'
-          '[[wrong_password]]\ntext = "That\'s not the right password."\nunconfirmed = true\n')
-    page.set_content('<button>Sign\u00a0in</button>'
-                     '<p role="alert">That\u2019s not the right\u00a0password. Try again.</p>')
+def test_a_flow_finds_a_label_however_the_page_spells_it(page: Page) -> None:
+    """The label file writes the wrong-password message with a straight apostrophe and plain
+    spaces; the page shows a typographic apostrophe and non-breaking spaces."""
+    wrong = LinkedInFlow.label_book().text("wrong_password", "en")
+    assert "'" in wrong and " " in wrong
+    shown = wrong.replace("'", "\u2019").replace(" ", "\u00a0", 2)
+    page.set_content(f'<button>Sign\u00a0in</button><p role="alert">{shown}</p>')
     flow = LinkedInFlow(page, view("en"), services=None)  # type: ignore[arg-type]
     flow.timeout_ms = 2000
     assert flow.find("Sign in button", Target(role="button", name=flow.label("sign_in"),
@@ -203,6 +201,11 @@ def test_check_reports_and_the_log_say_which_steps_relied_on_unconfirmed_labels(
         return runner.run(LinkedInFlow, replica, user, label=label, check=True,
                           trust_ledger=False)
 
+    guessed = '\nunconfirmed = true\n'
+    write(tmp_path / "guessed" / "linkedin" / "en.toml",
+          '[[toggle]]\ntext = "Use my data for training content creation AI models"' + guessed
+          + '[[sign_in]]\ntext = "Sign in"' + guessed)
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "guessed"))
     first = checked("guessed")
     steps = {c.step: c.unconfirmed for c in first.checks}
     assert "toggle" in steps["open_settings"] and "sign_in" in steps["log_in"]
