@@ -179,7 +179,7 @@ class PageActions(PageNavigation):
                 return combined
             self.raise_if_server_error()
             raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets],
-                            detail=self._page_detail())
+                            detail=self._page_detail(), targets=targets)
         return combined
 
     def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
