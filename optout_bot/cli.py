@@ -58,6 +58,9 @@ LatencyOption = Annotated[str, typer.Option(
     "page-speed data, see optout_bot/replica/latency.py), 'none', or a page's median in ms")]
 JobsOption = Annotated[int | None, typer.Option(
     "--jobs", min=1, help="flows run at once, each in its own context (default: one per core)")]
+TeachOption = Annotated[bool | None, typer.Option(
+    "--teach/--no-teach", help="when an element is not found, let you show it in the browser "
+    "and remember it in your own label file (default: on with --headed; needs --headed)")]
 
 
 @dataclass
@@ -178,6 +181,7 @@ def run(
     replica: Annotated[bool, typer.Option(
         help="run against the built-in replicas instead of the real sites")] = False,
     page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
+    teach: TeachOption = None,
 ) -> None:
     """Object on every configured account (or the ones named)."""
     from optout_bot import log, registry
@@ -185,6 +189,7 @@ def run(
 
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
+    _check_teach(teach, settings)
     for name in platforms or []:
         registry.get_flow(name)
     if not any(settings.accounts.values()):
@@ -197,6 +202,8 @@ def run(
         ensure_passwords(plan.jobs)
         log.redactor.add(j.account.password.get_secret_value() for j in plan.jobs
                          if j.account.password)
+    for job in plan.jobs:
+        job.teach = teach
     _run_and_report(settings, plan.jobs)
 
 
@@ -228,6 +235,7 @@ def check(
         "optout-check-report"),
     junit: Annotated[Path | None, typer.Option(help="also write a JUnit XML report")] = None,
     json_report: Annotated[Path | None, typer.Option("--json", help="also write JSON")] = None,
+    teach: TeachOption = None,
 ) -> None:
     """Walk each flow up to, never through, the step that changes anything; compare each page
     with its baseline. Exit 0: all work; 8: a UI changed; 10: a check could not run."""
@@ -245,6 +253,7 @@ def check(
 
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
+    _check_teach(teach, settings)
     settings.output.evidence_dir = report_dir
     locales = list(locale or known_locales())
     _check_locales(locales)
@@ -272,6 +281,8 @@ def check(
         for job in plan.jobs:
             job.check, job.update_baselines, job.mode = True, update_baselines, "check"
             job.trust_ledger = False
+    for job in plan.jobs:
+        job.teach = teach
     results = run_jobs(settings, plan.jobs, progress=_show_progress)
     _check_summary(results)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -432,6 +443,33 @@ def list_platforms() -> None:
                   f"{flow.LAST_CHECKED}", markup=False)
 
 
+@app.command("labels")
+def labels_coverage(
+    platform: Annotated[str | None, typer.Argument(help="only this platform")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="print a Markdown table "
+                                              "(the README's)")] = False,
+) -> None:
+    """How many strings each platform's label files confirm with a public source, per
+    language; which are unconfirmed, taught by you (teach mode) or missing."""
+    from optout_bot import label_coverage, registry
+
+    flows = {platform: registry.get_flow(platform)} if platform else registry.discover()
+    found = [c for name, flow in flows.items()
+             for c in label_coverage.coverage(name, flow.label_book())]
+    if as_json:
+        out.print(json.dumps([c.as_json() for c in found], indent=2, ensure_ascii=False))
+    elif as_markdown:
+        out.print(label_coverage.markdown(found))
+    else:
+        out.print(label_coverage.text_table(found))
+        for line in label_coverage.taught_lines(found):
+            out.print(line)
+        out.print("strings: label keys; confirmed: some wording has a public source; taught: "
+                  "you showed it in teach mode; missing: English has it, this language not; "
+                  "flow strings: the ones the flows act on or wait for.")
+
+
 @app.command()
 def history(
     ctx: typer.Context,
@@ -550,6 +588,7 @@ def letter(
 ) -> None:
     """Write a complaint or follow-up letter from an evidence folder, in the account's
     language, with the bundle's facts. You review it and send it; nothing is sent."""
+    from optout_bot import log
     from optout_bot.records import letter as letters
     from optout_bot.records.locales import wording
 
@@ -683,6 +722,11 @@ def _check_locales(locales: list[str]) -> None:
     for name in locales:
         if name not in known:
             _fail(f"--locale: {name!r} is not one of {', '.join(known)}")
+
+
+def _check_teach(teach: bool | None, settings: Settings) -> None:
+    if teach and settings.browser.headless:
+        _fail("--teach needs --headed: you show the missing element in the browser window")
 
 
 def _check_fault_rate(rate: float) -> None:

@@ -68,12 +68,17 @@ class Transient(FlowError):
 
 
 class UiChanged(FlowError):
-    """An element a step needs is missing or different: the platform's UI changed."""
+    """An element a step needs is missing or different: the platform's UI changed.
+
+    ``targets`` are the lookups tried (``optout_bot.page.Target``), when one element was looked
+    for: their label keys let teach mode ask the person which element it is."""
 
     def __init__(self, element: str, *, step: str | None = None,
-                 tried: Sequence[str] = (), detail: str = "") -> None:
+                 tried: Sequence[str] = (), detail: str = "",
+                 targets: Sequence[object] = ()) -> None:
         self.element = element
         self.tried = tuple(tried)
+        self.targets = tuple(targets)
         where = f"{step}: " if step else ""
         text = f"{where}{element} not found"
         if tried:

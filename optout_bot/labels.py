@@ -19,7 +19,11 @@ The languages are the files found, never a list in code: a language is added by 
 Layers, lowest precedence first: the project's folders (shared before the platform's own),
 then the user's overlay (``<config dir>/labels/<name>/<lang>.toml``), then every folder named
 in ``OPTOUT_BOT_LABELS_PATH`` (``<folder>/<name>/<lang>.toml``). A key found in a later layer
-replaces that key's variants in that language.
+replaces that key's variants in that language, except for wordings the user taught
+(``taught = true``, written by teach mode through ``optout_bot.user_labels``): those come
+first and the key keeps the project's own wordings after them, so a later fix of the project
+still matches.
+A taught wording is never shown by a replica and never counts as confirmed.
 
 Every comparison of a label with page text goes through :func:`normalise`, and every pattern
 built from labels (:func:`pattern`) tolerates what :func:`normalise` irons out.
@@ -55,7 +59,7 @@ Playwright removes them from accessible names."""
 INVISIBLE_CLASS = r"[\u200b\u2060\ufeff\u00ad]"
 BLANK_CLASS = SPACE_CLASS[:-1] + INVISIBLE_CLASS[1:]
 SPACES = re.compile(SPACE_CLASS + "+")
-VARIANT_FIELDS = {"text", "source", "date", "quote", "unconfirmed", "looked"}
+VARIANT_FIELDS = {"text", "source", "date", "quote", "unconfirmed", "looked", "taught", "role"}
 _REGEX_SPECIAL = set("\\^$.|?*+()[]{}/")
 
 
@@ -73,10 +77,14 @@ class Variant:
     quote: str | None = None
     unconfirmed: bool = False
     looked: str | None = None
+    taught: bool = False
+    """Shown by the user in teach mode: what one person saw, not a public source."""
+    role: str | None = None
+    """For a taught wording: the role of the element it names (``button``, ``textbox``)."""
 
     @property
     def confirmed(self) -> bool:
-        return not self.unconfirmed and bool(self.source)
+        return not self.unconfirmed and not self.taught and bool(self.source)
 
 
 class Label(str):
@@ -128,14 +136,14 @@ class LabelBook:
         return key in self.tables.get(locale, {})
 
     def text(self, key: str, locale: str) -> str:
-        """The current wording of ``key`` (what a replica shows)."""
-        return self.variants(key, locale)[0].text
+        """The current wording of ``key`` as the project knows it (what a replica shows)."""
+        return _shown(self.variants(key, locale))
 
     def texts(self, locale: str) -> dict[str, str]:
         """Key → current wording for a page in ``locale``, missing keys in the reference
         language; ``page.`` keys spelled out (``"page.form_intro"``)."""
         merged = {**self.tables.get(REFERENCE_LOCALE, {}), **self.tables.get(locale, {})}
-        return {key: variants[0].text for key, variants in merged.items()}
+        return {key: _shown(variants) for key, variants in merged.items()}
 
     def label(self, key: str, locale: str) -> Label:
         return Label(key, [v.text for v in self.variants(key, locale)])
@@ -155,6 +163,12 @@ class LabelBook:
             return not any(v.confirmed for v in self.variants(key, locale))
         except KeyError:
             return True
+
+
+def _shown(variants: Sequence[Variant]) -> str:
+    """The first wording that is not only the user's: a replica stands for the platform as
+    the project knows it, so what one user taught never changes what it shows."""
+    return next((v.text for v in variants if not v.taught), variants[0].text)
 
 
 def normalise(text: str, *, casefold: bool = False) -> str:
@@ -248,9 +262,20 @@ def load(dirs: Sequence[Path]) -> LabelBook:
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.toml")):
-            tables.setdefault(path.stem, {}).update(read_file(path))
+            table = tables.setdefault(path.stem, {})
+            for key, variants in read_file(path).items():
+                table[key] = _layered(table.get(key, ()), variants)
             files.append(path)
     return LabelBook(tables, tuple(files))
+
+
+def _layered(below: tuple[Variant, ...], above: tuple[Variant, ...]) -> tuple[Variant, ...]:
+    """A later layer's variants of a key: they replace the ones below, unless all of them
+    were taught by the user, who adds wordings in front of the project's."""
+    if not all(v.taught for v in above):
+        return above
+    taught = {normalise(v.text) for v in above}
+    return above + tuple(v for v in below if normalise(v.text) not in taught)
 
 
 def read_file(path: Path) -> Table:
@@ -288,19 +313,20 @@ def _variant(path: Path, key: str, entry: dict[str, object]) -> Variant:
     if not isinstance(text, str) or not text.strip():
         raise LabelError(f"{path}: [[{key}]] needs a non-empty text")
     fields: dict[str, str | None] = {}
-    for name in ("source", "date", "quote", "looked"):
+    for name in ("source", "date", "quote", "looked", "role"):
         value = entry.get(name)
         if value is not None and not isinstance(value, str):
             raise LabelError(f"{path}: [[{key}]] {name} must be a string")
         fields[name] = value
-    unconfirmed = entry.get("unconfirmed", False)
-    if not isinstance(unconfirmed, bool):
-        raise LabelError(f"{path}: [[{key}]] unconfirmed must be true or false")
+    unconfirmed, taught = entry.get("unconfirmed", False), entry.get("taught", False)
+    if not isinstance(unconfirmed, bool) or not isinstance(taught, bool):
+        raise LabelError(f"{path}: [[{key}]] unconfirmed and taught must be true or false")
     if not unconfirmed and not (fields["source"] and fields["date"]):
         raise LabelError(f"{path}: [[{key}]] {text!r} needs a source and a date, or "
                          "unconfirmed = true")
     return Variant(text=text, source=fields["source"], date=fields["date"],
-                   quote=fields["quote"], unconfirmed=unconfirmed, looked=fields["looked"])
+                   quote=fields["quote"], unconfirmed=unconfirmed, looked=fields["looked"],
+                   taught=taught, role=fields["role"])
 
 
 def locales_in(dirs: Sequence[Path]) -> set[str]:

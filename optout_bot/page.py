@@ -309,7 +309,7 @@ class PageActions(PageNavigation):
             return combined.first
         self.raise_if_server_error()
         raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets],
-                        detail=self._page_detail())
+                        detail=self._page_detail(), targets=targets)
 
     def label_differs(self, element: str, found: str, expected: Sequence[str]) -> None:
         """A control found by a language-independent attribute is named otherwise than its

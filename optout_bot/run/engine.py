@@ -49,6 +49,7 @@ from optout_bot.run.recorder import EvidenceRecorder, unwritable
 from optout_bot.run.retry import RetryPolicy
 from optout_bot.run.services import RunServices, account_view
 from optout_bot.run.steps import StepLoop
+from optout_bot.run.teach import Teacher, allowed
 from optout_bot.settings import Account, PlatformOptions, Settings
 
 OUTCOME_OF: tuple[tuple[type[FlowError], Outcome], ...] = (
@@ -76,6 +77,7 @@ class Job:
     ask_code: Callable[[str], str] | None = None
     check: bool = False
     update_baselines: bool = False
+    teach: bool | None = None  # teach mode (optout_bot.run.teach); None: when headed
 
 
 @dataclass
@@ -221,9 +223,12 @@ class _Run:
                                                               PlatformOptions()).urls,
                              timeout_ms=self.settings.browser.timeout_ms,
                              retry=self.engine.retry)
+        teacher = (Teacher(flow, page, log=self.log, note=services.note)
+                   if allowed(self.job.teach, self.settings.browser.headless) else None)
         return StepLoop(flow, recorder=self.recorder, checks=self.checks, guard=self.guard,
                         retry=self.engine.retry, report=self._report,
-                        logged_in=lambda: self._save_session(context), log=self.log).run()
+                        logged_in=lambda: self._save_session(context), log=self.log,
+                        teacher=teacher).run()
 
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         if self.checks.enabled:

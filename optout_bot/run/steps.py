@@ -4,6 +4,8 @@ A step that fails with a passing fault starts over from its ``restart_from`` (th
 ``restart_index``), keeping what earlier steps achieved; after a fault once something may have
 been sent, the submission guard asks the platform before anything is sent again. In check mode
 the state-changing step is replaced by the flow's ``check_step``, and the run stops there.
+With teach mode on, a step that did not find an element the person then shows starts over the
+same way (``optout_bot.run.teach``), but never once something may have been sent.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from typing import Any
 
 import structlog
 
-from optout_bot.errors import Transient, one_line
+from optout_bot.errors import FlowError, Transient, UiChanged, one_line
 from optout_bot.flow import Flow, State, Step
 from optout_bot.outcome import Outcome
 from optout_bot.run.check_mode import CheckRecorder
 from optout_bot.run.guard import SubmissionGuard
 from optout_bot.run.recorder import EvidenceRecorder
 from optout_bot.run.retry import RetryPolicy, announce, restart_index
+from optout_bot.run.teach import Teacher
 
 Report = Callable[[str, str | None, str], None]  # (event, step, detail) for the progress display
 
@@ -32,8 +35,10 @@ class StepLoop:
 
     def __init__(self, flow: Flow, *, recorder: EvidenceRecorder, checks: CheckRecorder,
                  guard: SubmissionGuard, retry: RetryPolicy, report: Report,
-                 logged_in: Callable[[], None], log: Any) -> None:
+                 logged_in: Callable[[], None], log: Any,
+                 teacher: Teacher | None = None) -> None:
         self.flow = flow
+        self.teacher = teacher
         self.steps = type(flow).STEPS
         self.recorder, self.checks, self.guard = recorder, checks, guard
         self.retry = retry
@@ -58,6 +63,19 @@ class StepLoop:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _steps_from(self, start: int) -> tuple[Outcome, str]:
+        while True:
+            try:
+                return self._steps_once(start)
+            except UiChanged as error:
+                after = self._after_teaching(error)
+                if isinstance(after, int):
+                    start = self.restart_at = after
+                    continue
+                if after is None:
+                    raise
+                return after
+
+    def _steps_once(self, start: int) -> tuple[Outcome, str]:
         steps = self.steps
         for index in range(start, len(steps)):
             step, later = steps[index], steps[index + 1:]
@@ -85,6 +103,27 @@ class StepLoop:
         confirmation = self.recorder.facts.get("confirmation")
         self.guard.confirmed(confirmation)
         return Outcome.SUBMITTED, str(confirmation or "sent")
+
+    def _after_teaching(self, error: UiChanged) -> int | tuple[Outcome, str] | None:
+        """After ``error``: where to start over once the person taught the missing element,
+        the outcome when the platform turned out to have the submission, or None (the error
+        stands). Once something may have been sent, nothing is taught or run again: a submit
+        that failed is first checked with the platform (``is_applied``), as after a fault."""
+        step = next((s for s in self.steps if s.name == error.step), None)
+        if self.teacher is None or step is None or self.guard.state_changed \
+                or not self.teacher.can_teach(error):
+            return None
+        if step.changes_state and not self.checks.enabled:
+            try:
+                if self._applied_after_fault(step):
+                    return (Outcome.SUBMITTED, "done; the platform shows it on record "
+                            f"although {error.element} was not found afterwards")
+            except (FlowError, NotImplementedError):  # cannot tell: never risk a second send
+                return None
+        if self.teacher.teach(error) is None:
+            return None
+        self.report("taught", step.name, error.element)
+        return restart_index(self.steps, step)
 
     def _check_instead(self, step: Step, later: tuple[Step, ...]) -> tuple[Outcome, str]:
         """Check mode: verify what the state change would use, without making it."""
