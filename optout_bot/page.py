@@ -265,6 +265,12 @@ class PageNavigation:
             self.failed_navigation = request.failure or "connection failed"
 
 
+def form_holding(field: Locator) -> Locator:
+    """The form holding ``field`` (empty when there is none): where to look for its
+    submit button, ``Target(input_type="submit", within=...)``, whatever its label says."""
+    return field.locator("xpath=ancestor::form[1]")
+
+
 class PageActions(PageNavigation):
     """Finding elements and waiting for the page a platform answers with, never with a fixed
     sleep; every element has a human name, so a missing one reads "fill: Send button not
@@ -312,8 +318,7 @@ class PageActions(PageNavigation):
                         detail=self._page_detail(), targets=targets)
 
     def label_differs(self, element: str, found: str, expected: Sequence[str]) -> None:
-        """A control found by a language-independent attribute is named otherwise than its
-        label says (another language, a new wording): harmless, but worth a line."""
+        """A control found by an attribute has another name than its label: worth a line."""
         get_logger().warning("label differs", step=self.step, element=element, found=found,
                              expected=list(expected))
 
@@ -328,11 +333,7 @@ class PageActions(PageNavigation):
         first = combined.first
         return (timeout_ms > 0 and self._wait_visible(first, timeout_ms)) or first.is_visible()
 
-    @staticmethod
-    def form_of(field: Locator) -> Locator:
-        """The form holding ``field`` (empty when there is none): where to look for its
-        submit button, ``Target(input_type="submit", within=...)``, whatever its label says."""
-        return field.locator("xpath=ancestor::form[1]")
+    form_of = staticmethod(form_holding)
 
     def wait_for_any(self, choices: Mapping[str, Sequence[Target]],
                      timeout_ms: float | None = None, what: str = "next page") -> str:

@@ -47,6 +47,7 @@ REPLICA_KIT = [
     "redact_form",
     "replica_class",
     "route",
+    "same_secret",
 ]
 
 
