@@ -268,6 +268,7 @@ def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None
             problems.append(Problem(name, "missing"))
         elif sha256_file(path) != expected:
             problems.append(Problem(name, "changed (SHA-256 differs)"))
+    problems += _addenda_problems(directory, listed)
     for path in sorted(directory.iterdir()):
         if path.name == MANIFEST or path.name in listed:
             continue
@@ -278,4 +279,23 @@ def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None
                                     "cut off leaves such a file)"))
         else:
             problems.append(Problem(path.name, "not listed in the manifest"))
+    return problems
+
+
+def _addenda_problems(directory: Path, listed: set[str]) -> list[Problem]:
+    """Files added after the run by ``optout-bot mail`` (an addendum and the email it names)
+    count as listed when their SHA-256 matches the addendum; the addendum's own hash is in
+    the ledger."""
+    from optout_bot.records.proof import ADDENDUM_PREFIX, addendum_files
+
+    problems: list[Problem] = []
+    for name, expected in addendum_files(directory).items():
+        path = directory / name
+        if "/" in name or "\\" in name or not name.startswith(ADDENDUM_PREFIX):
+            continue  # an addendum may name only its own files, beside it
+        listed.add(name)
+        if not path.is_file() or path.is_symlink():
+            problems.append(Problem(name, "missing (named by an addendum)"))
+        elif sha256_file(path) != expected:
+            problems.append(Problem(name, "changed (SHA-256 differs from its addendum)"))
     return problems

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from flows.facebook import FacebookFlow
 from optout_bot.imap import MailSettings
-from optout_bot.records.evidence import EvidenceBundle
+from optout_bot.records.evidence import EvidenceBundle, verify_bundle
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.mail import MailPattern
 from optout_bot.records.proof import Proof, addendum_files
@@ -53,7 +53,7 @@ def _settings(tmp_path: Path, mailbox: MailSettings) -> Settings:
 def test_late_confirmation_upgrades_page_only_to_email(
         tmp_path: Path, mailbox: MailSettings, key: SigningKey,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FacebookFlow, "CONFIRMATION_MAIL", PATTERN)
+    monkeypatch.setattr(FacebookFlow, "confirmation_mail", classmethod(lambda cls: PATTERN))
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     run_id, bundle = _submitted_run(tmp_path, ledger)
     settings = _settings(tmp_path, mailbox)
@@ -73,6 +73,10 @@ def test_late_confirmation_upgrades_page_only_to_email(
     emails = [name for name in listed if name.endswith(".eml")]
     assert len(emails) == 1
     assert b"Done." in (bundle / emails[0]).read_bytes()
+    # the bundle still verifies with the addendum, and an altered email is caught
+    assert verify_bundle(bundle) == []
+    (bundle / emails[0]).write_bytes(b"altered")
+    assert [p.file for p in verify_bundle(bundle)] == [emails[0]]
     # a run that has its proof is not looked at again
     assert collect_late_mail(settings, ledger, dns_lookup=key.dns()) == []
     # the mailbox password is written nowhere
@@ -84,7 +88,7 @@ def test_late_confirmation_upgrades_page_only_to_email(
 def test_forged_late_confirmation_keeps_page_only(
         tmp_path: Path, mailbox: MailSettings, key: SigningKey,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FacebookFlow, "CONFIRMATION_MAIL", PATTERN)
+    monkeypatch.setattr(FacebookFlow, "confirmation_mail", classmethod(lambda cls: PATTERN))
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     _, bundle = _submitted_run(tmp_path, ledger)
     assert mailbox.password is not None
