@@ -490,13 +490,15 @@ def history(
         rows = ledger.runs(platform, limit)
     finally:
         ledger.close()
-    table = Table("run", "started (UTC)", "platform", "account", "mode", "outcome", "proof",
-                  "evidence")
+    table = Table("run", "started (UTC)", "platform", "account", "mode",
+                  "outcome (proof)", "evidence")
     for row in rows:
-        outcome = row.outcome if row.state == "finished" else row.state
+        outcome = (row.outcome if row.state == "finished" else row.state) or ""
+        if row.proof:
+            outcome = f"{outcome} ({row.proof})"
         table.add_row(*(printable(cell) for cell in (
-            row.id, row.started_utc, row.platform, row.account, row.mode, outcome or "",
-            row.proof or "", row.evidence_dir or "")))
+            row.id, row.started_utc, row.platform, row.account, row.mode, outcome,
+            row.evidence_dir or "")))
     out.print(table)
 
 

@@ -160,6 +160,9 @@ def _bases() -> list[Path]:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and _owned_and_private(Path(runtime)):
         bases.append(Path(runtime) / APP)
+    # A short path next: Chromium puts a Unix socket in it, and a socket's path may be at
+    # most 107 bytes, which a deep data folder can exceed.
+    bases.append(Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}")
     with contextlib.suppress(ConfigError):
         bases.append(data_dir() / "scratch")
     return bases
