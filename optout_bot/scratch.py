@@ -5,9 +5,10 @@ typed and the account's session cookies. Left in the shared ``/tmp`` by a run th
 (``kill -9`` runs no clean-up), they would outlive it. So a run points ``TMPDIR`` (which
 Playwright's driver, Chromium and Python's ``tempfile`` all follow) at a 0700 folder of its
 own: under ``$XDG_RUNTIME_DIR`` (memory, this user's only, emptied at logout) when there is one,
-else under the data folder. The folder names its owner (pid and process start time); the run
-removes it when it ends, and every start first ends whatever process still uses the folder of
-a run that is gone, then removes that folder.
+else under the data folder, else in a 0700 folder of this user's in the temporary folder (the
+first whose path leaves room for the browser's socket). The folder names its owner (pid and
+process start time); the run removes it when it ends, and every start first ends whatever
+process still uses the folder of a run that is gone, then removes that folder.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ APP = "optout-bot"
 RUN_PREFIX = "run-"
 OWNER_FILE = "owner"
 PROC = Path("/proc")
+# Chromium puts a unix socket at $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket and
+# aborts when the path passes the 107 bytes a socket address holds.
+MAX_FOLDER_LENGTH = 107 - len("/org.chromium.Chromium.XXXXXX/SingletonSocket") - 2
 _current: Path | None = None
 
 
@@ -140,9 +144,12 @@ def _owner_alive(folder: Path) -> bool:
 def _new_folder() -> Path:
     errors = []
     for base in _bases():
+        folder = base / f"{RUN_PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
+        if len(os.fsencode(folder)) > MAX_FOLDER_LENGTH:
+            errors.append(f"{base}: the path is too long for the browser's socket")
+            continue
         try:
             _private_base(base)
-            folder = base / f"{RUN_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
             os.mkdir(folder, FOLDER_MODE)
             os.chmod(folder, FOLDER_MODE)
             owner = folder / OWNER_FILE
@@ -151,20 +158,21 @@ def _new_folder() -> Path:
             return folder
         except OSError as error:
             errors.append(f"{base}: {error.strerror or error}")
-    raise ConfigError("no private folder for the run's temporary files: " + "; ".join(errors))
+    raise ConfigError("no private folder for the run's temporary files (set XDG_RUNTIME_DIR "
+                      "to a short folder only you can read): " + "; ".join(errors))
 
 
 def _bases() -> list[Path]:
-    """Where scratch folders are made (the first that works) and swept (all)."""
+    """Where scratch folders are made (the first that works) and swept (all): the runtime
+    folder, the data folder, and a folder of this user's in the system's temporary folder."""
     bases = []
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and _owned_and_private(Path(runtime)):
         bases.append(Path(runtime) / APP)
-    # A short path next: Chromium puts a Unix socket in it, and a socket's path may be at
-    # most 107 bytes, which a deep data folder can exceed.
-    bases.append(Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}")
     with contextlib.suppress(ConfigError):
         bases.append(data_dir() / "scratch")
+    system = os.environ.get("TMPDIR") if _current is None else None  # not our own
+    bases.append(Path(system or "/tmp") / f"{APP}-{os.getuid()}")
     return bases
 
 
