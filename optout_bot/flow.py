@@ -211,9 +211,10 @@ class Flow(PageActions):
         """Logged, and kept for the evidence (notes ``label_differs``): the label was a
         cross-check only, the element was found by what does not depend on language."""
         super().label_differs(element, found, expected)
-        self._label_differences.append(
-            f"label differs: {element} is {found}, not {' or '.join(expected)}")
-        self.services.note("label_differs", list(self._label_differences))
+        said = f"label differs: {element} is {found}, not {' or '.join(expected)}"
+        if said not in self._label_differences:  # once, however often the step is tried
+            self._label_differences.append(said)
+            self.services.note("label_differs", list(self._label_differences))
 
     @staticmethod
     def same_text(a: str, b: str) -> bool:
