@@ -178,11 +178,11 @@ class Teacher:
     def __init__(self, flow: Flow, page: Page, *, log: Any,
                  note: Callable[[str, Any], None] | None = None,
                  say: Callable[[str], None] | None = None,
-                 wait_seconds: float = WAIT_SECONDS) -> None:
+                 wait_seconds: float | None = None) -> None:
         self.flow, self.page, self.log = flow, page, log
         self.note = note or (lambda _key, _value: None)
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
-        self.wait_seconds = wait_seconds
+        self.wait_seconds = WAIT_SECONDS if wait_seconds is None else wait_seconds
         self.lessons: list[Lesson] = []
         self._asked: set[str] = set()
 

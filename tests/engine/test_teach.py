@@ -8,6 +8,7 @@ click, which is the only kind teach mode accepts).
 
 from __future__ import annotations
 
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from optout_bot import browser as browsers
 from optout_bot import labels, user_labels
 from optout_bot.errors import UiChanged
 from optout_bot.flow import FORM_STEPS, Step
+from optout_bot.labels import Label
 from optout_bot.outcome import Outcome
 from optout_bot.page import Target
 from optout_bot.records.ledger import Ledger
@@ -95,6 +97,8 @@ def test_the_person_teaches_the_renamed_send_button_and_the_next_run_uses_it(
     monkeypatch.setattr(teach, "HEADLESS_FOR_TESTS", True)
     replica = drifted(user)
     taught = runner.run(FacebookFlow, replica, user, label="taught", teach=True)
+    # Submitted once: the person's click on the renamed button was only noted (had it reached
+    # the page, the form would have been sent before the flow filled it in).
     assert taught.outcome is Outcome.SUBMITTED, taught.message
     assert len(replica.submissions) == 1 and len(replica.events("objection_received")) == 1
     assert len(person.clicks) == 1 and "/help/contact/" in person.clicks[0]
@@ -122,6 +126,33 @@ def test_the_person_teaches_the_renamed_send_button_and_the_next_run_uses_it(
     assert len(again.submissions) == 1 and len(person.clicks) == 1
     # ... and the replica, standing for the platform, still shows the project's wording.
     assert FacebookReplica(locale="en").text("en")["send"] != RENAMED
+
+
+def test_nobody_answering_ends_as_ui_changed_when_the_time_is_up(
+        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(teach, "HEADLESS_FOR_TESTS", True)
+    monkeypatch.setattr(teach, "WAIT_SECONDS", 1)
+    user = account()
+    replica = drifted(user)
+    result = runner.run(FacebookFlow, replica, user, teach=True)
+    assert result.outcome is Outcome.UI_CHANGED and "Send button not found" in result.message
+    assert replica.submissions == [] and not user_file().exists()
+    printed = capsys.readouterr().err
+    assert "Click it in the browser window" in printed and "nobody chose in time" in printed
+
+
+def test_only_lookups_named_by_a_label_key_can_be_taught() -> None:
+    send, email = Label("send", ["Send", "Submit"]), Label("email", ["Email"])
+    error = UiChanged("Send button", step="fill", targets=[
+        Target(role="button", name=send, exact=True), Target(label=email),
+        Target(role="button", name=re.compile("Send")), Target(css="input[name=email]"),
+        Target(text=send)])
+    assert teach.wanted_in(error) == [teach.Wanted("send", "button", ("Send", "Submit")),
+                                      teach.Wanted("email", None, ("Email",))]
+    field_lookup = teach.wanted_in(error)[1]
+    assert field_lookup.accepts("textbox") and not field_lookup.accepts("button")
+    assert teach.wanted_in(UiChanged("page", tried=["text=x"])) == []
 
 
 def test_a_taught_wording_comes_first_and_keeps_the_project_ones(tmp_path: Path) -> None:
