@@ -11,6 +11,7 @@ platform" received).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import re
@@ -150,11 +151,7 @@ class Replica:
         self._texts: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self._routes = collect_routes(type(self))
-        self._templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(self._template_dirs()),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-        )
+        self._templates = _templates(tuple(self._template_dirs()))
 
     # --- for subclasses -------------------------------------------------------------------
 
@@ -276,6 +273,14 @@ class Replica:
             if method == request.method and pattern.match(request.path):
                 return handler(self, request)
         return self.not_found(request)
+
+
+@functools.cache
+def _templates(dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """One template environment per set of folders, shared by every replica instance (a
+    template is compiled once per process, not once per account)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(dirs), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
 
 
 def collect_routes(cls: type[Replica]) -> list[tuple[str, re.Pattern[str], Handler]]:
