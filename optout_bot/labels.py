@@ -31,6 +31,7 @@ built from labels (:func:`pattern`) tolerates what :func:`normalise` irons out.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -280,10 +281,20 @@ def _layered(below: tuple[Variant, ...], above: tuple[Variant, ...]) -> tuple[Va
 
 def read_file(path: Path) -> Table:
     """One label file, checked: every key a non-empty list of variants, each with a text and
-    either a source and date or ``unconfirmed = true``."""
+    either a source and date or ``unconfirmed = true``. Read anew each time; parsed once per
+    distinct content (a run asks for the same files many times)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LabelError(f"cannot read label file {path}: {error}") from None
+    return dict(_parsed(path, text))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(path: Path, text: str) -> Table:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise LabelError(f"cannot read label file {path}: {error}") from None
     table: Table = {}
     for key, value in _flat(data):
@@ -339,5 +350,6 @@ def known_locales() -> tuple[str, ...]:
     reference language first: what ``--locale`` and an account's ``locale`` may be."""
     from optout_bot import registry  # here: the registry imports flows, which import this
 
-    found = {loc for flow in registry.discover().values() for loc in flow.locales()}
+    found = {loc for flow in registry.discover().values()
+             for loc in locales_in(layer_dirs(flow.label_folders()))}  # names: no parsing
     return tuple(sorted(found, key=lambda loc: (loc != REFERENCE_LOCALE, loc)))

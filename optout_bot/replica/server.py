@@ -11,6 +11,7 @@ platform" received).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import re
@@ -155,11 +156,7 @@ class Replica:
         self._texts: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self._routes = collect_routes(type(self))
-        self._templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(template_dirs(type(self))),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-        )
+        self._templates = _templates(tuple(template_dirs(type(self))))
 
     # --- for subclasses -------------------------------------------------------------------
 
@@ -284,6 +281,14 @@ def template_dirs(cls: type[Replica]) -> list[Path]:
         if candidate.is_dir() and candidate not in dirs:
             dirs.append(candidate)
     return dirs
+
+
+@functools.cache
+def _templates(dirs: tuple[Path, ...]) -> jinja2.Environment:
+    """One template environment per set of folders, shared by every replica instance (a
+    template is compiled once per process, not once per account)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(dirs), autoescape=True,
+                              undefined=jinja2.StrictUndefined)
 
 
 def collect_routes(cls: type[Replica]) -> list[tuple[str, re.Pattern[str], Handler]]:

@@ -124,8 +124,11 @@ def test_one_module_knows_how_chromium_is_launched() -> None:
     needles = (".chromium.launch(", ".connect_over_cdp(", "/usr/bin/chromium",
                "--remote-debugging-port")
     this = Path(__file__).resolve()
+    # The benchmark's yardstick, a bare Playwright script, uses none of our code by design.
+    yardstick = (REPOSITORY / "bench" / "bare_script.py").resolve()
     found = sorted(str(p.relative_to(REPOSITORY))
                    for folder in ("optout_bot", "flows", "fixtures", "tests", "bench", "scripts")
-                   for p in (REPOSITORY / folder).rglob("*.py") if p.resolve() != this
+                   for p in (REPOSITORY / folder).rglob("*.py")
+                   if p.resolve() not in (this, yardstick)
                    and any(n in p.read_text(encoding="utf-8") for n in needles))
     assert found == ["optout_bot/browser.py"]
