@@ -16,7 +16,7 @@ import pytest
 
 from fixtures._meta import MetaReplica
 from fixtures.linkedin import EARLY_REGIONS_WITHOUT_SETTING, LinkedInReplica
-from fixtures.x import SETTINGS_PATH, TASK_PATH
+from fixtures.x import SETTINGS_PATH, TASK_PATH, XReplica
 from optout_bot.replica import Replica, ReplicaResponse, replica_class
 from tests.replicas.client import ReplicaClient
 from tests.replicas.strings import (
@@ -85,6 +85,8 @@ def walk_meta(walk: Walk) -> None:
 
 def walk_x(walk: Walk) -> None:
     origin = "https://x.com"
+    assert isinstance(walk.replica, XReplica)
+    walk.replica.cookie_bar = True
     client = walk.client()
     client.get(origin + "/i/flow/login")
 
@@ -96,7 +98,7 @@ def walk_x(walk: Walk) -> None:
     token = str(client.answers[-1]["flow_token"])
     step(token, "identifier", value="nobody")
     walk.seed(EMAIL, username="mina_k", unusual_activity=True, two_factor="totp",
-              totp_seed=SEED)
+              totp_seed=SEED, memory_visibility="show")
     step(token, "identifier", value=EMAIL)
     step(token, "unusual", value="someone_else")
     step(token, "unusual", value="mina_k")
@@ -107,7 +109,7 @@ def walk_x(walk: Walk) -> None:
     client.get(origin + "/home")
     client.get(origin + SETTINGS_PATH)
     young = walk.client()
-    walk.seed("young@example.org", age=16)
+    walk.seed("young@example.org", age=16, username="mina.k")
     young.post(origin + TASK_PATH + "?flow_name=login", redirect_after_login=SETTINGS_PATH)
     token = str(young.answers[-1]["flow_token"])
     young.post(origin + TASK_PATH, flow_token=token, subtask="identifier",
