@@ -41,6 +41,7 @@ from optout_bot import (
     Transient,
     UiChanged,
     Unavailable,
+    labels,
 )
 from optout_bot.log import get_logger
 
@@ -83,6 +84,12 @@ class XFlow(Flow):
     LAST_CHECKED = "2026-11-27"
     STEPS = SETTING_STEPS
 
+    def whole_label(self, key: str) -> re.Pattern[str]:
+        """Like ``any_label`` but matching a whole name only ("Next", never a longer name
+        holding it): Playwright's ``exact`` does not apply to a pattern."""
+        self.any_label(key)  # the step relied on it (for reports on unconfirmed labels)
+        return labels.pattern(self.labels.every_text(key), whole=True)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reported: set[str] = set()
@@ -109,7 +116,7 @@ class XFlow(Flow):
         self.find("login: phone, email or username field", *field).fill(self.account.login)
         seen = self.press_and_wait(  # the identifier is safe to send again
             self.find("login: Next button",
-                      Target(role="button", name=self.any_label("next"), exact=True)),
+                      Target(role="button", name=self.whole_label("next"))),
             {"password": [PASSWORD_FIELD],
              "unknown": [Target(text=self.any_label("unknown_account"))],
              "unusual": [Target(role="heading", name=self.any_label("unusual"))]},
@@ -140,7 +147,7 @@ class XFlow(Flow):
     def refuse_cookies(self) -> None:
         """X's cookie bar, where X shows one: refuse the cookies that are not essential."""
         refuse = self.find("cookie bar: refuse button", Target(
-            role="button", name=self.any_label("cookie_refuse"), exact=True),
+            role="button", name=self.whole_label("cookie_refuse")),
             required=False, timeout_ms=1)
         if refuse.count() == 0:
             return

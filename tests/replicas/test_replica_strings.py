@@ -121,23 +121,33 @@ def walk_x(walk: Walk) -> None:
 def walk_linkedin(walk: Walk) -> None:
     origin = "https://www.linkedin.com"
     submit = origin + "/checkpoint/lg/login-submit"
+    assert isinstance(walk.replica, LinkedInReplica)
+    walk.replica.visitor_region = "EU"  # the cookie banner shows
+    script = {"accept": "application/json"}  # how the 2026 page sends the credentials
     client = walk.client()
     client.get(origin + "/login")
-    client.post(submit, session_key="", session_password="x")
-    client.post(submit, session_key="nobody@example.org", session_password="x")
+    for login, password in (("", "x"), ("nobody@example.org", "x")):
+        client.post(submit, session_key=login, session_password=password)
+        client.post_with(submit, script, session_key=login, session_password=password)
     walk.seed(EMAIL)
     client.post(submit, session_key=EMAIL, session_password="wrong")
+    client.post_with(submit, script, session_key=EMAIL, session_password="wrong")
     client.post(submit, session_key=EMAIL, session_password=PASSWORD)
+    client.post(origin + "/cookie-consent", choice="deny")
+    client.get(origin + "/feed/")
     client.get(origin + "/mypreferences/d/categories/privacy")
     client.get(origin + "/mypreferences/d/settings/data-for-ai-improvement")
     client.post_with(origin + "/mypreferences/d/api/settings/data-for-ai-improvement",
                      {"csrf-token": client.cookies["JSESSIONID"]}, value="off")
     client.get(origin + "/mypreferences/d/settings/data-for-ai-improvement")
-    checked = walk.client()
-    walk.seed("checked@example.org", checkpoint=True)
-    checked.post(submit, session_key="checked@example.org", session_password=PASSWORD)
-    checked.post(checked.url, answer="?")
-    if isinstance(walk.replica, LinkedInReplica) and walk.replica.regions_without_setting:
+    client.get(origin + "/mypreferences/d/categories/privacy")
+    for login, kind, field in (("checked@example.org", "captcha", "answer"),
+                               ("pin@example.org", "email_pin", "pin")):
+        checked = walk.client()
+        walk.seed(login, checkpoint=kind)
+        checked.post(submit, session_key=login, session_password=PASSWORD)
+        checked.post(checked.url, **{field: "?"})
+    if walk.replica.regions_without_setting:
         away = walk.client()
         walk.seed("away@example.org", region="EU")
         away.post(submit, session_key="away@example.org", session_password=PASSWORD)
