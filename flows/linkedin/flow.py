@@ -1,12 +1,23 @@
 """LinkedIn: turns off "Use my data for training content creation AI models" under
 Settings & Privacy → Data privacy → "Data for Generative AI Improvement".
 Official setting: https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement
-Strings are in ``labels/``; last checked against platforms.md (late 2025), 2026-11-25.
+
+The sign-in page changed in 2026 (https://github.com/vesaias/JobNavigator/pull/16): no form,
+ids generated per render, a hidden second set of fields, and a localized ``type=button`` Sign
+in button; only the ``autocomplete`` attributes stay. So the fields are found by those (visible
+ones only, exactly one each), the button by its label, and where no such button shows, Enter
+submits. Signed in is the new top bar (``data-testid="primary-nav"``, a ``<nav>`` without a
+name), the feed column, or the older bar named "Primary Navigation". Visitors in Europe meet a
+cookie banner first: the flow rejects the cookies that are not essential. A security check
+(the puzzle or a code LinkedIn emails) is the person's to pass.
+Strings are in ``labels/``; last checked against public sources, 2026-11-27.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, expect
 
@@ -20,7 +31,18 @@ from optout_bot import (
     Transient,
     UiChanged,
     Unavailable,
+    labels,
 )
+
+LOGIN_FIELD = Target(css='input[autocomplete~="username"]')
+PASSWORD_FIELD = Target(css='input[type="password"][autocomplete~="current-password"]')
+OLD_FORM = Target(css='form input[name="session_key"]')
+"""The older sign-in page's form (page version 2025)."""
+NEW_BAR = Target(testid="primary-nav")
+FEED = Target(testid="mainFeed")
+EMAIL_PIN = Target(css="#input__email_verification_pin")
+CHECK_PATHS = ("/checkpoint/", "/uas/consumer-email-challenge")
+"""Where LinkedIn's security checks live (a check is over once the page is elsewhere)."""
 
 
 class LinkedInFlow(Flow):
@@ -31,32 +53,56 @@ class LinkedInFlow(Flow):
         "login": "https://www.linkedin.com/login",
         "settings": "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement",
     }
-    VERSIONS = ("2025",)
-    LAST_CHECKED = "2026-11-25"
+    VERSIONS = ("2025", "2026")
+    LAST_CHECKED = "2026-11-27"
     STEPS = SETTING_STEPS
+
+    def whole_label(self, key: str) -> re.Pattern[str]:
+        """Like ``any_label`` but matching a whole name only ("Sign in", never "Sign in with
+        Apple"): Playwright's ``exact`` does not apply to a pattern."""
+        self.any_label(key)  # the step relied on it (for reports on unconfirmed labels)
+        return labels.pattern(self.labels.every_text(key), whole=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.version: str | None = None
+        """The sign-in page's version once seen: the older form (2025) or the form-less
+        page (2026)."""
+
+    def signed_in(self) -> list[Target]:
+        return [NEW_BAR, FEED, Target(role="navigation", name=self.whole_label("primary_nav"))]
+
+    def signed_in_now(self) -> bool:
+        path = urlsplit(self.page.url).path
+        if any(path.startswith(p) for p in CHECK_PATHS):
+            return False
+        return path.startswith("/feed") or self.present(*self.signed_in())
 
     def log_in(self) -> None:
         """Sign in with login and password; a security check is the person's to pass."""
         self.goto("login")
-        signed_in = [Target(role="navigation", name=self.any_label("primary_nav"))]
-        login_field = [Target(autocomplete="username"), Target(field_name="session_key"),
-                       Target(label=self.any_label("login_field"))]
-        if self.wait_for_any({"form": login_field,
-                              "signed_in": signed_in}, what="sign-in page") == "signed_in":
+        seen = self.wait_for_any({"signed_in": self.signed_in(), "form": [LOGIN_FIELD]},
+                                 what="sign-in page")
+        self.reject_cookies()
+        if seen == "signed_in":
+            self.note_version("2026" if self.present(NEW_BAR, FEED) else "2025")
             return
-        self.find("sign-in: Email or phone field", *login_field).fill(self.account.login)
-        password = self.find(
-            "sign-in: Password field", Target(autocomplete="current-password"),
-            Target(field_name="session_password"), Target(input_type="password"),
-            Target(label=self.any_label("password")))
+        self.note_version("2025" if self.present(OLD_FORM) else "2026")
+        self.only_visible("sign-in: email or phone field", LOGIN_FIELD).fill(self.account.login)
+        password = self.only_visible("sign-in: password field", PASSWORD_FIELD)
         password.fill(self.account.password())
-        self.find("sign-in: Sign in button",
-                  Target(input_type="submit", within=self.form_of(password)),
-                  Target(role="button", name=self.any_label("sign_in"))).click()
+        button = self.find("sign-in: Sign in button", Target(
+            role="button", name=self.whole_label("sign_in")),
+            required=False, timeout_ms=1)
+        if button.count():
+            button.click()
+        else:  # the button's text is in a language we have no label for
+            password.press("Enter")
         seen = self.wait_for_any({
-            "signed_in": signed_in,
+            "signed_in": self.signed_in(),
             "wrong_password": [Target(text=self.any_label("wrong_password"))],
             "unknown_login": [Target(text=self.any_label("unknown_login"))],
+            "email_pin": [EMAIL_PIN],
             "security_check": [Target(role="heading", name=self.any_label("security_check"))],
             "refused": [Target(role="alert")],
         }, what="page after signing in")
@@ -64,17 +110,53 @@ class LinkedInFlow(Flow):
             raise LoginRejected("LinkedIn rejected the password; not retried, to keep the "
                                 "account from being locked")
         if seen in ("unknown_login", "refused"):
-            said = self.page.get_by_role("alert").first.inner_text().strip()
-            raise LoginRejected(f"LinkedIn refused the login {self.account.login!r}: {said}")
-        if seen == "security_check":
-            self.services.hand_over("pass LinkedIn's security check",
-                                    until=lambda: "/checkpoint/" not in self.page.url)
-            self.find("signed-in navigation", *signed_in)
+            said = self.page.get_by_role("alert").filter(visible=True).first.inner_text()
+            raise LoginRejected(f"LinkedIn refused the login {self.account.login!r}: "
+                                f"{said.strip()}")
+        if seen == "email_pin":
+            self.services.hand_over("type the code LinkedIn emailed you (security check)",
+                                    until=self.signed_in_now)
+        elif seen == "security_check":
+            self.services.hand_over("pass LinkedIn's security check", until=self.signed_in_now)
+        if seen in ("email_pin", "security_check"):
+            self.find("signed-in navigation", *self.signed_in())
+
+    def note_version(self, version: str) -> None:
+        self.version = version
+        self.services.note("form_version", version)
+
+    def only_visible(self, element: str, target: Target) -> Locator:
+        """The one visible element ``target`` finds: the page keeps a hidden duplicate set of
+        fields, and two visible candidates mean the page changed."""
+        self.find(element, target)
+        shown = target.locate(self.page).filter(visible=True)
+        if shown.count() != 1:
+            raise UiChanged(element, step=self.step, tried=[target.describe()],
+                            detail=f"{shown.count()} visible fields answer to it, and the "
+                                   "flow acts only on exactly one")
+        return shown
+
+    def reject_cookies(self) -> None:
+        """The cookie banner LinkedIn shows visitors in Europe: reject what is not
+        essential."""
+        reject = self.find("cookie banner: Reject button", Target(
+            role="button", name=self.whole_label("cookie_reject")),
+            required=False, timeout_ms=1)
+        if reject.count() == 0:
+            return
+        reject.click()
+        try:
+            expect(reject).to_be_hidden(timeout=self.timeout_ms)
+        except AssertionError:
+            raise Transient("LinkedIn's cookie banner did not take the answer",
+                            step=self.step) from None
+        self.services.note("cookies", "rejected the cookies that are not essential")
 
     def open_settings(self) -> None:
         """Open the setting; where LinkedIn does not offer it, the address shows the Data
         privacy list without it."""
         self.goto("settings")
+        self.reject_cookies()
         seen = self.wait_for_any({
             "setting": self.toggle_targets(),
             "missing": [Target(role="heading", name=self.label("data_privacy"), exact=True)],
@@ -86,11 +168,26 @@ class LinkedInFlow(Flow):
         self.find("settings: page title", Target(role="heading", name=self.label(
             "settings_title")))
         self.services.note("form_url", self.page.url)
-        self.services.note("form_version", self.VERSIONS[-1])
+        if self.version is None:
+            self.note_version(self.VERSIONS[-1])
+
+    def shown_state(self) -> str | None:
+        """The state the page writes next to the switch ("On"/"Off", „Ein“/„Aus“), as a
+        cross-check of the switch itself; None when it writes none."""
+        for key in ("on", "off"):
+            if self.present(Target(text=self.label(key), exact=True)):
+                return str(self.label(key))
+        return None
+
+    def note_state(self, when: str, on: bool) -> None:
+        self.services.note(f"controls_{when}", {self.label("toggle"): "on" if on else "off"})
+        shown = self.shown_state()
+        if shown is not None:
+            self.services.note(f"state_shown_{when}", shown)
 
     def read_state(self) -> State:
         on = self.training_toggle().is_checked()
-        self.services.note("controls_before", {self.label("toggle"): "on" if on else "off"})
+        self.note_state("before", on)
         if not on:
             return State.DONE
         self.services.submitted({self.label("toggle"): "off"})
@@ -120,12 +217,14 @@ class LinkedInFlow(Flow):
         """Reload: the page must show the state LinkedIn stored, not what the browser had."""
         self.goto("settings")
         on = self.training_toggle().is_checked()
-        self.services.note("controls_after", {self.label("toggle"): "on" if on else "off"})
+        self.note_state("after", on)
         if on:
             raise FlowError(f"'{self.label('toggle')}' is On again after a reload: LinkedIn "
                             "did not keep the change", step=self.step)
-        self.services.confirmation(f"{self.label('settings_title')}: '{self.label('toggle')}'"
-                                   " is Off after reloading the page")
+        shown = self.shown_state()
+        self.services.confirmation(
+            f"{self.label('settings_title')}: '{self.label('toggle')}' is Off after reloading "
+            "the page" + (f" (the page shows «{shown}»)" if shown else ""))
 
     def is_applied(self) -> bool:
         self.goto("settings")

@@ -1,16 +1,35 @@
-"""X (formerly Twitter): turns off every AI-training control under "Grok & Third-party
-Collaborators" (Grok/xAI training and, on the 2025 page, sharing with third-party collaborators).
-Official page: https://x.com/settings/grok_settings
-Strings are in ``labels/``; last checked against platforms.md (late 2025), 2026-11-25.
+"""X (formerly Twitter): turns off the Grok and xAI training checkbox on "Grok & Third-Party
+Collaborators". Official page: https://x.com/settings/grok_settings
+
+What the page really has comes from x.com's shipped web client (public mirror
+github:DzikStar/X-SCRAPER, builds 2025-04-11..2025-07-01): three checkboxes in this order -
+training ("... to be used for training and fine-tuning"), personalization ("Allow X to
+personalize your experience with Grok") and, where X shows it, memory ("Allow Grok to remember
+your conversation history") - and a "Delete conversation history" action the flow never
+touches. Each click saves at once; there is no Save button. Accounts under 18 or without a
+birthday see the same checkboxes disabled, with no message: that is ``unavailable``.
+
+Only the training checkbox is about AI training. Personalization is left as the person set it:
+its label and help text speak of personalising the person's own Grok experience, not of
+training or fine-tuning models, and X keeps training in a checkbox of its own; turning it off
+would change how Grok works for the person, which an objection to training does not ask for.
+The evidence records its state, and the message says it was left on. A checkbox the flow does
+not know (a new AI switch) is reported by name - in the evidence, as a warning and in the
+message - and left alone; if the training checkbox itself is not among the page's checkboxes
+the run stops with ``ui_changed`` naming what the page has instead.
+Strings are in ``labels/``; last checked against the public client mirror, 2026-11-27.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator, Request, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from optout_bot import (
     SETTING_STEPS,
@@ -22,29 +41,66 @@ from optout_bot import (
     Transient,
     UiChanged,
     Unavailable,
+    labels,
 )
+from optout_bot.log import get_logger
 
-CONTROLS = {"2024": ("training_2024",), "2025": ("training_2025", "collaborators_2025")}
+TRAINING = {"2024": "training_2024", "2025": "training_2025"}
+"""The training checkbox's label key on each version of the page: the one the flow turns off."""
+OTHER_CONTROLS = ("personalization_2025", "memory_2025")
+"""Checkboxes the flow knows and leaves as they are (see the module's docstring)."""
 HOME = Target(testid="AppTabBar_Home_Link")
+LOGIN_FIELD = Target(css='input[name="text"][autocomplete~="username"]')
+PASSWORD_FIELD = Target(css='input[name="password"][autocomplete~="current-password"]')
 OCF_INPUT = Target(testid="ocfEnterTextTextInput")
 OCF_NEXT = Target(testid="ocfEnterTextNextButton")
+SETTINGS_PANEL = Target(testid="xaiDataSharingSettings")
+# X's web client saves each checkbox with a GraphQL mutation of its own
+# (XaiDataSharingSettingsMutation, XaiPersonalizationSettingsMutation, XaiMemoryMutation in
+# client-web/ondemand/SettingsRevamp-6107ac1a.js of the mirror), posted to
+# /i/api/graphql/<query id>/<operation>.
+SAVE_REQUEST = re.compile(r"/i/api/graphql/[^/?#]+/\w+Mutation(?:[?#]|$)")
+CHECKBOX_NAME = re.compile(r'^- checkbox "((?:[^"\\]|\\.)*)"')
+
+
+@dataclass(frozen=True)
+class Box:
+    """One checkbox as the page shows it: its label key (None when the flow does not know
+    it), the name it is shown with, and its state."""
+
+    key: str | None
+    name: str
+    checked: bool
+    enabled: bool
 
 
 class XFlow(Flow):
     PLATFORM = "x"
-    DESCRIPTION = "Grok & Third-party Collaborators: AI training off (X)"
+    DESCRIPTION = "Grok & Third-Party Collaborators: AI training off (X)"
     KIND = "setting"
     URLS: ClassVar[Mapping[str, str]] = {"login": "https://x.com/i/flow/login",
             "settings": "https://x.com/settings/grok_settings"}
     VERSIONS = ("2024", "2025")
-    LAST_CHECKED = "2026-11-25"
+    LAST_CHECKED = "2026-11-27"
     STEPS = SETTING_STEPS
+
+    def whole_label(self, key: str) -> re.Pattern[str]:
+        """Like ``any_label`` but matching a whole name only ("Next", never a longer name
+        holding it): Playwright's ``exact`` does not apply to a pattern."""
+        self.any_label(key)  # the step relied on it (for reports on unconfirmed labels)
+        return labels.pattern(self.labels.every_text(key), whole=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reported: set[str] = set()
+        """The unknown checkboxes already warned about in this run."""
 
     def log_in(self) -> None:
         """Two steps on one URL (login, then password); X may ask first who we are (unusual
-        activity) and afterwards for a 2FA code, both in its ``ocfEnterText`` input."""
-        field = (Target(autocomplete="username"), Target(field_name="text"),
-                 Target(label=self.any_label("login_field")))
+        activity) and afterwards for a 2FA code, both in its ``ocfEnterText`` input. Fields
+        are found by their attributes (``autocomplete``, ``name``), the same in every
+        language; the label is the fallback."""
+        field = LOGIN_FIELD, Target(label=self.any_label("login_field"))
         for _ in range(3):  # the login app's first call failed: loading it again is safe
             self.goto("login")
             seen = self.wait_for_any({"home": [HOME], "login": list(field),
@@ -54,26 +110,23 @@ class XFlow(Flow):
                 break
         if seen == "load_error":
             raise Transient("X's login app failed at the login", step=self.step)
+        self.refuse_cookies()
         if seen == "home":
             return
-        identifier = self.find("login: phone, email or username field", *field)
-        identifier.fill(self.account.login)
-        password = Target(autocomplete="current-password")
+        self.find("login: phone, email or username field", *field).fill(self.account.login)
         seen = self.press_and_wait(  # the identifier is safe to send again
             self.find("login: Next button",
-                      Target(input_type="submit", within=self.form_of(identifier)),
-                      Target(role="button", name=self.any_label("next"))),
-            {"password": [password],
+                      Target(role="button", name=self.whole_label("next"))),
+            {"password": [PASSWORD_FIELD],
              "unknown": [Target(text=self.any_label("unknown_account"))],
              "unusual": [Target(role="heading", name=self.any_label("unusual"))]},
             failed=[Target(text=self.any_label("load_error"))], what="login: password step",
             attempts=3)
         if seen == "unknown":
             raise LoginRejected(f"X does not know the login {self.account.login!r}; not retried")
-        if seen == "unusual":  # (modelled) X takes the username or the email: we answer the login
-            self.answer_ocf("unusual-activity check", self.account.login, [password])
-        self.find("login: password field", password, Target(field_name="password"),
-                  Target(input_type="password")).fill(self.account.password())
+        if seen == "unusual":  # X takes the username or the email: we answer the login
+            self.answer_ocf("unusual-activity check", self.account.login, [PASSWORD_FIELD])
+        self.find("login: password field", PASSWORD_FIELD).fill(self.account.password())
         # Pressed again only when the request was lost on the way, never after a refusal:
         # starting the login over would send the same password again anyway.
         seen = self.press_and_wait(
@@ -90,6 +143,20 @@ class XFlow(Flow):
                                     until=lambda: HOME.locate(self.page).count() > 0)
         elif seen == "two_factor":
             self.answer_ocf("two-factor code", self.services.totp_code(), [HOME])
+
+    def refuse_cookies(self) -> None:
+        """X's cookie bar, where X shows one: refuse the cookies that are not essential."""
+        refuse = self.find("cookie bar: refuse button", Target(
+            role="button", name=self.whole_label("cookie_refuse")),
+            required=False, timeout_ms=1)
+        if refuse.count() == 0:
+            return
+        refuse.click()
+        try:
+            expect(refuse).to_be_hidden(timeout=self.timeout_ms)
+        except AssertionError:
+            raise Transient("X's cookie bar did not take the answer", step=self.step) from None
+        self.services.note("cookies", "refused the cookies that are not essential")
 
     def next_page(self, what: str, **choices: list[Target]) -> str:
         """Which step the login app shows next; its "Something went wrong" toast (a request
@@ -112,84 +179,144 @@ class XFlow(Flow):
     def open_settings(self) -> None:
         self.goto("settings")
         self.services.note("form_url", self.page.url)
-        self.find("settings: page title",
+        self.refuse_cookies()
+        self.find("settings: Grok settings page", SETTINGS_PANEL,
                   Target(role="heading", name=self.label("settings_title")))
-        self.checkboxes()  # tells the page version apart, or finds the setting missing
+        self.controls()  # tells the page version apart, or finds the setting out of reach
 
-    def checkboxes(self) -> dict[str, Locator]:
-        """Every AI-training checkbox on the page by its label key; a checkbox we cannot name
-        means the page changed (it might be a training control we would miss)."""
-        seen = self.wait_for_any({"unavailable": [Target(text=self.label("unavailable"))],
-                                  "controls": [Target(role="checkbox")]}, what="Grok settings")
-        if seen == "unavailable":
-            raise Unavailable("X shows no Grok training setting for this account (it hides it "
-                              "when no birthday is set or the account holder is under 18): "
-                              f"{self.label('unavailable')}")
-        version = "2024" if self.present(Target(role="checkbox",
-                                                name=self.label("training_2024"))) else "2025"
-        boxes = {key: self.find(f"settings: {key} checkbox",
-                                Target(role="checkbox", name=self.label(key)))
-                 for key in CONTROLS[version]}
-        total = self.page.get_by_role("checkbox").count()
-        if total != len(boxes):
-            raise UiChanged("settings: AI-training checkboxes", step=self.step,
-                            detail=f"the page has {total} checkboxes, {len(boxes)} known")
+    # --- the checkboxes ------------------------------------------------------------------
+
+    def controls(self) -> dict[str, Box]:
+        """The page's checkboxes by label key; ``unknown`` ones go under their shown name.
+        The training checkbox must be there and usable, else the run stops here."""
+        self.find("settings: Grok settings checkboxes", Target(role="checkbox"))
+        boxes = [self.read_box(box) for box in self.page.get_by_role("checkbox").all()]
+        unknown = [b for b in boxes if b.key is None]
+        version = self.page_version(boxes)
         self.services.note("form_version", version)
-        return boxes
+        known = {b.key: b for b in boxes if b.key is not None}
+        training = known.get(TRAINING[version])
+        if training is None:
+            shown = "; ".join(f"«{b.name}»" for b in boxes)
+            raise UiChanged(f"settings: {TRAINING[version]} checkbox", step=self.step,
+                            detail=f"the page's checkboxes are: {shown}")
+        if unknown:
+            self.report_unknown(unknown)
+        if not training.enabled:
+            raise Unavailable(
+                "X shows its Grok settings greyed out for this account, as it does when the "
+                "account has no birthday or its holder is under 18; nothing can be changed "
+                f"here («{training.name}»: {'on' if training.checked else 'off'})")
+        return {**known, **{b.name: b for b in unknown}}
 
-    def read_controls(self) -> dict[str, bool]:
-        return {key: box.is_checked() for key, box in self.checkboxes().items()}
+    def page_version(self, boxes: list[Box]) -> str:
+        """2024 when its training checkbox shows, or when nothing known shows on a page
+        without the 2025 page's container (test id ``xaiDataSharingSettings``)."""
+        if any(b.key == TRAINING["2024"] for b in boxes):
+            return "2024"
+        if any(b.key is not None for b in boxes) or self.present(SETTINGS_PANEL):
+            return "2025"
+        return "2024"
 
-    def states(self, controls: dict[str, bool]) -> dict[str, str]:
-        return {self.label(key): "on" if on else "off" for key, on in controls.items()}
+    def read_box(self, box: Locator) -> Box:
+        """A checkbox's accessible name, as the browser computes it, and its state."""
+        found = CHECKBOX_NAME.match(box.aria_snapshot())
+        name = json.loads(f'"{found.group(1)}"') if found else ""
+        locale = self.account.locale
+        key = next((k for k in (*TRAINING.values(), *OTHER_CONTROLS) if any(
+            self.same_text(name, v) for v in self.labels.label(k, locale).variants)), None)
+        if key is not None:
+            self.label(key)  # the step relied on it (for reports on unconfirmed labels)
+        return Box(key, name, box.is_checked(), box.is_enabled())
+
+    def report_unknown(self, unknown: list[Box]) -> None:
+        """A checkbox the flow does not know may be a new AI switch: say so by name."""
+        states = {b.name: "on" if b.checked else "off" for b in unknown}
+        self.services.note("unknown_controls", states)
+        if set(states) <= self.reported:
+            return
+        self.reported |= set(states)
+        get_logger().warning("X shows a checkbox this flow does not know; left as it is",
+                             controls=states)
+
+    def checkbox(self, key: str) -> Locator:
+        return self.find(f"settings: {key} checkbox",
+                         Target(role="checkbox", name=self.label(key), exact=True))
+
+    def states(self, boxes: Mapping[str, Box]) -> dict[str, str]:
+        return {b.name: "on" if b.checked else "off" for b in boxes.values()}
+
+    def training_key(self, boxes: Mapping[str, Box]) -> str:
+        return next(k for k in TRAINING.values() if k in boxes)
 
     def read_state(self) -> State:
-        controls = self.read_controls()
-        self.services.note("controls_before", self.states(controls))
-        if not any(controls.values()):
+        boxes = self.controls()
+        self.services.note("controls_before", self.states(boxes))
+        training = boxes[self.training_key(boxes)]
+        if not training.checked:
             return State.DONE
-        self.services.submitted({self.label(k): "off" for k, on in controls.items() if on})
+        self.services.submitted({training.name: "off"})
         return State.NOT_DONE
 
     def turn_off(self) -> None:
-        """Uncheck each control that is on; X saves each change by itself (no Save button)
-        and keeps the checkbox disabled until the server has answered."""
-        for key, box in self.checkboxes().items():
-            if not box.is_checked():
-                continue
-            try:
-                box.uncheck()
-            except PlaywrightError as error:  # the page flipped it back: the save failed
-                raise Transient(f"X did not keep the change of {key}: "
-                                f"{str(error).splitlines()[0]}", step=self.step) from None
-            try:
-                expect(box).to_be_enabled(timeout=self.timeout_ms)
-            except AssertionError:
-                raise Transient(f"X did not answer the change of {key}", step=self.step) from None
-            if self.present(Target(role="alert")):
-                raise Transient(f"X did not save {key}: "
-                                f"{self.page.get_by_role('alert').first.inner_text()}",
-                                step=self.step)
+        """Uncheck the training checkbox. X saves each click by itself (no Save button) and
+        shows the new state before its server has answered, so what counts is the answer
+        to the save request the click sent."""
+        boxes = self.controls()
+        key = self.training_key(boxes)
+        if boxes[key].checked:
+            self.save(key, self.checkbox(key))
+
+    def save(self, key: str, box: Locator) -> None:
+        def is_save(request: Request) -> bool:
+            return request.method == "POST" and bool(SAVE_REQUEST.search(request.url))
+
+        try:
+            with self.page.expect_request(is_save, timeout=self.timeout_ms) as sent:
+                box.click()
+        except PlaywrightTimeout:
+            raise UiChanged(f"settings: saving the {key} checkbox", step=self.step,
+                            detail="clicking it sent nothing to X") from None
+        answer = sent.value.response()  # waits for the answer; None when the connection failed
+        if answer is None:
+            raise Transient(f"X's answer to the change of {key} was lost", step=self.step)
+        try:
+            body = answer.json() if answer.ok else {}
+        except ValueError:
+            body = {}
+        if not answer.ok or not isinstance(body, dict) or body.get("errors") or \
+                "data" not in body:
+            raise Transient(f"X did not save the change of {key} (HTTP {answer.status})",
+                            step=self.step)
 
     def check_step(self, step: str) -> None:
-        """Check mode: every training control is there and could be unchecked."""
-        disabled = [key for key, box in self.checkboxes().items() if not box.is_enabled()]
-        if disabled:
-            raise UiChanged(f"settings: {', '.join(disabled)} checkbox (disabled)",
-                            step=self.step)
+        """Check mode: the training checkbox is there and could be unchecked."""
+        boxes = self.controls()  # raises when it is missing or disabled
+        self.checkbox(self.training_key(boxes))
 
     def verify(self) -> None:
         """Reload: only what the server stored counts."""
         self.goto("settings")
-        controls = self.read_controls()
-        self.services.note("controls_after", self.states(controls))
-        still_on = [self.label(key) for key, on in controls.items() if on]
-        if still_on:
-            raise FlowError(f"after a reload X still shows on: {'; '.join(still_on)}",
+        boxes = self.controls()
+        self.services.note("controls_after", self.states(boxes))
+        training = boxes[self.training_key(boxes)]
+        if training.checked:
+            raise FlowError(f"after a reload X still shows on: {training.name}",
                             step=self.step)
-        self.services.confirmation("After a reload X shows every AI-training control off: "
-                                   + "; ".join(f"{label}: off" for label in self.states(controls)))
+        said = [f"After a reload X shows «{training.name}» off"]
+        left = [b for k, b in boxes.items() if k in OTHER_CONTROLS and b.checked]
+        if left:
+            said.append("Left as you set them (not about AI training): "
+                        + "; ".join(f"«{b.name}»: on" for b in left))
+        unknown = [b for b in boxes.values() if b.key is None]
+        if unknown:
+            said.append("X also shows a checkbox this tool does not know, left as it is - "
+                        "check whether it is about AI training: "
+                        + "; ".join(f"«{b.name}»: {'on' if b.checked else 'off'}"
+                                    for b in unknown))
+        self.services.confirmation(". ".join(said))
 
     def is_applied(self) -> bool:
         self.goto("settings")
-        return not any(self.read_controls().values())
+        boxes = self.controls()
+        return not boxes[self.training_key(boxes)].checked

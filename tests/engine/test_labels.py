@@ -151,7 +151,7 @@ def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
     write(tmp_path / "guessed" / "linkedin" / "de.toml", "".join(
         f'[[{key}]]\ntext = "{key} (de)"\nunconfirmed = true\n'
         for key in ("sign_in", "login_field", "toggle")))
-    flow = LinkedInFlow(_Page(), view("de"), services=None)  # type: ignore[arg-type]
+    flow = LinkedInFlow(_Page(), view("de"), services=None)
     flow.step = "log_in"
     flow.label("sign_in")
     flow.any_label("login_field")
@@ -161,7 +161,7 @@ def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
     assert flow.unconfirmed_used("turn_off") == ["toggle"]
     write(tmp_path / "linkedin" / "de.toml", '[[sign_in]]\ntext = "Einloggen"\n'
           'source = "https://example.org/anleitung"\ndate = "2025-11-03"\n')
-    confirmed = LinkedInFlow(_Page(), view("de"), services=None)  # type: ignore[arg-type]
+    confirmed = LinkedInFlow(_Page(), view("de"), services=None)
     confirmed.step = "log_in"
     confirmed.label("sign_in")
     assert confirmed.labels_used("log_in") == {"sign_in": False}
@@ -175,7 +175,7 @@ def test_a_flow_finds_a_label_however_the_page_spells_it(page: Page) -> None:
     assert "'" in wrong and " " in wrong
     shown = wrong.replace("'", "\u2019").replace(" ", "\u00a0", 2)
     page.set_content(f'<button>Sign\u00a0in</button><p role="alert">{shown}</p>')
-    flow = LinkedInFlow(page, view("en"), services=None)  # type: ignore[arg-type]
+    flow = LinkedInFlow(page, view("en"), services=None)
     flow.timeout_ms = 2000
     assert flow.find("Sign in button", Target(role="button", name=flow.label("sign_in"),
                                               exact=True)).count() == 1

@@ -29,7 +29,7 @@ def linkedin(page: Page, notes: Notes | None = None) -> LinkedInFlow:
     view = AccountView(platform="linkedin", label="me", login="m@example.org",
                        email="m@example.org", locale="en", country=None, reason="",
                        default_reason="", _password=lambda: "", _totp_seed=lambda: None)
-    flow = LinkedInFlow(page, view, services=notes or Notes())  # type: ignore[arg-type]
+    flow = LinkedInFlow(page, view, services=notes or Notes())
     flow.timeout_ms = 2000
     flow.step = "log_in"
     return flow

@@ -19,7 +19,7 @@ from fixtures.linkedin import EARLY_REGIONS_WITHOUT_SETTING, LinkedInReplica
 from flows.linkedin import LinkedInFlow
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
-from optout_bot.replica import Replica, mount
+from optout_bot.replica import Replica, ReplicaResponse, mount
 from optout_bot.replica.faults import FaultPlan
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
@@ -35,11 +35,15 @@ SAVE_PATH = r"/mypreferences/d/api/settings/"
 class Case(FlowCase):
     PLATFORM = "linkedin"
     regions_without_setting: frozenset[str] = frozenset()
+    visitor_region: str = "US"
     changes: int = 0
+    cookie_choices: tuple[str, ...] = ()
+    """What the cookie banner must have been answered with, once each."""
 
     def replica(self) -> Replica:
         return LinkedInReplica(version=self.version, locale=self.locale,
-                               regions_without_setting=self.regions_without_setting)
+                               regions_without_setting=self.regions_without_setting,
+                               visitor_region=self.visitor_region)
 
     def state(self, replica: Replica, user: Account) -> bool:
         assert isinstance(replica, LinkedInReplica)
@@ -57,6 +61,8 @@ class Case(FlowCase):
                                                    Outcome.SUBMITTED)
         assert replica.events("setting_change_dropped") == []
         assert [a["ok"] for a in replica.login_attempts] == [True]
+        assert [e["choice"] for e in replica.events("cookie_consent")] == \
+            list(self.cookie_choices)
         if self.outcome is Outcome.SUBMITTED:
             assert result.submitted == {TOGGLE[self.locale]: "off"}
         else:
@@ -64,23 +70,34 @@ class Case(FlowCase):
 
 
 CASES = [
-    *(Case("turned_off", "2025", loc, Outcome.SUBMITTED, changes=1)
-      for loc in ("en", "de", "ko")),
-    *(Case("already_off", "2025", loc, Outcome.ALREADY_DONE, {"training_on": False})
-      for loc in ("en", "de", "ko")),
-    Case("security_check_headless", "2025", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
+    *(Case("turned_off", v, loc, Outcome.SUBMITTED, changes=1)
+      for v in ("2026", "2025") for loc in ("en", "de", "ko")),
+    *(Case("already_off", v, loc, Outcome.ALREADY_DONE, {"training_on": False})
+      for v, loc in (("2026", "en"), ("2026", "de"), ("2025", "ko"))),
+    Case("security_check_headless", "2026", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
          message="security check"),
     Case("security_check_headless", "2025", "ko", Outcome.NEEDS_HUMAN, {"checkpoint": True},
          message="--headed"),
-    Case("unavailable_region", "2025", "de", Outcome.UNAVAILABLE, {"region": "EU"},
+    Case("email_pin_headless", "2026", "de", Outcome.NEEDS_HUMAN,
+         {"checkpoint": "email_pin"}, message="emailed you"),
+    Case("email_pin_headless", "2025", "en", Outcome.NEEDS_HUMAN,
+         {"checkpoint": "email_pin"}, message="--headed"),
+    Case("unavailable_region", "2026", "de", Outcome.UNAVAILABLE, {"region": "EU"},
          regions_without_setting=EARLY_REGIONS_WITHOUT_SETTING, message="does not offer"),
-    Case("available_region", "2025", "en", Outcome.SUBMITTED, {"region": "EU"}, changes=1),
+    Case("available_region", "2026", "en", Outcome.SUBMITTED, {"region": "EU"}, changes=1),
+    # A visitor in Europe meets the cookie banner first: the flow rejects, once.
+    Case("cookie_banner_rejected", "2026", "de", Outcome.SUBMITTED, {"region": "EU"},
+         visitor_region="EU", changes=1, cookie_choices=("deny",)),
+    Case("cookie_banner_rejected", "2025", "en", Outcome.ALREADY_DONE,
+         {"region": "UK", "training_on": False}, visitor_region="UK",
+         cookie_choices=("deny",)),
 ]
 
 
 def seeded(locale: str = "en", regions_without_setting: frozenset[str] = frozenset(),
-           **seed: Any) -> tuple[LinkedInReplica, Account]:
-    replica = LinkedInReplica(locale=locale, regions_without_setting=regions_without_setting)
+           version: str | None = None, **seed: Any) -> tuple[LinkedInReplica, Account]:
+    replica = LinkedInReplica(version=version, locale=locale,
+                              regions_without_setting=regions_without_setting)
     user = account(locale=locale)
     replica.seed_account(login=user.login, password=password_of(user),
                          email=user.email or user.login, locale=locale, **seed)
@@ -122,8 +139,9 @@ def test_second_run_sends_nothing(runner: FlowRunner) -> None:
     assert "submitted" not in manifest
 
 
-def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
-    replica, user = seeded()
+@pytest.mark.parametrize("version", LinkedInReplica.VERSIONS)
+def test_wrong_password_is_tried_once(runner: FlowRunner, version: str) -> None:
+    replica, user = seeded(version=version)
     wrong = user.model_copy(update={"password": SecretStr("not-the-password")})
     result = runner.run(LinkedInFlow, replica, wrong)
     assert result.outcome is Outcome.LOGIN_FAILED
@@ -144,11 +162,12 @@ def test_unknown_email_is_reported_and_not_retried(runner: FlowRunner) -> None:
     assert len(replica.login_attempts) == 1
 
 
-def test_security_check_is_handed_over_never_answered(runner: FlowRunner) -> None:
-    replica, user = seeded(checkpoint=True)
+@pytest.mark.parametrize("kind", ["captcha", "email_pin"])
+def test_security_check_is_handed_over_never_answered(runner: FlowRunner, kind: str) -> None:
+    replica, user = seeded(checkpoint=kind)
     result = runner.run(LinkedInFlow, replica, user)
     assert result.outcome is Outcome.NEEDS_HUMAN
-    assert len(replica.events("security_check_shown")) == 1
+    assert [e["kind"] for e in replica.events("security_check_shown")] == [kind]
     assert replica.events("security_check_failed") == []
     assert replica.events("setting_changed") == []
     manifest = manifest_of(result)
@@ -191,8 +210,10 @@ def test_lost_answer_is_not_sent_twice(runner: FlowRunner) -> None:
     assert not replica.training_on(user.login)
 
 
-def test_signed_out_visit_to_the_setting_returns_there_after_sign_in(browser: Browser) -> None:
-    replica, user = seeded("de")
+@pytest.mark.parametrize("version", LinkedInReplica.VERSIONS)
+def test_signed_out_visit_to_the_setting_returns_there_after_sign_in(
+        browser: Browser, version: str) -> None:
+    replica, user = seeded("de", version=version)
     context = browser.new_context(locale="de-DE")
     try:
         mount(context, [replica])
@@ -202,12 +223,83 @@ def test_signed_out_visit_to_the_setting_returns_there_after_sign_in(browser: Br
         assert urlsplit(page.url).path == "/login"
         assert parse_qs(urlsplit(page.url).query)["session_redirect"] == [
             LinkedInFlow.URLS["settings"]]
-        page.get_by_label("E-Mail-Adresse oder Telefon").fill(user.login)
-        page.get_by_label("Passwort", exact=True).fill(password_of(user))
-        page.get_by_role("button", name="Einloggen").click()
+        page.locator('input[autocomplete~="username"]').filter(visible=True).fill(user.login)
+        page.locator('input[autocomplete="current-password"]').filter(visible=True).fill(
+            password_of(user))
+        page.get_by_role("button", name="Einloggen", exact=True).click()
         switch = page.get_by_role("switch", name=TOGGLE["de"])
         expect(switch).to_be_checked()
         assert page.url == LinkedInFlow.URLS["settings"]
         assert page.locator("html").get_attribute("lang") == "de"
+        expect(page.get_by_text("Ein", exact=True)).to_be_visible()  # the state beside it
     finally:
         context.close()
+
+
+def test_the_2026_sign_in_page_is_form_less_with_a_hidden_second_set(browser: Browser) -> None:
+    """What the redesigned page has: no form, no field names, ids generated per render, two
+    sets of fields with only one visible, and a Sign in button of type=button."""
+    replica, _ = seeded(version="2026")
+    context = browser.new_context(locale="en-US")
+    try:
+        mount(context, [replica])
+        page = context.new_page()
+        page.goto(LinkedInFlow.URLS["login"])
+        logins = page.locator('input[autocomplete="username"]')
+        expect(logins).to_have_count(2)
+        assert logins.filter(visible=True).count() == 1
+        assert page.locator("form").count() == 0
+        assert page.locator("input[name]").count() == 0
+        first = logins.filter(visible=True).get_attribute("id")
+        page.reload()
+        assert logins.filter(visible=True).get_attribute("id") != first
+        button = page.get_by_role("button", name="Sign in", exact=True)
+        assert button.get_attribute("type") == "button"
+        expect(page.get_by_role("button", name="Sign in with Apple")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_sign_in_page_in_a_language_without_labels_still_signs_in(
+        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page speaks Portuguese, which the flow has no labels for: the fields are found by
+    their autocomplete attributes and, with no Sign in button it can name, Enter submits."""
+    replica, user = seeded(version="2026")
+    for key, text in (("login_field", "E-mail ou telefone"), ("password", "Senha"),
+                      ("sign_in", "Entrar")):
+        monkeypatch.setitem(replica.text("en"), key, text)
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert [a["ok"] for a in replica.login_attempts] == [True]
+    assert len(replica.events("setting_changed")) == 1
+
+
+class BothFieldSetsShown(LinkedInReplica):
+    """A sign-in page whose second set of fields is not hidden: two candidates."""
+
+    def render(self, template: str, **context: Any) -> ReplicaResponse:
+        shown = super().render(template, **context)
+        shown.body = shown.body.replace("data-fields hidden", "data-fields")
+        return shown
+
+
+def test_two_visible_login_fields_are_ui_changed_not_guessed(runner: FlowRunner) -> None:
+    replica = BothFieldSetsShown(version="2026")
+    user = account()
+    replica.seed_account(login=user.login, password=password_of(user), email=user.login)
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED
+    assert "2 visible fields" in result.message
+    assert replica.login_attempts == []
+
+
+def test_german_states_read_ein_before_and_aus_after(runner: FlowRunner) -> None:
+    replica, user = seeded("de")
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    notes = manifest_of(result)["notes"]
+    assert (notes["state_shown_before"], notes["state_shown_after"]) == ("Ein", "Aus")
+    assert notes["controls_after"] == {TOGGLE["de"]: "off"}
+    assert "«Aus»" in result.message
+    assert TOGGLE["de"] == "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu " \
+                           "erstellen"

@@ -66,7 +66,7 @@ OBJECTION = ("objection_confirmed",)
 CASES = [Case("facebook", "2024", "confirmed", OBJECTION),
          Case("instagram", "2025", "confirmed", OBJECTION),
          Case("threads", "2025", "confirmed", OBJECTION),
-         Case("x", "2025", "training_2025", ("grok_training", "third_party_collaborators")),
+         Case("x", "2025", "training_2025", ("allow_xai_data_sharing",)),
          Case("linkedin", "2025", "toggle", ("data_for_generative_ai_improvement",))]
 
 

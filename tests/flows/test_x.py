@@ -7,24 +7,29 @@ and login attempts) and the outcome; none trusts a file's mere existence.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Route, expect
 from pydantic import SecretStr
 
-from fixtures.x import CONTROLS, SAVE_PATH, TASK_PATH, XReplica
+from fixtures.x import FIELDS, SAVE_PATH, TASK_PATH, TRAINING, XReplica
 from flows.x import XFlow
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
-from optout_bot.replica import Replica
+from optout_bot.replica import Replica, mount
 from optout_bot.replica.faults import FaultPlan
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
-from tests.flows.cases import FlowCase, evidence, manifest_of, run_case
+from tests.flows.cases import FlowCase, evidence, manifest_of, password_of, run_case
 
 SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # 160 bits
+LABELS = XFlow.label_book()
+OFF = (TRAINING.field,)
+"""What a run that turns training off changes: the training checkbox, nothing else."""
 
 
 @dataclass(frozen=True)
@@ -47,43 +52,46 @@ class Case(FlowCase):
         assert sorted(e["control"] for e in changes) == sorted(self.changed)
         assert all(e["value"] is False and e["previous"] is True for e in changes)
         after = replica.settings_of(user.login)
-        if self.outcome.ok:
-            assert after == dict.fromkeys(CONTROLS[self.version], False)
-        else:
-            assert after == before
+        assert after == {**before, **dict.fromkeys(self.changed, False)}
+        if self.outcome in (Outcome.SUBMITTED, Outcome.ALREADY_DONE):
+            assert after[TRAINING.field] is False
+        assert replica.events("conversation_history_deleted") == []
         assert [a["ok"] for a in replica.login_attempts] == [True]
 
 
 CASES = [
-    *(Case("turned_off", v, loc, Outcome.SUBMITTED, changed=CONTROLS[v])
+    *(Case("turned_off", v, loc, Outcome.SUBMITTED, changed=OFF)
       for v in ("2025", "2024") for loc in ("en", "de", "ko")),
-    *(Case("already_off", v, loc, Outcome.ALREADY_DONE,
-           {"training_on": False, "collaborators_on": False})
+    *(Case("already_off", v, loc, Outcome.ALREADY_DONE, {"training_on": False})
       for v, loc in (("2025", "en"), ("2025", "ko"), ("2024", "de"))),
-    Case("only_collaborators_on", "2025", "de", Outcome.SUBMITTED, {"training_on": False},
-         changed=("third_party_collaborators",)),
-    Case("only_training_on", "2025", "ko", Outcome.SUBMITTED, {"collaborators_on": False},
-         changed=("grok_training",)),
-    # 2024 has no collaborators control: a stored "on" there is not on the page.
-    Case("collaborators_not_on_2024_page", "2024", "en", Outcome.ALREADY_DONE,
+    # Personalization is not AI training: it is left on, and the message says so.
+    Case("personalization_left_as_set", "2025", "de", Outcome.SUBMITTED, changed=OFF,
+         message=LABELS.text("personalization_2025", "de") + "»: on"),
+    Case("only_personalization_on", "2025", "ko", Outcome.ALREADY_DONE,
          {"training_on": False}),
+    Case("memory_shown_and_left_as_set", "2025", "en", Outcome.SUBMITTED,
+         {"memory_visibility": "show"}, changed=OFF,
+         message=LABELS.text("memory_2025", "en")),
+    Case("memory_shown_disabled", "2025", "ko", Outcome.SUBMITTED,
+         {"memory_visibility": "disable"}, changed=OFF),
     Case("unusual_activity_email_login", "2025", "en", Outcome.SUBMITTED,
-         {"unusual_activity": True}, changed=CONTROLS["2025"]),
+         {"unusual_activity": True}, changed=OFF),
     Case("unusual_activity_username_login", "2024", "ko", Outcome.SUBMITTED,
-         {"unusual_activity": True, "username": "mina_k"}, {"login": "mina_k"},
-         changed=CONTROLS["2024"]),
+         {"unusual_activity": True, "username": "mina_k"}, {"login": "mina_k"}, changed=OFF),
     Case("totp_with_seed", "2025", "de", Outcome.SUBMITTED,
-         {"two_factor": "totp", "totp_seed": SEED}, {"totp_seed": SEED},
-         changed=CONTROLS["2025"]),
+         {"two_factor": "totp", "totp_seed": SEED}, {"totp_seed": SEED}, changed=OFF),
     Case("totp_without_seed", "2025", "en", Outcome.NEEDS_HUMAN,
          {"two_factor": "totp", "totp_seed": SEED}, message="authenticator"),
     Case("unusual_then_totp", "2024", "en", Outcome.SUBMITTED,
          {"unusual_activity": True, "two_factor": "totp", "totp_seed": SEED},
-         {"totp_seed": SEED}, changed=CONTROLS["2024"]),
+         {"totp_seed": SEED}, changed=OFF),
+    # Under 18 or no birthday: the same checkboxes, disabled, and no message on the page.
     Case("no_birthday", "2025", "en", Outcome.UNAVAILABLE, {"birthday": False},
-         message="no birthday is set or the account holder is under 18"),
+         message="no birthday or its holder is under 18"),
     Case("under_18", "2024", "ko", Outcome.UNAVAILABLE, {"age": 16},
-         message="이 설정은 내 계정에서 사용할 수 없습니다"),
+         message="greyed out"),
+    Case("under_18_with_memory_shown", "2025", "de", Outcome.UNAVAILABLE,
+         {"age": 17, "memory_visibility": "show"}, message="under 18"),
 ]
 
 
@@ -107,9 +115,8 @@ def test_second_run_sends_nothing(runner: FlowRunner) -> None:
     first = runner.run(XFlow, replica, user, trust_ledger=False)
     second = runner.run(XFlow, replica, user, trust_ledger=False)
     assert (first.outcome, second.outcome) == (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
-    assert len(replica.events("setting_changed")) == 2
-    assert [e["event"] for e in replica.log if e["event"].startswith("setting_")] == \
-        ["setting_changed", "setting_changed"]
+    assert [(e["event"], e["control"]) for e in replica.log
+            if e["event"].startswith("setting_")] == [("setting_changed", TRAINING.field)]
 
 
 def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
@@ -118,8 +125,7 @@ def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
     result = runner.run(XFlow, replica, wrong)
     assert result.outcome is Outcome.LOGIN_FAILED and "rejected the password" in result.message
     assert [a["ok"] for a in replica.login_attempts] == [False]
-    assert replica.settings_of(user.login) == {"grok_training": True,
-                                               "third_party_collaborators": True}
+    assert replica.settings_of(user.login) == dict.fromkeys(FIELDS["2025"], True)
 
 
 def test_unknown_login_is_reported_and_not_retried(runner: FlowRunner) -> None:
@@ -127,6 +133,36 @@ def test_unknown_login_is_reported_and_not_retried(runner: FlowRunner) -> None:
     result = runner.run(XFlow, replica, user.model_copy(update={"login": "nobody@example.org"}))
     assert result.outcome is Outcome.LOGIN_FAILED and "nobody@example.org" in result.message
     assert len(replica.login_attempts) == 1
+
+
+def test_an_unknown_new_switch_is_reported_by_name(runner: FlowRunner) -> None:
+    """X adds a checkbox the flow does not know: the known training checkbox is turned off,
+    the new one is left alone and named in the message, the evidence and a warning."""
+    replica, user = seeded("2025", "de")
+    new = "Erlauben, dass xAI deine Bilder zum Training von Bildmodellen verwendet"
+    replica.extra_control = new
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert f"«{new}»: on" in result.message and "does not know" in result.message
+    assert manifest_of(result)["notes"]["unknown_controls"] == {new: "on"}
+    logged = [json.loads(line) for line in runner.log_file.read_text().splitlines()]
+    warnings = [e for e in logged if e["event"].startswith("X shows a checkbox")]
+    assert len(warnings) == 1 and warnings[0]["controls"] == {new: "on"}
+    assert [e["control"] for e in replica.events("setting_changed")] == [TRAINING.field]
+    assert replica.accounts[user.login].settings["extra_control"] is True
+
+
+def test_an_unknown_switch_where_training_was_is_ui_changed(
+        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If X rewords the training checkbox, the flow must not turn off only what it still
+    recognises and call that success: it stops, naming what the page has instead."""
+    replica, user = seeded()
+    reworded = "Let xAI learn from your posts and your Grok chats"
+    monkeypatch.setitem(replica.text("en"), "training_2025", reworded)
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED
+    assert "training_2025" in result.message and f"«{reworded}»" in result.message
+    assert replica.events("setting_changed") == []
 
 
 def test_a_change_the_server_drops_is_not_reported_as_done(runner: FlowRunner) -> None:
@@ -137,10 +173,10 @@ def test_a_change_the_server_drops_is_not_reported_as_done(runner: FlowRunner) -
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.FAILED
     assert "still shows on" in result.message
-    assert len(replica.events("setting_change_dropped")) == 2
+    assert len(replica.events("setting_change_dropped")) == 1
     assert replica.events("setting_changed") == []
-    manifest = manifest_of(result)
-    assert set(manifest["notes"]["controls_after"].values()) == {"on"}
+    training = LABELS.text("training_2025", "en")
+    assert manifest_of(result)["notes"]["controls_after"][training] == "on"
 
 
 def test_a_failed_save_is_checked_then_sent_again(runner: FlowRunner) -> None:
@@ -149,22 +185,21 @@ def test_a_failed_save_is_checked_then_sent_again(runner: FlowRunner) -> None:
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED, result.message
     assert len(replica.events("fault_injected")) == 1
-    assert [e["control"] for e in replica.events("setting_changed")] == ["grok_training"]
-    assert replica.settings_of(user.login) == {"grok_training": False}
+    assert [e["control"] for e in replica.events("setting_changed")] == [TRAINING.field]
+    assert replica.settings_of(user.login) == {TRAINING.field: False}
 
 
 def test_a_lost_answer_is_checked_not_sent_twice(runner: FlowRunner) -> None:
-    """The server stored the first change but its answer was lost: the flow asks the page,
-    sends only the control still on, and never repeats the stored one."""
+    """The server stored the change but its answer was lost: the flow asks the page and
+    finds it done, and never sends it again."""
     replica, user = seeded("2025")
     replica.faults = FaultPlan(rate=1, kinds=("lost_answer",), match=SAVE_PATH, limit=1)
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED, result.message
+    assert "answer was lost" in result.message
     assert len(replica.events("fault_injected")) == 1
-    assert sorted(e["control"] for e in replica.events("setting_changed")) == \
-        ["grok_training", "third_party_collaborators"]
-    assert replica.settings_of(user.login) == {"grok_training": False,
-                                               "third_party_collaborators": False}
+    assert [e["control"] for e in replica.events("setting_changed")] == [TRAINING.field]
+    assert replica.settings_of(user.login)[TRAINING.field] is False
 
 
 def test_a_failed_login_request_starts_the_login_over(runner: FlowRunner) -> None:
@@ -174,20 +209,31 @@ def test_a_failed_login_request_starts_the_login_over(runner: FlowRunner) -> Non
     assert result.outcome is Outcome.SUBMITTED, result.message
     assert len(replica.events("fault_injected")) == 1
     assert [a["ok"] for a in replica.login_attempts] == [True]
-    assert len(replica.events("setting_changed")) == 2
+    assert len(replica.events("setting_changed")) == 1
+
+
+def test_the_cookie_bar_is_answered_with_refuse(runner: FlowRunner) -> None:
+    replica, user = seeded("2025", "de")
+    replica.cookie_bar = True
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert [e["choice"] for e in replica.events("cookie_consent")] == ["refuse"]
+    assert manifest_of(result)["notes"]["cookies"].startswith("refused")
+    assert [e["control"] for e in replica.events("setting_changed")] == [TRAINING.field]
 
 
 def test_evidence_records_each_control_before_and_after(runner: FlowRunner) -> None:
-    replica, user = seeded("2025", "ko", collaborators_on=False)
+    replica, user = seeded("2025", "ko", personalization_on=False, memory_visibility="show")
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED
     folder = evidence(result)
     manifest = manifest_of(result)
-    labels = XFlow.label_book()
-    training, collaborators = (labels.text("training_2025", "ko"),
-                               labels.text("collaborators_2025", "ko"))
-    assert manifest["notes"]["controls_before"] == {training: "on", collaborators: "off"}
-    assert manifest["notes"]["controls_after"] == {training: "off", collaborators: "off"}
+    training, personalization, memory = (LABELS.text(key, "ko") for key in (
+        "training_2025", "personalization_2025", "memory_2025"))
+    assert manifest["notes"]["controls_before"] == {
+        training: "on", personalization: "off", memory: "on"}
+    assert manifest["notes"]["controls_after"] == {
+        training: "off", personalization: "off", memory: "on"}
     assert manifest["submitted"] == {training: "off"}
     assert manifest["form_version"] == "2025"
     assert manifest["form_url"] == "https://x.com/settings/grok_settings"
@@ -196,18 +242,77 @@ def test_evidence_records_each_control_before_and_after(runner: FlowRunner) -> N
     requests = [json.loads(line) for line in
                 (folder / "replica-requests.jsonl").read_text().splitlines()]
     assert [(r["event"], r["control"]) for r in requests if r["event"] == "setting_changed"] \
-        == [("setting_changed", "grok_training")]
+        == [("setting_changed", TRAINING.field)]
     assert verify_bundle(folder) == []
 
 
-def test_a_reworded_training_checkbox_is_reported_not_skipped(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    """If X rewords the training checkbox, the flow must not turn off only the control it still
-    recognises and call that success."""
-    replica, user = seeded()
-    monkeypatch.setitem(replica.text("en"), "training_2025",
-                        "Let xAI learn from your posts and your Grok chats")
-    result = runner.run(XFlow, replica, user)
-    assert result.outcome is Outcome.UI_CHANGED
-    assert "training_2025" in result.message
-    assert replica.events("setting_changed") == []
+def test_the_checkbox_stays_usable_while_x_saves(browser: Browser) -> None:
+    """X saves a click at once and shows the new state before its server answers; the
+    checkbox is not disabled meanwhile (no such state in X's client). Held here: the save."""
+    replica, user = seeded("2025", "en", memory_visibility="show")
+    context = browser.new_context(locale="en-US")
+    held: list[Route] = []
+    try:
+        mount(context, [replica])
+        def hold(route: Route) -> None:
+            held.append(route)
+
+        context.route(re.compile(SAVE_PATH), hold)  # later routes are asked first
+        page = context.new_page()
+        page.goto(XFlow.URLS["login"])
+        page.locator('input[autocomplete="username"]').fill(user.login)
+        page.get_by_role("button", name="Next", exact=True).click()
+        page.locator('input[name="password"]').fill(password_of(user))
+        page.get_by_test_id("LoginForm_Login_Button").click()
+        page.get_by_test_id("AppTabBar_Home_Link").wait_for()
+        page.goto(XFlow.URLS["settings"])
+        panel = page.get_by_test_id("xaiDataSharingSettings")
+        names = [LABELS.text(k, "en") for k in ("training_2025", "personalization_2025",
+                                                  "memory_2025")]
+        boxes = panel.get_by_role("checkbox")
+        expect(boxes).to_have_count(3)
+        for box, name in zip(boxes.all(), names, strict=True):  # the real order
+            expect(box).to_have_accessible_name(name)
+        assert page.get_by_role("button", name="Save").count() == 0
+        training = panel.get_by_role("checkbox", name=names[0], exact=True)
+        with page.expect_request(re.compile(SAVE_PATH)) as sent:
+            training.click()
+        expect(training).not_to_be_checked()
+        expect(training).to_be_enabled()
+        assert replica.events("setting_changed") == []  # the save is still held
+        held[0].fallback()
+        assert sent.value.response() is not None
+        expect(training).not_to_be_checked()
+        assert replica.settings_of(user.login)[TRAINING.field] is False
+        page.reload()
+        expect(panel.get_by_role("checkbox", name=names[0], exact=True)).not_to_be_checked()
+    finally:
+        context.close()
+
+
+def test_an_account_under_18_sees_the_checkboxes_disabled_without_a_message(
+        browser: Browser) -> None:
+    replica, user = seeded("2025", "de", age=15)
+    context = browser.new_context(locale="de-DE")
+    try:
+        mount(context, [replica])
+        page = context.new_page()
+        page.goto(XFlow.URLS["login"])
+        page.locator('input[autocomplete="username"]').fill(user.login)
+        page.get_by_role("button", name=LABELS.text("next", "de"), exact=True).click()
+        page.locator('input[name="password"]').fill(password_of(user))
+        page.get_by_test_id("LoginForm_Login_Button").click()
+        page.get_by_test_id("AppTabBar_Home_Link").wait_for()
+        page.goto(XFlow.URLS["settings"])
+        boxes = page.get_by_test_id("xaiDataSharingSettings").get_by_role("checkbox")
+        expect(boxes).to_have_count(2)  # training, personalization; memory hidden by default
+        for box in boxes.all():
+            expect(box).to_be_disabled()
+        shown = page.get_by_test_id("xaiDataSharingSettings").inner_text()
+        for key in ("training_2025", "personalization_2025", "page.training_help_2025",
+                    "page.personalization_help_2025", "page.learn_more", "page.delete_history"):
+            assert LABELS.text(key, "de").strip() in shown
+            shown = shown.replace(LABELS.text(key, "de").strip(), "")
+        assert shown.strip() == ""  # nothing else: no "not available" message
+    finally:
+        context.close()

@@ -16,7 +16,7 @@ import pytest
 
 from fixtures._meta import MetaReplica
 from fixtures.linkedin import EARLY_REGIONS_WITHOUT_SETTING, LinkedInReplica
-from fixtures.x import SETTINGS_PATH, TASK_PATH
+from fixtures.x import SETTINGS_PATH, TASK_PATH, XReplica
 from optout_bot.replica import Replica, ReplicaResponse, replica_class
 from tests.replicas.client import ReplicaClient
 from tests.replicas.strings import (
@@ -85,6 +85,8 @@ def walk_meta(walk: Walk) -> None:
 
 def walk_x(walk: Walk) -> None:
     origin = "https://x.com"
+    assert isinstance(walk.replica, XReplica)
+    walk.replica.cookie_bar = True
     client = walk.client()
     client.get(origin + "/i/flow/login")
 
@@ -96,7 +98,7 @@ def walk_x(walk: Walk) -> None:
     token = str(client.answers[-1]["flow_token"])
     step(token, "identifier", value="nobody")
     walk.seed(EMAIL, username="mina_k", unusual_activity=True, two_factor="totp",
-              totp_seed=SEED)
+              totp_seed=SEED, memory_visibility="show")
     step(token, "identifier", value=EMAIL)
     step(token, "unusual", value="someone_else")
     step(token, "unusual", value="mina_k")
@@ -107,7 +109,7 @@ def walk_x(walk: Walk) -> None:
     client.get(origin + "/home")
     client.get(origin + SETTINGS_PATH)
     young = walk.client()
-    walk.seed("young@example.org", age=16)
+    walk.seed("young@example.org", age=16, username="mina.k")
     young.post(origin + TASK_PATH + "?flow_name=login", redirect_after_login=SETTINGS_PATH)
     token = str(young.answers[-1]["flow_token"])
     young.post(origin + TASK_PATH, flow_token=token, subtask="identifier",
@@ -119,23 +121,33 @@ def walk_x(walk: Walk) -> None:
 def walk_linkedin(walk: Walk) -> None:
     origin = "https://www.linkedin.com"
     submit = origin + "/checkpoint/lg/login-submit"
+    assert isinstance(walk.replica, LinkedInReplica)
+    walk.replica.visitor_region = "EU"  # the cookie banner shows
+    script = {"accept": "application/json"}  # how the 2026 page sends the credentials
     client = walk.client()
     client.get(origin + "/login")
-    client.post(submit, session_key="", session_password="x")
-    client.post(submit, session_key="nobody@example.org", session_password="x")
+    for login, password in (("", "x"), ("nobody@example.org", "x")):
+        client.post(submit, session_key=login, session_password=password)
+        client.post_with(submit, script, session_key=login, session_password=password)
     walk.seed(EMAIL)
     client.post(submit, session_key=EMAIL, session_password="wrong")
+    client.post_with(submit, script, session_key=EMAIL, session_password="wrong")
     client.post(submit, session_key=EMAIL, session_password=PASSWORD)
+    client.post(origin + "/cookie-consent", choice="deny")
+    client.get(origin + "/feed/")
     client.get(origin + "/mypreferences/d/categories/privacy")
     client.get(origin + "/mypreferences/d/settings/data-for-ai-improvement")
     client.post_with(origin + "/mypreferences/d/api/settings/data-for-ai-improvement",
                      {"csrf-token": client.cookies["JSESSIONID"]}, value="off")
     client.get(origin + "/mypreferences/d/settings/data-for-ai-improvement")
-    checked = walk.client()
-    walk.seed("checked@example.org", checkpoint=True)
-    checked.post(submit, session_key="checked@example.org", session_password=PASSWORD)
-    checked.post(checked.url, answer="?")
-    if isinstance(walk.replica, LinkedInReplica) and walk.replica.regions_without_setting:
+    client.get(origin + "/mypreferences/d/categories/privacy")
+    for login, kind, field in (("checked@example.org", "captcha", "answer"),
+                               ("pin@example.org", "email_pin", "pin")):
+        checked = walk.client()
+        walk.seed(login, checkpoint=kind)
+        checked.post(submit, session_key=login, session_password=PASSWORD)
+        checked.post(checked.url, **{field: "?"})
+    if walk.replica.regions_without_setting:
         away = walk.client()
         walk.seed("away@example.org", region="EU")
         away.post(submit, session_key="away@example.org", session_password=PASSWORD)
