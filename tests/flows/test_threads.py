@@ -51,6 +51,9 @@ class Case(FlowCase):
         assert manifest["form_url"] == INSTAGRAM_FORM
         assert manifest["submitted"]["email"] == "mina@example.org"
         assert "through Instagram" in (evidence(result) / "receipt.html").read_text()
+        # Instagram's save-login-info prompt was met and answered "Not Now"
+        assert len(replica.events("login_info_not_saved")) == 1
+        assert replica.events("login_info_saved") == []
 
 
 CASES = [Case("objects_through_the_instagram_form", version, locale, Outcome.SUBMITTED)
