@@ -9,7 +9,7 @@ real page.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 from optout_bot import (
     Blocked,
@@ -29,8 +29,9 @@ MIN_REASON_2024 = 100
 class MetaFlow(Flow):
     """The steps of a Meta objection; subclasses declare the login page and form address."""
 
-    LOGIN_FIELD_NAME: ClassVar[str]
-    PASSWORD_FIELD_NAME: ClassVar[str]
+    LOGIN_FIELD_NAMES: ClassVar[tuple[str, ...]]
+    """The ``name``s the real login field has had: found by these first, whatever the page's
+    language; its translated name is the cross-check."""
     VERSIONS = ("2024", "2025")
     MAX_INTERSTITIALS = 6
     # Meta signs its mail with d=facebookmail.com (a Facebook DKIM-Signature header in dkimpy's
@@ -55,31 +56,47 @@ class MetaFlow(Flow):
         """What shows once the platform let us in (differs between Facebook and Instagram)."""
         raise NotImplementedError
 
+    def login_field(self) -> list[Target]:
+        """The login field: by its real ``name`` first, then by its translated name."""
+        names = ", ".join(f"input[name={name}]" for name in self.LOGIN_FIELD_NAMES)
+        return [Target(css=names), Target(label=self.any_label("login_field"))]
+
+    def password_field(self) -> list[Target]:
+        """The one password input of a login form (its ``name`` has changed over the years),
+        then the translated name."""
+        return [Target(css="input[type=password]"),
+                Target(label=self.any_label("password"), exact=True)]
+
     def log_in(self) -> None:
-        """Log in as a person does: cookies choice, login and password, then answer or hand
-        over whatever the platform asks next (2FA, device approval, checkpoint)."""
+        """Log in as a person does: cookies choice (only where the platform asks, the EU),
+        login and password, Enter, then answer or hand over whatever the platform asks next
+        (2FA, device approval, checkpoint, its own prompts).
+
+        Enter in the password field submits every layout the sources show: a submit button
+        (Facebook until 2025, Instagram's, disabled until both fields are filled), an
+        ``<input type=submit>``, and Facebook's 2026 page whose "Log in" is nested divs
+        (https://github.com/BoPeng/ai-marketplace-monitor/pull/336)."""
         self.goto("login")
-        login_field = [Target(autocomplete="username"), Target(field_name=self.LOGIN_FIELD_NAME),
-                       Target(label=self.any_label("login_field"))]
+        cookies = Target(role="button", name=self.any_label("cookies_accept"))
         seen = self.wait_for_any({
-            "cookies": [Target(role="button", name=self.any_label("cookies_accept"))],
-            "login": login_field,
+            "cookies": [cookies],
+            "login": self.login_field(),
             "logged_in": self.logged_in_targets(),
         }, what="login page")
         if seen == "logged_in":
             return
         if seen == "cookies":
-            self.find("cookie dialog: Allow all cookies button",
-                      Target(role="button", name=self.any_label("cookies_accept"))).click()
-        self.find("login field", *login_field).fill(self.account.login)
-        password = self.find(
-            "password field", Target(autocomplete="current-password"),
-            Target(field_name=self.PASSWORD_FIELD_NAME), Target(input_type="password"),
-            Target(label=self.any_label("password")))
+            self.find("cookie dialog: Allow all cookies button", cookies).click()
+        self.find("login field", *self.login_field()).fill(self.account.login)
+        password = self.find("password field", *self.password_field())
         password.fill(self.account.password())
-        self.find("Log in button", Target(input_type="submit", within=self.form_of(password)),
-                  Target(role="button", name=self.any_label("login_button"))).click()
+        password.press("Enter")
         self.after_login()
+
+    def platform_prompts(self) -> dict[str, list[Target]]:
+        """Pages only this platform shows after the password (answered in
+        ``answer_interstitial``)."""
+        return {}
 
     def after_login(self) -> None:
         self.codes_typed = 0
@@ -93,6 +110,7 @@ class MetaFlow(Flow):
                 "trust": [Target(role="heading", name=self.any_label("trust_title"))],
                 "checkpoint": [Target(text=self.any_label("checkpoint"))],
                 "blocked": [Target(role="heading", name=self.any_label("blocked"))],
+                **self.platform_prompts(),
             }, what="page after login")
             if seen == "logged_in":
                 return
@@ -222,20 +240,32 @@ class MetaFlow(Flow):
         seen = self.wait_for_any({
             "confirmed": [Target(role="heading", name=self.label("confirmed"))],
             "code": [Target(role="heading", name=self.label("code_title"))],
-            "too_short": [Target(text=self.label("reason_too_short"))],
             "alert": [Target(role="alert")],
         }, what="answer to the objection")
-        if seen in ("too_short", "alert"):
-            text = self.page.get_by_role("alert").first.inner_text()
-            raise InputRejected(f"the form refused what was sent: {text}")
+        if seen == "alert":
+            self.refused("the form refused what was sent")
+
+    def refused(self, what: str) -> NoReturn:
+        """Stop with the alert the form shows, quoted."""
+        text = self.page.get_by_role("alert").first.inner_text()
+        raise InputRejected(f"{what}: {text}")
 
     def confirm(self) -> None:
-        """2024: type the emailed code; then read the platform's confirmation."""
+        """2024: type the emailed code; then read the platform's confirmation. The 2024 form
+        checked the reason's 100 characters only after the code (comment of 2024-06-18 under
+        deborahcopaken.substack.com/p/11-steps-to-opt-out-of-metas-data), so a refusal can
+        come here too; ``fill`` makes the reason long enough to start with."""
         if self.present(Target(role="heading", name=self.label("code_title"))):
             code = self.services.email_code(f"{self.PLATFORM} objection form code")
             self.find("code page: code field", Target(label=self.label("code"))).fill(code)
             self.find("code page: Confirm button", Target(role="button", name=self.label(
                 "code_button"), exact=True)).click()
+            seen = self.wait_for_any({
+                "confirmed": [Target(role="heading", name=self.label("confirmed"))],
+                "alert": [Target(role="alert")],
+            }, what="answer to the emailed code")
+            if seen == "alert":
+                self.refused("the form refused the objection after the code")
         heading = self.find("confirmation", Target(role="heading", name=self.label("confirmed")))
         status = self.page.get_by_role("status")
         text = status.first.inner_text() if status.count() else heading.inner_text()

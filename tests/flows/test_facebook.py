@@ -30,6 +30,17 @@ COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
 class Case(FlowCase):
     PLATFORM = "facebook"
     submissions: int = 0
+    cookie_dialog: bool | None = None
+    """Whether the run met (and answered) the cookie dialog; None: not asserted."""
+    visitor_country: str | None = None
+    drift: str | None = None
+    """A login layout the replica serves instead of its default (a drift variant)."""
+
+    def replica(self) -> Replica:
+        replica = FacebookReplica(version=self.version, locale=self.locale,
+                                  visitor_country=self.visitor_country)
+        replica.set_drift(self.drift)
+        return replica
 
     def account(self) -> Account:
         return account(**{"locale": self.locale, "country": COUNTRY[self.locale],
@@ -39,6 +50,11 @@ class Case(FlowCase):
                        before: Any) -> None:
         assert isinstance(replica, FacebookReplica)
         assert len(replica.submissions) == self.submissions
+        if self.cookie_dialog is not None:
+            assert [e["choice"] for e in replica.events("cookie_consent")] == (
+                ["all"] if self.cookie_dialog else [])
+        refused = self.outcome in (Outcome.LOGIN_FAILED, Outcome.BLOCKED)
+        assert [a["ok"] for a in replica.login_attempts] == [not refused]  # one try, never two
         received = replica.events("objection_received")
         assert len(received) == (self.submissions if self.outcome is Outcome.SUBMITTED else 0)
         if self.submissions:
@@ -55,8 +71,17 @@ class Case(FlowCase):
 
 
 CASES = [
-    *(Case("submitted", v, loc, Outcome.SUBMITTED, submissions=1)
+    # The browser speaks the account's language (en-US, de-DE, ko-KR): only the German one is
+    # in the EU, where Facebook asks about cookies; a Korean account never sees the dialog.
+    *(Case("submitted", v, loc, Outcome.SUBMITTED, submissions=1, cookie_dialog=loc == "de")
       for v in ("2025", "2024") for loc in ("en", "de", "ko")),
+    Case("cookie_dialog_in_the_eu", "2025", "en", Outcome.SUBMITTED, submissions=1,
+         cookie_dialog=True, visitor_country="IE"),
+    Case("no_cookie_dialog_in_korea", "2024", "de", Outcome.SUBMITTED, submissions=1,
+         cookie_dialog=False, visitor_country="KR"),
+    # 2026: no <button name=login>, "Log in" is nested divs; Enter in the password submits.
+    *(Case("login_button_div", "2025", loc, Outcome.SUBMITTED, submissions=1,
+           drift="login_button_div") for loc in ("en", "ko")),
     *(Case("already_done", "2025", loc, Outcome.ALREADY_DONE, {"already_objected": True})
       for loc in ("en", "de", "ko")),
     Case("us_region", "2025", "en", Outcome.UNAVAILABLE, {"region": "US"},
@@ -156,7 +181,7 @@ def test_evidence_bundle_holds_steps_receipt_and_replica_log(runner: FlowRunner)
     assert all(s["screenshot"] and s["url"].startswith("https://www.facebook.com/")
                for s in manifest["steps"])
     assert manifest["form_url"].startswith("https://www.facebook.com/help/contact/")
-    assert "Object to your information" not in manifest["confirmation"]
+    assert FacebookFlow.label_book().text("form_title", "en") not in manifest["confirmation"]
     requests = [json.loads(line) for line in
                 (folder / "replica-requests.jsonl").read_text().splitlines()]
     assert [r["event"] for r in requests].count("objection_received") == 1

@@ -34,6 +34,15 @@ class Case(FlowCase):
     submissions: int = 0
     events: tuple[str, ...] = ()
     """Replica events this run must have logged (besides the objection's own)."""
+    cookie_dialog: bool | None = None
+    """Whether the run met (and answered) the cookie dialog; None: not asserted."""
+    drift: str | None = None
+    """A login layout the replica serves instead of its default (a drift variant)."""
+
+    def replica(self) -> Replica:
+        replica = InstagramReplica(version=self.version, locale=self.locale)
+        replica.set_drift(self.drift)
+        return replica
 
     def account(self) -> Account:
         return account(**{"locale": self.locale, "country": COUNTRY[self.locale],
@@ -47,6 +56,15 @@ class Case(FlowCase):
         assert len(replica.events("objection_confirmed")) == self.submissions
         for event in self.events:
             assert replica.events(event), f"the replica never logged {event}"
+        if self.cookie_dialog is not None:
+            assert [e["choice"] for e in replica.events("cookie_consent")] == (
+                ["all"] if self.cookie_dialog else [])
+        refused = self.outcome in (Outcome.LOGIN_FAILED, Outcome.BLOCKED)
+        assert [a["ok"] for a in replica.login_attempts] == [not refused]  # one try, never two
+        if not refused and self.outcome is not Outcome.NEEDS_HUMAN:
+            # the save-login-info prompt was answered "Not Now", never "Save Info"
+            assert len(replica.events("login_info_not_saved")) == 1
+        assert replica.events("login_info_saved") == []
         if self.submissions:
             sent = replica.submissions[0]
             assert sent["login"] == sent["email"] == "mina@example.org"
@@ -63,8 +81,16 @@ class Case(FlowCase):
 
 
 CASES = [
-    *(Case("submitted", v, loc, Outcome.SUBMITTED, submissions=1)
+    # Instagram asks about cookies in the EU and the US (en-US, de-DE), not in Korea (ko-KR).
+    *(Case("submitted", v, loc, Outcome.SUBMITTED, submissions=1, cookie_dialog=loc != "ko")
       for v in ("2025", "2024") for loc in ("en", "de", "ko")),
+    # 2025+: the login fields are named email/pass in some regions.
+    *(Case("login_email_pass", "2025", loc, Outcome.SUBMITTED, submissions=1,
+           drift="login_email_pass") for loc in ("en", "ko")),
+    # The generic refusal is a refusal: reported, never tried again.
+    *(Case("login_problem", "2025", loc, Outcome.LOGIN_FAILED, {"login_problem": True},
+           message="there was a problem logging you into instagram",
+           events=("login_rejected",)) for loc in ("en", "de")),
     *(Case("already_done", "2025", loc, Outcome.ALREADY_DONE, {"already_objected": True},
            message="already has it on record") for loc in ("en", "de", "ko")),
     Case("us_region", "2025", "en", Outcome.UNAVAILABLE, {"region": "US"},

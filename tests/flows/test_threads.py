@@ -53,6 +53,9 @@ class Case(FlowCase):
         through = {"en": "through {}", "de": "über {}", "ko": "{} 경유"}[self.locale]
         receipt = (evidence(result) / "receipt.html").read_text(encoding="utf-8")
         assert through.format(manifest["via"]) in receipt
+        # Instagram's save-login-info prompt was met and answered "Not Now"
+        assert len(replica.events("login_info_not_saved")) == 1
+        assert replica.events("login_info_saved") == []
 
 
 CASES = [Case("objects_through_the_instagram_form", version, locale, Outcome.SUBMITTED)
