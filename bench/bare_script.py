@@ -39,8 +39,9 @@ def main(job_file: Path, out: Path) -> None:
         route.fulfill(status=answer["status"], headers=answer["headers"], body=answer["body"])
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=job["executable"],
-                                             args=job["args"], headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=job["executable"], args=job["args"], headless=True
+        )
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
         context.route("**/*", serve)
         page = context.new_page()

@@ -129,9 +129,15 @@ def peak_memory() -> Iterator[dict[str, float]]:
 
 
 def settings_in(root: Path) -> Settings:
-    return Settings.model_validate({"output": {
-        "evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3",
-        "sessions_dir": root / "sessions"}})
+    return Settings.model_validate(
+        {
+            "output": {
+                "evidence_dir": root / "evidence",
+                "ledger": root / "ledger.sqlite3",
+                "sessions_dir": root / "sessions",
+            }
+        }
+    )
 
 
 @contextmanager
@@ -150,11 +156,15 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def expect_ok(results: list[RunResult], what: str) -> None:
-    bad = [f"{r.platform}/{r.account}: {r.outcome.value}: {r.message}" for r in results
-           if r.outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE)]
+    bad = [
+        f"{r.platform}/{r.account}: {r.outcome.value}: {r.message}"
+        for r in results
+        if r.outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
+    ]
     if bad:
-        raise SystemExit(f"{what}: a flow did not succeed, numbers would mean nothing:\n"
-                         + "\n".join(bad))
+        raise SystemExit(
+            f"{what}: a flow did not succeed, numbers would mean nothing:\n" + "\n".join(bad)
+        )
 
 
 def median(values: list[float]) -> float:
@@ -198,8 +208,7 @@ def minimal_facebook_flow(browser: Browser) -> None:
         page.get_by_role("navigation", name="Facebook").wait_for()
         page.goto("https://www.facebook.com/help/contact/712876720715583")
         page.get_by_label("Email address").fill(job.account.form_email_or_none() or "")
-        page.get_by_label("How does this processing impact you?").fill(
-            job.account.form_reason())
+        page.get_by_label("How does this processing impact you?").fill(job.account.form_reason())
         page.get_by_role("button", name="Send", exact=True).click()
         page.get_by_role("heading", name="Your objection has been received").wait_for()
     finally:
@@ -251,35 +260,52 @@ def many_accounts(accounts: int, workers: int, counter: PageCounter) -> dict[str
             wall, results = timed(lambda: run_jobs(settings_in(root), jobs, workers=workers))
         expect_ok(results, f"{accounts} accounts, {workers} at once")
     pages = counter.pages - pages_before
-    return {"wall_s": wall, "flows": len(jobs), "pages": pages,
-            "pages_per_s": pages / wall, "peak_mib": memory["peak_mib"]}
+    return {
+        "wall_s": wall,
+        "flows": len(jobs),
+        "pages": pages,
+        "pages_per_s": pages / wall,
+        "peak_mib": memory["peak_mib"],
+    }
 
 
 # --- the report ---------------------------------------------------------------------------------
 
 
-def measure_floor(report: dict[str, Any], demo: dict[str, Any], reps: int,
-                  show: Callable[[str, str], None]) -> None:
+def measure_floor(
+    report: dict[str, Any], demo: dict[str, Any], reps: int, show: Callable[[str, str], None]
+) -> None:
     """Our Facebook run against the minimal script: whole run, and flow alone."""
     settings = settings_in(Path(tempfile.gettempdir()))
     minimal = median([minimal_whole(settings) for _ in range(reps)])
     ours_flow, floor_flow = engine_vs_minimal_flow_only(settings, reps)
     report["floor"] = {
-        "minimal_whole_s": minimal, "ours_whole_s": demo["facebook"]["cold_s"],
+        "minimal_whole_s": minimal,
+        "ours_whole_s": demo["facebook"]["cold_s"],
         "ratio_whole": round(demo["facebook"]["cold_s"] / minimal, 2),
-        "minimal_flow_s": floor_flow, "ours_flow_s": ours_flow,
-        "ratio_flow": round(ours_flow / floor_flow, 2)}
+        "minimal_flow_s": floor_flow,
+        "ours_flow_s": ours_flow,
+        "ratio_flow": round(ours_flow / floor_flow, 2),
+    }
     floor = report["floor"]
-    show("facebook whole run: ours / minimal script s (ratio)",
-         f"{floor['ours_whole_s']:.2f} / {minimal:.2f} ({floor['ratio_whole']}x)")
-    show("facebook flow, browser running: ours / minimal s (ratio)",
-         f"{ours_flow:.2f} / {floor_flow:.2f} ({floor['ratio_flow']}x)")
+    show(
+        "facebook whole run: ours / minimal script s (ratio)",
+        f"{floor['ours_whole_s']:.2f} / {minimal:.2f} ({floor['ratio_whole']}x)",
+    )
+    show(
+        "facebook flow, browser running: ours / minimal s (ratio)",
+        f"{ours_flow:.2f} / {floor_flow:.2f} ({floor['ratio_flow']}x)",
+    )
 
 
 def chromium_version() -> str:
     try:
-        done = subprocess.run([str(browsers.binary(Settings().browser)), "--version"],
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            [str(browsers.binary(Settings().browser)), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         return done.stdout.strip()
     except OSError:
         return "unknown"
@@ -289,20 +315,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3, help="repetitions (medians reported)")
     parser.add_argument("--accounts", default="1,4,16", help="account counts, comma-separated")
-    parser.add_argument("--jobs", type=int, default=parallel.default_workers(),
-                        help="flows at once for the parallel runs")
-    parser.add_argument("--parts", default="demo,floor,accounts",
-                        help="what to measure (floor needs demo)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=parallel.default_workers(),
+        help="flows at once for the parallel runs",
+    )
+    parser.add_argument(
+        "--parts", default="demo,floor,accounts", help="what to measure (floor needs demo)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
     log.configure(level="error")
     counter = PageCounter()
     platforms = list(registry.discover())
     report: dict[str, Any] = {
-        "environment": {"cores": os.cpu_count(), "jobs": args.jobs, "reps": args.reps,
-                        "python": python_platform.python_version(),
-                        "browser": chromium_version(),
-                        "load_average": os.getloadavg()[0]}}
+        "environment": {
+            "cores": os.cpu_count(),
+            "jobs": args.jobs,
+            "reps": args.reps,
+            "python": python_platform.python_version(),
+            "browser": chromium_version(),
+            "load_average": os.getloadavg()[0],
+        }
+    }
     rows: list[tuple[str, str]] = []
 
     def show(name: str, value: str) -> None:
@@ -315,10 +351,15 @@ def main() -> None:
         chosen = platforms if name == "all" else [name]
         workers = args.jobs if name == "all" else 1
         runs = [demo_cold_warm(chosen, workers) for _ in range(args.reps)]
-        demo[name] = {"cold_s": median([c for c, _ in runs]),
-                      "warm_s": median([w for _, w in runs]), "jobs": workers}
-        show(f"demo {name} (jobs {workers}): cold / warm s",
-             f"{demo[name]['cold_s']:.2f} / {demo[name]['warm_s']:.2f}")
+        demo[name] = {
+            "cold_s": median([c for c, _ in runs]),
+            "warm_s": median([w for _, w in runs]),
+            "jobs": workers,
+        }
+        show(
+            f"demo {name} (jobs {workers}): cold / warm s",
+            f"{demo[name]['cold_s']:.2f} / {demo[name]['warm_s']:.2f}",
+        )
     report["demo"] = demo
 
     if "floor" in parts and "demo" in parts:
@@ -332,16 +373,20 @@ def main() -> None:
         entry["speedup"] = round(entry["sequential"]["wall_s"] / entry["parallel"]["wall_s"], 2)
         if args.jobs > 1:
             entry["mib_per_extra_flow"] = round(
-                (entry["parallel"]["peak_mib"] - entry["sequential"]["peak_mib"])
-                / (args.jobs - 1), 1)
+                (entry["parallel"]["peak_mib"] - entry["sequential"]["peak_mib"]) / (args.jobs - 1),
+                1,
+            )
         scale[str(accounts)] = entry
         seq, par = entry["sequential"], entry["parallel"]
-        show(f"{accounts} accounts x {len(platforms)} platforms: wall s seq / par (speed-up)",
-             f"{seq['wall_s']:.1f} / {par['wall_s']:.1f} ({entry['speedup']}x)")
+        show(
+            f"{accounts} accounts x {len(platforms)} platforms: wall s seq / par (speed-up)",
+            f"{seq['wall_s']:.1f} / {par['wall_s']:.1f} ({entry['speedup']}x)",
+        )
         show("    pages/s seq / par", f"{seq['pages_per_s']:.2f} / {par['pages_per_s']:.2f}")
-        show("    peak MiB seq / par (per extra flow)",
-             f"{seq['peak_mib']:.0f} / {par['peak_mib']:.0f} "
-             f"({entry.get('mib_per_extra_flow', 0)})")
+        show(
+            "    peak MiB seq / par (per extra flow)",
+            f"{seq['peak_mib']:.0f} / {par['peak_mib']:.0f} ({entry.get('mib_per_extra_flow', 0)})",
+        )
     report["accounts"] = scale
     report["table"] = rows
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

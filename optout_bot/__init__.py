@@ -29,9 +29,13 @@ if TYPE_CHECKING:
 
 # Each name is imported when first used, so that `optout-bot --help`, or a command that
 # never runs a flow, does not load Playwright.
-_HOME = {"Outcome": "outcome", "Target": "page",
-         **dict.fromkeys(("FORM_STEPS", "SETTING_STEPS", "AccountView", "Flow", "State",
-                          "Step"), "flow")}
+_HOME = {
+    "Outcome": "outcome",
+    "Target": "page",
+    **dict.fromkeys(
+        ("FORM_STEPS", "SETTING_STEPS", "AccountView", "Flow", "State", "Step"), "flow"
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -68,4 +72,3 @@ __all__ = [
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
-

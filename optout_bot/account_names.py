@@ -65,16 +65,20 @@ def problems(platform: str, labels: Iterable[str]) -> list[str]:
             found.append(f"accounts.{platform}: an account label is empty")
             continue
         if len(label) > MAX_LENGTH:
-            found.append(f"accounts.{platform}: the label {shown} is {len(label)} characters "
-                         f"long; use at most {MAX_LENGTH}")
+            found.append(
+                f"accounts.{platform}: the label {shown} is {len(label)} characters "
+                f"long; use at most {MAX_LENGTH}"
+            )
             continue
         if any(unicodedata.category(c).startswith("C") for c in label):
             found.append(f"accounts.{platform}: the label {shown} holds a control character")
             continue
         twin = seen.get(same_account_key(label)) or keys.get(env_key(label).casefold())
         if twin is not None:
-            found.append(f"accounts.{platform}: the labels {_shown(twin)} and {shown} name the "
-                         "same account (they differ only in case or Unicode form); rename one")
+            found.append(
+                f"accounts.{platform}: the labels {_shown(twin)} and {shown} name the "
+                "same account (they differ only in case or Unicode form); rename one"
+            )
             continue
         seen[same_account_key(label)] = label
         keys[env_key(label).casefold()] = label
@@ -83,5 +87,4 @@ def problems(platform: str, labels: Iterable[str]) -> list[str]:
 
 def _shown(label: str) -> str:
     text = label if len(label) <= 40 else label[:37] + "…"
-    return ascii(text) if any(unicodedata.category(c).startswith("C") for c in text) \
-        else repr(text)
+    return ascii(text) if any(unicodedata.category(c).startswith("C") for c in text) else repr(text)

@@ -30,7 +30,7 @@ def global_options_first(args: list[str], group: Any) -> list[str]:
     flags, valued = flags - own, valued - own
     moved: list[str] = []
     kept: list[str] = []
-    rest = args[index + 1:]
+    rest = args[index + 1 :]
     position = 0
     while position < len(rest):
         token = rest[position]
@@ -42,7 +42,7 @@ def global_options_first(args: list[str], group: Any) -> list[str]:
             moved.append(token)
             position += 1
         elif token in valued and position + 1 < len(rest):
-            moved += rest[position:position + 2]
+            moved += rest[position : position + 2]
             position += 2
         else:
             kept.append(token)
@@ -51,6 +51,9 @@ def global_options_first(args: list[str], group: Any) -> list[str]:
 
 
 def _option_names(command: Any) -> set[str]:
-    return {name for param in getattr(command, "params", ())
-            if getattr(param, "param_type_name", "") == "option"
-            for name in (*param.opts, *param.secondary_opts)}
+    return {
+        name
+        for param in getattr(command, "params", ())
+        if getattr(param, "param_type_name", "") == "option"
+        for name in (*param.opts, *param.secondary_opts)
+    }

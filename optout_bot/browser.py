@@ -32,20 +32,34 @@ from optout_bot.scrub import endpoint_secrets, mask_endpoint, scrub_text
 from optout_bot.settings import BrowserSettings
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-DEBIAN_CHROMIUM_ARGS = ("--no-sandbox", "--disable-background-networking",
-                        "--disable-component-update")
+DEBIAN_CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+)
 LOCALE_TAGS = {"en": "en-US", "de": "de-DE", "ko": "ko-KR"}
 # A Chromium started here rather than by Playwright: what Playwright's own launch adds, minus
 # what needs its pipe; keeps background contexts from being throttled, which matters when many
 # run at once in one browser.
 HEADLESS_ARGS = ("--headless", "--hide-scrollbars", "--mute-audio")
 QUIET_ARGS = (
-    "--no-first-run", "--no-default-browser-check", "--disable-background-timer-throttling",
-    "--disable-backgrounding-occluded-windows", "--disable-renderer-backgrounding",
-    "--disable-ipc-flooding-protection", "--disable-hang-monitor", "--disable-breakpad",
-    "--disable-extensions", "--disable-default-apps", "--disable-sync",
-    "--disable-field-trial-config", "--disable-dev-shm-usage", "--metrics-recording-only",
-    "--password-store=basic", "--use-mock-keychain", "--force-color-profile=srgb",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    "--disable-ipc-flooding-protection",
+    "--disable-hang-monitor",
+    "--disable-breakpad",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--disable-sync",
+    "--disable-field-trial-config",
+    "--disable-dev-shm-usage",
+    "--metrics-recording-only",
+    "--password-store=basic",
+    "--use-mock-keychain",
+    "--force-color-profile=srgb",
 )
 PDEATHSIG_LAUNCHER = """#!{python} -IS
 import ctypes, os, signal, sys
@@ -73,7 +87,8 @@ def resolve_executable(settings: BrowserSettings, playwright: Playwright) -> Pat
         return DEBIAN_CHROMIUM
     raise ConfigError(
         "no browser found: install Debian's Chromium (`apt-get install chromium`) or set "
-        "browser.executable (OPTOUT_BOT_BROWSER__EXECUTABLE)")
+        "browser.executable (OPTOUT_BOT_BROWSER__EXECUTABLE)"
+    )
 
 
 def launch_args(settings: BrowserSettings, executable: Path | None) -> list[str]:
@@ -84,10 +99,12 @@ def launch_args(settings: BrowserSettings, executable: Path | None) -> list[str]
 def launch_options(settings: BrowserSettings, playwright: Playwright) -> dict[str, Any]:
     """The keyword arguments of Playwright's ``chromium.launch`` for ``settings``."""
     executable = resolve_executable(settings, playwright)
-    return {"executable_path": str(executable) if executable else None,
-            "args": launch_args(settings, executable),
-            "headless": settings.headless,
-            "slow_mo": settings.slow_mo_ms or None}
+    return {
+        "executable_path": str(executable) if executable else None,
+        "args": launch_args(settings, executable),
+        "headless": settings.headless,
+        "slow_mo": settings.slow_mo_ms or None,
+    }
 
 
 def launch(playwright: Playwright, settings: BrowserSettings) -> Browser:
@@ -99,8 +116,11 @@ def launch(playwright: Playwright, settings: BrowserSettings) -> Browser:
     parent-death signal, so it is killed the moment the driver goes."""
     options = launch_options(settings, playwright)
     folder = scratch.current()
-    if (folder is not None and sys.platform.startswith("linux")
-            and not os.statvfs(folder).f_flag & os.ST_NOEXEC):
+    if (
+        folder is not None
+        and sys.platform.startswith("linux")
+        and not os.statvfs(folder).f_flag & os.ST_NOEXEC
+    ):
         executable = options["executable_path"] or playwright.chromium.executable_path
         options["executable_path"] = str(_dying_with_parent(Path(executable), folder))
     return playwright.chromium.launch(**options)
@@ -115,8 +135,7 @@ def _dying_with_parent(executable: Path, folder: Path) -> Path:
     partial = folder / f".{launcher.name}.{threading.get_ident()}"
     descriptor = open_private(partial, os.O_WRONLY | os.O_TRUNC)
     with os.fdopen(descriptor, "w", encoding="utf-8") as script:
-        script.write(PDEATHSIG_LAUNCHER.format(python=sys.executable,
-                                               executable=str(executable)))
+        script.write(PDEATHSIG_LAUNCHER.format(python=sys.executable, executable=str(executable)))
     os.chmod(partial, 0o700)
     os.replace(partial, launcher)
     return launcher
@@ -126,8 +145,11 @@ def _dying_with_parent(executable: Path, folder: Path) -> Path:
 def open_browser(settings: BrowserSettings) -> Iterator[Browser]:
     """A running browser for the duration of the block, closed however the block ends."""
     with sync_playwright() as playwright:
-        browser = (connect(playwright, settings.endpoint) if settings.endpoint
-                   else launch(playwright, settings))
+        browser = (
+            connect(playwright, settings.endpoint)
+            if settings.endpoint
+            else launch(playwright, settings)
+        )
         try:
             yield browser
         finally:
@@ -144,10 +166,12 @@ def connect(playwright: Playwright, endpoint: str) -> Browser:
     except PlaywrightError as error:
         first = (str(error).strip() or type(error).__name__).splitlines()[0]
         first = scrub_text(first, endpoint_secrets(endpoint))
-        raise ConfigError(f"browser.endpoint: cannot use the browser at "
-                          f"{mask_endpoint(endpoint)}: {first}") from None
-    raise ConfigError(f"browser.endpoint: {mask_endpoint(endpoint)!r} is neither ws:// nor "
-                      "http(s)://")
+        raise ConfigError(
+            f"browser.endpoint: cannot use the browser at {mask_endpoint(endpoint)}: {first}"
+        ) from None
+    raise ConfigError(
+        f"browser.endpoint: {mask_endpoint(endpoint)!r} is neither ws:// nor http(s)://"
+    )
 
 
 def check_endpoint_reachable(endpoint: str, timeout_seconds: float = 10.0) -> None:
@@ -158,19 +182,21 @@ def check_endpoint_reachable(endpoint: str, timeout_seconds: float = 10.0) -> No
         host = parts.hostname or ""
         port = parts.port or {"ws": 80, "http": 80, "wss": 443, "https": 443}.get(parts.scheme, 0)
     except ValueError as error:
-        raise ConfigError(f"browser.endpoint: {mask_endpoint(endpoint)} is not a valid "
-                          f"address ({error})") from None
+        raise ConfigError(
+            f"browser.endpoint: {mask_endpoint(endpoint)} is not a valid address ({error})"
+        ) from None
     try:
         with socket.create_connection((host, port), timeout=timeout_seconds):
             pass
     except OSError as error:
         reason = error.strerror or str(error) or type(error).__name__
-        raise ConfigError(f"browser.endpoint: cannot reach {mask_endpoint(endpoint)} "
-                          f"({reason}); is the browser or grid running?") from None
+        raise ConfigError(
+            f"browser.endpoint: cannot reach {mask_endpoint(endpoint)} "
+            f"({reason}); is the browser or grid running?"
+        ) from None
 
 
-def new_context(browser: Browser, locale: str, storage_state: Path | None = None
-                ) -> BrowserContext:
+def new_context(browser: Browser, locale: str, storage_state: Path | None = None) -> BrowserContext:
     """A fresh, isolated context speaking the account's language (``Accept-Language``)."""
     return browser.new_context(
         locale=LOCALE_TAGS.get(locale, locale),
@@ -183,18 +209,23 @@ def new_context(browser: Browser, locale: str, storage_state: Path | None = None
 
 
 @contextmanager
-def devtools_chromium(settings: BrowserSettings
-                      ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def devtools_chromium(settings: BrowserSettings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """A Chromium with a DevTools port on the loopback address, and its ``http://`` endpoint,
     ended however the block ends: what a browser grid runs, for trying ``browser.endpoint``.
     A run never starts one (any local user could attach to the port); it launches its
     browsers over a pipe."""
     command = _chromium_command(settings)
-    with tempfile.TemporaryDirectory(prefix="optout-bot-chromium-",
-                                     ignore_cleanup_errors=True) as profile:
-        process = subprocess.Popen([*command, f"--user-data-dir={profile}"],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True, errors="replace")
+    with tempfile.TemporaryDirectory(
+        prefix="optout-bot-chromium-", ignore_cleanup_errors=True
+    ) as profile:
+        process = subprocess.Popen(
+            [*command, f"--user-data-dir={profile}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
         try:
             yield _devtools_endpoint(process), process
         finally:
@@ -216,8 +247,13 @@ def _chromium_command(settings: BrowserSettings) -> list[str]:
     chosen_binary, executable = _in_own_thread(lambda: _binary(settings))
     args = launch_args(settings, chosen_binary)
     chosen = [*QUIET_ARGS, *(HEADLESS_ARGS if settings.headless else ()), *args]
-    return [str(executable), *dict.fromkeys(chosen), "--remote-debugging-address=127.0.0.1",
-            "--remote-debugging-port=0", "about:blank"]
+    return [
+        str(executable),
+        *dict.fromkeys(chosen),
+        "--remote-debugging-address=127.0.0.1",
+        "--remote-debugging-port=0",
+        "about:blank",
+    ]
 
 
 def _binary(settings: BrowserSettings) -> tuple[Path | None, Path]:
@@ -267,7 +303,8 @@ def _devtools_endpoint(process: subprocess.Popen[str]) -> str:
 
     threading.Thread(target=read, name="optout-bot-chromium-stderr", daemon=True).start()
     if not ready.wait(START_TIMEOUT_SECONDS) or not found:
-        raise ConfigError("the browser did not start: " + (" | ".join(tail) or
-                                                          "no DevTools endpoint announced"))
+        raise ConfigError(
+            "the browser did not start: " + (" | ".join(tail) or "no DevTools endpoint announced")
+        )
     parts = urlsplit(found[0])
     return f"http://{parts.netloc}"

@@ -43,8 +43,13 @@ Outcomes and exit codes (the worst outcome of a run decides):
 {exit_code_table()}
 """
 
-app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
-                  pretty_exceptions_enable=False, rich_markup_mode=None)
+app = typer.Typer(
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 evidence_app = typer.Typer(help="Check evidence bundles.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
 replica_app = typer.Typer(help="The built-in replicas of the platforms.", no_args_is_help=True)
@@ -53,14 +58,27 @@ app.add_typer(replica_app, name="replica")
 # outside text, and "[/x]" in them must be shown as typed, not crash the command.
 out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
-LatencyOption = Annotated[str, typer.Option(
-    help="replica answers arrive as late as real pages would: 'real' (estimated from public "
-    "page-speed data, see optout_bot/replica/latency.py), 'none', or a page's median in ms")]
-JobsOption = Annotated[int | None, typer.Option(
-    "--jobs", min=1, help="flows run at once, each in its own context (default: one per core)")]
-TeachOption = Annotated[bool | None, typer.Option(
-    "--teach/--no-teach", help="when an element is not found, let you show it in the browser "
-    "and remember it in your own label file (default: on with --headed; needs --headed)")]
+LatencyOption = Annotated[
+    str,
+    typer.Option(
+        help="replica answers arrive as late as real pages would: 'real' (estimated from public "
+        "page-speed data, see optout_bot/replica/latency.py), 'none', or a page's median in ms"
+    ),
+]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", min=1, help="flows run at once, each in its own context (default: one per core)"
+    ),
+]
+TeachOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--teach/--no-teach",
+        help="when an element is not found, let you show it in the browser "
+        "and remember it in your own label file (default: on with --headed; needs --headed)",
+    ),
+]
 
 
 @dataclass
@@ -79,8 +97,11 @@ class Options:
         log.redactor.add(settings.secrets())
         json_lines = self.log_json or settings.log.json_lines
         # The console shows progress lines; log lines add to them only when asked for.
-        level = "debug" if self.verbose else (settings.log.level if json_lines or
-                                               settings.log.level != "info" else "warning")
+        level = (
+            "debug"
+            if self.verbose
+            else (settings.log.level if json_lines or settings.log.level != "info" else "warning")
+        )
         log.configure(json_lines=json_lines, level=level, file=settings.log.file)
         if self.verbose:
             _debug_header(settings, merged)
@@ -100,20 +121,29 @@ def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML settings file (default: ./optout-bot.toml if present)")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="TOML settings file (default: ./optout-bot.toml if present)"),
+    ] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="log JSON lines")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose",
-                                          help="debug log and a header for bug reports")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="debug log and a header for bug reports")
+    ] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="evidence folder")] = None,
     ledger: Annotated[Path | None, typer.Option("--ledger", help="SQLite ledger file")] = None,
     browser: Annotated[Path | None, typer.Option("--browser", help="browser binary")] = None,
     headed: Annotated[bool, typer.Option("--headed", help="show the browser window")] = False,
-    browser_endpoint: Annotated[str | None, typer.Option(
-        "--browser-endpoint", help="use a running browser: ws:// Playwright server or "
-        "http(s):// Chrome DevTools endpoint")] = None,
-    unmasked: Annotated[bool, typer.Option(
-        "--unmasked-evidence", help="do not mask emails and password fields")] = False,
+    browser_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--browser-endpoint",
+            help="use a running browser: ws:// Playwright server or "
+            "http(s):// Chrome DevTools endpoint",
+        ),
+    ] = None,
+    unmasked: Annotated[
+        bool, typer.Option("--unmasked-evidence", help="do not mask emails and password fields")
+    ] = False,
 ) -> None:
     overrides: dict[str, Any] = {}
     output: dict[str, Any] = {}
@@ -142,12 +172,18 @@ def demo(
     ctx: typer.Context,
     jobs: JobsOption = None,
     platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
-    locale: Annotated[str, typer.Option(
-        help="page language: any the label files have (`platforms` lists them)")] = "en",
-    page_version: Annotated[str | None, typer.Option(
-        help="replica page version, e.g. 2024 (default: the current one)")] = None,
-    faults: Annotated[float, typer.Option(
-        help="share of replica requests that fail (5xx, timeout, cut, lost answer), 0-1")] = 0.0,
+    locale: Annotated[
+        str, typer.Option(help="page language: any the label files have (`platforms` lists them)")
+    ] = "en",
+    page_version: Annotated[
+        str | None, typer.Option(help="replica page version, e.g. 2024 (default: the current one)")
+    ] = None,
+    faults: Annotated[
+        float,
+        typer.Option(
+            help="share of replica requests that fail (5xx, timeout, cut, lost answer), 0-1"
+        ),
+    ] = 0.0,
     seed: Annotated[int, typer.Option(help="seed of the injected faults and latency")] = 0,
     latency: LatencyOption = "none",
 ) -> None:
@@ -164,8 +200,9 @@ def demo(
     plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
     apply_faults(plan.replicas.values(), faults, seed)
     apply_latency(plan.replicas.values(), latency, seed)
-    err.print(f"Demo: {len(plan.jobs)} platform(s) against local replicas; nothing leaves "
-              "this machine.")
+    err.print(
+        f"Demo: {len(plan.jobs)} platform(s) against local replicas; nothing leaves this machine."
+    )
     _run_and_report(settings, plan.jobs)
 
 
@@ -173,13 +210,16 @@ def demo(
 def run(
     ctx: typer.Context,
     jobs: JobsOption = None,
-    platforms: Annotated[list[str] | None, typer.Argument(
-        help="platforms (default: every configured one)")] = None,
+    platforms: Annotated[
+        list[str] | None, typer.Argument(help="platforms (default: every configured one)")
+    ] = None,
     account: Annotated[str | None, typer.Option(help="only the account with this label")] = None,
-    force: Annotated[bool, typer.Option(
-        help="check the platform even when the ledger has it on record")] = False,
-    replica: Annotated[bool, typer.Option(
-        help="run against the built-in replicas instead of the real sites")] = False,
+    force: Annotated[
+        bool, typer.Option(help="check the platform even when the ledger has it on record")
+    ] = False,
+    replica: Annotated[
+        bool, typer.Option(help="run against the built-in replicas instead of the real sites")
+    ] = False,
     page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
     teach: TeachOption = None,
 ) -> None:
@@ -193,15 +233,24 @@ def run(
     for name in platforms or []:
         registry.get_flow(name)
     if not any(settings.accounts.values()):
-        err.print("No account is configured (see README: Configuring your accounts). Running "
-                  "the demo against the built-in replicas instead; nothing is sent anywhere.")
+        err.print(
+            "No account is configured (see README: Configuring your accounts). Running "
+            "the demo against the built-in replicas instead; nothing is sent anywhere."
+        )
         plan = plan_demo(list(platforms or []), page_version=page_version)
     else:
-        plan = plan_from_settings(settings, list(platforms or []), account, replica=replica,
-                                  page_version=page_version, force=force)
+        plan = plan_from_settings(
+            settings,
+            list(platforms or []),
+            account,
+            replica=replica,
+            page_version=page_version,
+            force=force,
+        )
         ensure_passwords(plan.jobs)
-        log.redactor.add(j.account.password.get_secret_value() for j in plan.jobs
-                         if j.account.password)
+        log.redactor.add(
+            j.account.password.get_secret_value() for j in plan.jobs if j.account.password
+        )
     for job in plan.jobs:
         job.teach = teach
     _run_and_report(settings, plan.jobs)
@@ -212,27 +261,43 @@ def check(
     ctx: typer.Context,
     jobs: JobsOption = None,
     platforms: Annotated[list[str] | None, typer.Argument(help="platforms (default: all)")] = None,
-    replica: Annotated[bool, typer.Option(
-        help="check against the built-in replicas (what our own CI runs)")] = False,
-    locale: Annotated[list[str] | None, typer.Option(
-        help="with --replica: page language(s) to check (default: every one with labels)")
-    ] = None,
-    page_version: Annotated[str | None, typer.Option(
-        help="replica page version, or 'all' (with --update-baselines: all by default)")
-    ] = None,
-    drift: Annotated[str | None, typer.Option(
-        help="with --replica: serve a changed page ('cosmetic', or a replica's real change)")
-    ] = None,
-    update_baselines: Annotated[bool, typer.Option(
-        help="rewrite the ARIA baselines from what is seen now (after a human has looked); "
-        "with --replica: of every language and page version unless narrowed")
+    replica: Annotated[
+        bool, typer.Option(help="check against the built-in replicas (what our own CI runs)")
     ] = False,
-    faults: Annotated[float, typer.Option(
-        help="with --replica: share of requests that fail (5xx, timeout, cut), 0-1")] = 0.0,
+    locale: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="with --replica: page language(s) to check (default: every one with labels)"
+        ),
+    ] = None,
+    page_version: Annotated[
+        str | None,
+        typer.Option(
+            help="replica page version, or 'all' (with --update-baselines: all by default)"
+        ),
+    ] = None,
+    drift: Annotated[
+        str | None,
+        typer.Option(
+            help="with --replica: serve a changed page ('cosmetic', or a replica's real change)"
+        ),
+    ] = None,
+    update_baselines: Annotated[
+        bool,
+        typer.Option(
+            help="rewrite the ARIA baselines from what is seen now (after a human has looked); "
+            "with --replica: of every language and page version unless narrowed"
+        ),
+    ] = False,
+    faults: Annotated[
+        float,
+        typer.Option(help="with --replica: share of requests that fail (5xx, timeout, cut), 0-1"),
+    ] = 0.0,
     seed: Annotated[int, typer.Option(help="seed of the injected faults and latency")] = 0,
     latency: LatencyOption = "none",
     report_dir: Annotated[Path, typer.Option(help="where screenshots and index.html go")] = Path(
-        "optout-check-report"),
+        "optout-check-report"
+    ),
     junit: Annotated[Path | None, typer.Option(help="also write a JUnit XML report")] = None,
     json_report: Annotated[Path | None, typer.Option("--json", help="also write JSON")] = None,
     teach: TeachOption = None,
@@ -259,12 +324,20 @@ def check(
     _check_locales(locales)
     if replica:
         if page_version == ALL_VERSIONS or (update_baselines and not page_version):
-            plan = plan_every_page(list(platforms or []), list(locale) if locale else None,
-                                   drift=drift, update_baselines=update_baselines)
+            plan = plan_every_page(
+                list(platforms or []),
+                list(locale) if locale else None,
+                drift=drift,
+                update_baselines=update_baselines,
+            )
         else:
-            plan = plan_check_replica(list(platforms or []), locales,
-                                      page_version=page_version, drift=drift,
-                                      update_baselines=update_baselines)
+            plan = plan_check_replica(
+                list(platforms or []),
+                locales,
+                page_version=page_version,
+                drift=drift,
+                update_baselines=update_baselines,
+            )
         _check_fault_rate(faults)
         apply_faults(plan.replicas.values(), faults, seed, kinds=TRANSIENT_KINDS)
         apply_latency(plan.replicas.values(), latency, seed)
@@ -274,8 +347,11 @@ def check(
         if latency != "none":
             _fail("--latency needs --replica: the real sites bring their own")
         if not any(settings.accounts.values()):
-            _fail("could not run: no test accounts configured (see README: Check mode); "
-                  "use --replica to check against the built-in replicas", EXIT_CHECK_NOT_RUN)
+            _fail(
+                "could not run: no test accounts configured (see README: Check mode); "
+                "use --replica to check against the built-in replicas",
+                EXIT_CHECK_NOT_RUN,
+            )
         plan = plan_from_settings(settings, list(platforms or []), None)
         ensure_passwords(plan.jobs)
         for job in plan.jobs:
@@ -293,8 +369,13 @@ def check(
         write_json(results, json_report)
     out.print(f"Report: {report_dir / 'index.html'}", markup=False)
     verdicts = {r.check_verdict for r in results}
-    code = (EXIT_CODES[Outcome.UI_CHANGED] if "ui_changed" in verdicts
-            else EXIT_CHECK_NOT_RUN if "error" in verdicts else 0)
+    code = (
+        EXIT_CODES[Outcome.UI_CHANGED]
+        if "ui_changed" in verdicts
+        else EXIT_CHECK_NOT_RUN
+        if "error" in verdicts
+        else 0
+    )
     raise typer.Exit(code)
 
 
@@ -304,23 +385,31 @@ def _check_summary(results: list[RunResult]) -> None:
     table = Table("platform", "account", "verdict", "steps", title="optout-bot check")
     for result in results:
         steps = ", ".join(f"{c.step} {c.status}" for c in result.checks)
-        table.add_row(result.platform, printable(result.account), result.check_verdict,
-                      printable(steps))
+        table.add_row(
+            result.platform, printable(result.account), result.check_verdict, printable(steps)
+        )
     out.print(table)
     for result in results:
         for c in result.checks:
             if c.status in ("ui_changed", "error"):
-                out.print(printable(f"{result.platform}/{result.account} {c.step}: "
-                                    f"{c.status}: {c.detail}"))
+                out.print(
+                    printable(
+                        f"{result.platform}/{result.account} {c.step}: {c.status}: {c.detail}"
+                    )
+                )
                 if c.diff and c.diff.breaking:
                     out.print("  breaking: " + printable("; ".join(c.diff.breaking)))
     guessed = sum(1 for r in results for c in r.checks if c.unconfirmed)
     if guessed:
-        out.print(f"{guessed} step(s) relied on strings no source confirms yet (listed in the "
-                  "report): a failure there may be our guess, not the platform's change.")
+        out.print(
+            f"{guessed} step(s) relied on strings no source confirms yet (listed in the "
+            "report): a failure there may be our guess, not the platform's change."
+        )
     if any(r.check_verdict == "ui_changed" for r in results):
-        out.print("A UI changed: run `optout-bot check PLATFORM -v`, read the report, and open "
-                  "a broken-flow issue (see CONTRIBUTING.md).")
+        out.print(
+            "A UI changed: run `optout-bot check PLATFORM -v`, read the report, and open "
+            "a broken-flow issue (see CONTRIBUTING.md)."
+        )
 
 
 @app.command()
@@ -337,8 +426,10 @@ def logout(
     if not removed:
         out.print(f"no saved session for {printable(repr(account))}")
     for path in removed:
-        out.print(f"deleted the saved session of {path.parent.name}/{printable(account)} "
-                  f"({path.parent.parent.name})")
+        out.print(
+            f"deleted the saved session of {path.parent.name}/{printable(account)} "
+            f"({path.parent.parent.name})"
+        )
 
 
 @app.command()
@@ -349,14 +440,19 @@ def init(ctx: typer.Context) -> None:
 
     settings: Settings = ctx.obj.settings()
     _fail_unless_keyring()
-    accounts = [(p, label, a) for p, by_label in settings.accounts.items()
-                for label, a in by_label.items()]
+    accounts = [
+        (p, label, a) for p, by_label in settings.accounts.items() for label, a in by_label.items()
+    ]
     if not accounts:
-        _fail("no account is configured: add [accounts.<platform>.<label>] with a login to "
-              "optout-bot.toml first")
+        _fail(
+            "no account is configured: add [accounts.<platform>.<label>] with a login to "
+            "optout-bot.toml first"
+        )
     for platform, label, account in accounts:
-        typed = getpass.getpass(f"Password for {platform} account {printable(repr(label))} "
-                                f"({printable(account.login)}), empty to skip: ")
+        typed = getpass.getpass(
+            f"Password for {platform} account {printable(repr(label))} "
+            f"({printable(account.login)}), empty to skip: "
+        )
         if not typed:
             out.print(f"{platform}/{printable(label)}: skipped")
             continue
@@ -370,8 +466,10 @@ def _fail_unless_keyring() -> None:
 
     reason = keys.unusable_reason()
     if reason is not None:
-        _fail(f"cannot store passwords: {reason}; set OPTOUT_BOT_ACCOUNTS__<PLATFORM>__<LABEL>"
-              "__PASSWORD or type them when asked instead")
+        _fail(
+            f"cannot store passwords: {reason}; set OPTOUT_BOT_ACCOUNTS__<PLATFORM>__<LABEL>"
+            "__PASSWORD or type them when asked instead"
+        )
 
 
 @app.command("new-platform")
@@ -379,8 +477,11 @@ def new_platform(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="the platform's name, e.g. mastodon")],
     root: Annotated[Path, typer.Option(help="your clone of optout-bot")] = Path("."),
-    baselines: Annotated[bool, typer.Option(
-        "--baselines/--no-baselines", help="record its ARIA baselines from its replica")
+    baselines: Annotated[
+        bool,
+        typer.Option(
+            "--baselines/--no-baselines", help="record its ARIA baselines from its replica"
+        ),
     ] = True,
 ) -> None:
     """Write flows/NAME/, fixtures/NAME/ and tests/flows/test_NAME.py: a working flow against
@@ -395,8 +496,9 @@ def new_platform(
             _check_summary(results)
             _fail("the new platform's check did not pass; see above")
         out.print(f"recorded its baselines in flows/{name}/baselines/", markup=False)
-    out.print(f"Next: fill in the TODOs, then `.venv/bin/python -m pytest -k {name}`.",
-              markup=False)
+    out.print(
+        f"Next: fill in the TODOs, then `.venv/bin/python -m pytest -k {name}`.", markup=False
+    )
 
 
 @replica_app.command("open")
@@ -405,11 +507,16 @@ def replica_open(
     platform: Annotated[str, typer.Argument(help="e.g. facebook")],
     locale: Annotated[str, typer.Option(help="page language")] = "en",
     page_version: Annotated[str | None, typer.Option(help="page version, e.g. 2024")] = None,
-    drift: Annotated[str | None, typer.Option(
-        help="serve a changed page ('cosmetic', or a replica's real change)")] = None,
+    drift: Annotated[
+        str | None,
+        typer.Option(help="serve a changed page ('cosmetic', or a replica's real change)"),
+    ] = None,
     headless: Annotated[bool, typer.Option(help="no window (for tests)")] = False,
-    print_and_exit: Annotated[bool, typer.Option(
-        help="print what the first page shows and exit instead of waiting (for tests)")
+    print_and_exit: Annotated[
+        bool,
+        typer.Option(
+            help="print what the first page shows and exit instead of waiting (for tests)"
+        ),
     ] = False,
 ) -> None:
     """Open a browser on a platform's replica, served as a flow meets it, with a made-up
@@ -420,9 +527,15 @@ def replica_open(
     registry.get_flow(platform)
     _check_locales([locale])
     settings = ctx.obj.settings(browser={"headless": headless})
-    opened = open_replica(settings, platform, locale=locale, page_version=page_version,
-                          drift=drift, say=lambda line: out.print(line, markup=False),
-                          wait=not print_and_exit)
+    opened = open_replica(
+        settings,
+        platform,
+        locale=locale,
+        page_version=page_version,
+        drift=drift,
+        say=lambda line: out.print(line, markup=False),
+        wait=not print_and_exit,
+    )
     if print_and_exit:
         out.print(f"title: {opened.title}", markup=False)
         for heading in opened.headings:
@@ -439,24 +552,29 @@ def list_platforms() -> None:
         address = flow.URLS.get("form") or flow.URLS.get("settings") or ""
         out.print(f"{name:<10} {flow.DESCRIPTION} ({flow.KIND})", markup=False)
         out.print(f"{'':<10} {address}", markup=False)
-        out.print(f"{'':<10} locales {', '.join(flow.locales())} · {status} · labels checked "
-                  f"{flow.LAST_CHECKED}", markup=False)
+        out.print(
+            f"{'':<10} locales {', '.join(flow.locales())} · {status} · labels checked "
+            f"{flow.LAST_CHECKED}",
+            markup=False,
+        )
 
 
 @app.command("labels")
 def labels_coverage(
     platform: Annotated[str | None, typer.Argument(help="only this platform")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-    as_markdown: Annotated[bool, typer.Option("--markdown", help="print a Markdown table "
-                                              "(the README's)")] = False,
+    as_markdown: Annotated[
+        bool, typer.Option("--markdown", help="print a Markdown table (the README's)")
+    ] = False,
 ) -> None:
     """How many strings each platform's label files confirm with a public source, per
     language; which are unconfirmed, taught by you (teach mode) or missing."""
     from optout_bot import label_coverage, registry
 
     flows = {platform: registry.get_flow(platform)} if platform else registry.discover()
-    found = [c for name, flow in flows.items()
-             for c in label_coverage.coverage(name, flow.label_book())]
+    found = [
+        c for name, flow in flows.items() for c in label_coverage.coverage(name, flow.label_book())
+    ]
     if as_json:
         out.print(json.dumps([c.as_json() for c in found], indent=2, ensure_ascii=False))
     elif as_markdown:
@@ -465,9 +583,11 @@ def labels_coverage(
         out.print(label_coverage.text_table(found))
         for line in label_coverage.taught_lines(found):
             out.print(line)
-        out.print("strings: label keys; confirmed: some wording has a public source; taught: "
-                  "you showed it in teach mode; missing: English has it, this language not; "
-                  "flow strings: the ones the flows act on or wait for.")
+        out.print(
+            "strings: label keys; confirmed: some wording has a public source; taught: "
+            "you showed it in teach mode; missing: English has it, this language not; "
+            "flow strings: the ones the flows act on or wait for."
+        )
 
 
 @app.command()
@@ -490,15 +610,27 @@ def history(
         rows = ledger.runs(platform, limit)
     finally:
         ledger.close()
-    table = Table("run", "started (UTC)", "platform", "account", "mode",
-                  "outcome (proof)", "evidence")
+    table = Table(
+        "run", "started (UTC)", "platform", "account", "mode", "outcome (proof)", "evidence"
+    )
     for row in rows:
         outcome = (row.outcome if row.state == "finished" else row.state) or ""
         if row.proof:
             outcome = f"{outcome} ({row.proof})"
-        table.add_row(*(printable(cell) for cell in (
-            row.id, row.started_utc, row.platform, row.account, row.mode, outcome,
-            row.evidence_dir or "")))
+        table.add_row(
+            *(
+                printable(cell)
+                for cell in (
+                    row.id,
+                    row.started_utc,
+                    row.platform,
+                    row.account,
+                    row.mode,
+                    outcome,
+                    row.evidence_dir or "",
+                )
+            )
+        )
     out.print(table)
 
 
@@ -525,17 +657,20 @@ def mail(
     if not found:
         out.print("No run is waiting for a confirmation email.")
     for late in found:
-        out.print(f"run {late.run_id} {late.platform}/{late.account}: {late.result}",
-                  markup=False)
+        out.print(f"run {late.run_id} {late.platform}/{late.account}: {late.result}", markup=False)
 
 
 @evidence_app.command("verify")
 def evidence_verify(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="an evidence folder (with manifest.json)")],
-    anchor: Annotated[str | None, typer.Option(
-        help="a manifest hash you kept (from `evidence anchor`): prove this bundle is in the "
-        "chain that ends there")] = None,
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            help="a manifest hash you kept (from `evidence anchor`): prove this bundle is in the "
+            "chain that ends there"
+        ),
+    ] = None,
 ) -> None:
     """Recompute every hash and check the link to the account's previous bundle; exit 1
     naming each file that changed, is missing or was added and each broken link."""
@@ -563,30 +698,40 @@ def evidence_verify(
         raise typer.Exit(1)
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     note = " and matches the ledger" if expected else ""
-    out.print(f"OK: {len(manifest['files'])} files unchanged{note}, chain intact "
-              f"({printable(directory)})")
+    out.print(
+        f"OK: {len(manifest['files'])} files unchanged{note}, chain intact ({printable(directory)})"
+    )
     if anchor is not None:
-        out.print(f"Anchored: this bundle is in the chain that ends at the manifest you kept "
-                  f"({anchor.strip()[:12]}…).")
+        out.print(
+            f"Anchored: this bundle is in the chain that ends at the manifest you kept "
+            f"({anchor.strip()[:12]}…)."
+        )
     elif not expected:
         out.print(UNANCHORED_NOTE)
     if "outcome" not in manifest:
         steps = manifest.get("steps") or [{}]
         step = steps[-1].get("name", "its start") if isinstance(steps[-1], dict) else "?"
-        out.print(f"This run was interrupted during {printable(step)}: the bundle holds what "
-                  "happened until then.")
+        out.print(
+            f"This run was interrupted during {printable(step)}: the bundle holds what "
+            "happened until then."
+        )
 
 
 @app.command("letter")
 def letter(
     ctx: typer.Context,
     bundle: Annotated[Path, typer.Argument(help="an evidence folder (with manifest.json)")],
-    to: Annotated[str, typer.Option(
-        help="authority (a complaint to the data-protection authority) or platform (a "
-        "follow-up letter)")] = "authority",
+    to: Annotated[
+        str,
+        typer.Option(
+            help="authority (a complaint to the data-protection authority) or platform (a "
+            "follow-up letter)"
+        ),
+    ] = "authority",
     form: Annotated[str, typer.Option("--format", help="text or html")] = "text",
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="write the letter to this file (default: print it)")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write the letter to this file (default: print it)")
+    ] = None,
 ) -> None:
     """Write a complaint or follow-up letter from an evidence folder, in the account's
     language, with the bundle's facts. You review it and send it; nothing is sent."""
@@ -602,8 +747,12 @@ def letter(
     if not bundle.is_dir():
         _fail(f"{printable(bundle)} is not a folder")
     checked = letters.check_bundle(bundle, settings.output.ledger)
-    composed = letters.compose(checked, "platform" if to == "platform" else "authority",
-                               datetime.now().astimezone(), log.redactor.secrets())
+    composed = letters.compose(
+        checked,
+        "platform" if to == "platform" else "authority",
+        datetime.now().astimezone(),
+        log.redactor.secrets(),
+    )
     text = letters.render(composed, "html" if form == "html" else "text")
     for problem in checked.problems:
         err.print(f"FAILED {problem}")
@@ -620,14 +769,17 @@ def letter(
 UNANCHORED_NOTE = (
     "Note: checked without the ledger's record or an anchor, so a newest bundle forged whole "
     "(files, hashes and manifest made anew) would pass too. Keep the hash `optout-bot evidence "
-    "anchor` prints, and check with `evidence verify FOLDER --anchor HASH`.")
+    "anchor` prints, and check with `evidence verify FOLDER --anchor HASH`."
+)
 
 
 @evidence_app.command("anchor")
 def evidence_anchor(
     ctx: typer.Context,
-    folder: Annotated[Path | None, typer.Argument(
-        help="an evidence folder, or one account's (default: the configured one)")] = None,
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="an evidence folder, or one account's (default: the configured one)"),
+    ] = None,
 ) -> None:
     """Print the manifest hash of each account's newest bundle, to keep where this machine
     cannot change it: later, `evidence verify FOLDER --anchor HASH` proves any older bundle of
@@ -643,8 +795,10 @@ def evidence_anchor(
         return
     for digest, bundle, mode in found:
         out.print(f"{digest}  {printable(bundle)}  ({printable(mode)})")
-    out.print("Keep these lines where this machine cannot change them (print them, mail them "
-              "to yourself).")
+    out.print(
+        "Keep these lines where this machine cannot change them (print them, mail them "
+        "to yourself)."
+    )
 
 
 def _run_and_report(settings: Settings, jobs: list[Any]) -> None:
@@ -674,18 +828,31 @@ def _summary(results: list[RunResult]) -> None:
     from optout_bot import log
     from optout_bot.scrub import scrub_text
 
-    table = Table("platform", "account", "outcome", "proof", "seconds", "what happened",
-                  title="optout-bot results")
+    table = Table(
+        "platform",
+        "account",
+        "outcome",
+        "proof",
+        "seconds",
+        "what happened",
+        title="optout-bot results",
+    )
     for result in results:
         message = scrub_text(result.message, log.redactor.secrets())
-        table.add_row(result.platform, printable(result.account), result.outcome.value,
-                      result.proof or "", f"{result.seconds:.1f}",
-                      printable(_shorten(message)))
+        table.add_row(
+            result.platform,
+            printable(result.account),
+            result.outcome.value,
+            result.proof or "",
+            f"{result.seconds:.1f}",
+            printable(_shorten(message)),
+        )
     out.print(table)
     out.print("Evidence (check with `optout-bot evidence verify FOLDER`):")
     for result in results:
-        out.print(f"  {result.platform}/{printable(result.account)}: "
-                  f"{printable(result.evidence_dir)}")
+        out.print(
+            f"  {result.platform}/{printable(result.account)}: {printable(result.evidence_dir)}"
+        )
 
 
 def _shorten(text: str, limit: int = 90) -> str:
@@ -698,8 +865,11 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
     from optout_bot.records.evidence import tool_version
     from optout_bot.settings import value_sources
 
-    lines = [f"optout-bot {tool_version()}", f"Python {python_platform.python_version()}",
-             f"Playwright {package_version('playwright')}"]
+    lines = [
+        f"optout-bot {tool_version()}",
+        f"Python {python_platform.python_version()}",
+        f"Playwright {package_version('playwright')}",
+    ]
     try:
         from playwright.sync_api import sync_playwright
 
@@ -708,11 +878,15 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
     except Exception as error:  # a header must never stop the run
         lines.append(f"browser: {error}")
     for name, flow in registry.discover().items():
-        lines.append(f"flow {name} v{flow.FLOW_VERSION}, labels checked {flow.LAST_CHECKED}, "
-                     f"working={flow.WORKING}")
+        lines.append(
+            f"flow {name} v{flow.FLOW_VERSION}, labels checked {flow.LAST_CHECKED}, "
+            f"working={flow.WORKING}"
+        )
     lines.append("settings (precedence: cli > env > .env > toml > default; secrets masked):")
-    lines += [f"  {name} = {value}  [{source}]"
-              for name, value, source in value_sources(settings, overrides)]
+    lines += [
+        f"  {name} = {value}  [{source}]"
+        for name, value, source in value_sources(settings, overrides)
+    ]
     for line in lines:
         err.print(f"# {printable(line)}")
 
@@ -757,12 +931,14 @@ def main() -> None:
 
         registry = sys.modules.get("optout_bot.registry")  # loaded if it raised
         if isinstance(error, ConfigError) or (
-                registry is not None and isinstance(error, registry.DuplicatePlatform)):
+            registry is not None and isinstance(error, registry.DuplicatePlatform)
+        ):
             err.print(f"optout-bot: {printable(redactor.scrub(str(error)))}")
             sys.exit(EXIT_CONFIG_ERROR)
         # last resort: one readable line, no traceback
-        err.print(f"optout-bot crashed: {type(error).__name__}: "
-                  f"{printable(redactor.scrub(str(error)))}")
+        err.print(
+            f"optout-bot crashed: {type(error).__name__}: {printable(redactor.scrub(str(error)))}"
+        )
         err.print("Please run again with -v and open a bug report with that output.")
         sys.exit(EXIT_CRASH)
 

@@ -1,17 +1,17 @@
 """The errors flows raise and the engine maps to outcomes, in one tree::
 
-    OptoutError                 root of everything the tool raises on purpose
-    ├── ConfigError             bad or missing configuration (exit 2, one line, no traceback)
-    └── FlowError               raised by a flow step; each maps to one Outcome
-        ├── AlreadyDone         the platform already has the objection on record
-        ├── Unavailable         no form or setting for this region or account
-        ├── NeedsHuman          2FA without a seed, device approval, checkpoint, captcha
-        ├── Blocked             the platform rate-limits or blocks us: never retried
-        ├── LoginRejected       wrong login or password: tried once, never retried
-        ├── UiChanged           an element the step needs is missing: names step and element
-        │   └── AmbiguousElement  two elements answer to what a step acts on: names both
-        ├── InputRejected       the platform refused a value we sent (country, email, reason)
-        └── Transient           a passing fault (5xx, timeout, cut connection): safe to retry
+OptoutError                 root of everything the tool raises on purpose
+├── ConfigError             bad or missing configuration (exit 2, one line, no traceback)
+└── FlowError               raised by a flow step; each maps to one Outcome
+    ├── AlreadyDone         the platform already has the objection on record
+    ├── Unavailable         no form or setting for this region or account
+    ├── NeedsHuman          2FA without a seed, device approval, checkpoint, captcha
+    ├── Blocked             the platform rate-limits or blocks us: never retried
+    ├── LoginRejected       wrong login or password: tried once, never retried
+    ├── UiChanged           an element the step needs is missing: names step and element
+    │   └── AmbiguousElement  two elements answer to what a step acts on: names both
+    ├── InputRejected       the platform refused a value we sent (country, email, reason)
+    └── Transient           a passing fault (5xx, timeout, cut connection): safe to retry
 """
 
 from __future__ import annotations
@@ -73,9 +73,15 @@ class UiChanged(FlowError):
     ``targets`` are the lookups tried (``optout_bot.page.Target``), when one element was looked
     for: their label keys let teach mode ask the person which element it is."""
 
-    def __init__(self, element: str, *, step: str | None = None,
-                 tried: Sequence[str] = (), detail: str = "",
-                 targets: Sequence[object] = ()) -> None:
+    def __init__(
+        self,
+        element: str,
+        *,
+        step: str | None = None,
+        tried: Sequence[str] = (),
+        detail: str = "",
+        targets: Sequence[object] = (),
+    ) -> None:
         self.element = element
         self.tried = tuple(tried)
         self.targets = tuple(targets)
@@ -92,8 +98,9 @@ class AmbiguousElement(UiChanged):
     """Two or more elements answer to what a step acts on: acting on either could put the
     user's data in the wrong place, so the step stops, naming them."""
 
-    def __init__(self, element: str, candidates: Sequence[str], *, count: int,
-                 step: str | None = None) -> None:
+    def __init__(
+        self, element: str, candidates: Sequence[str], *, count: int, step: str | None = None
+    ) -> None:
         self.element = element
         self.tried = ()
         self.candidates = tuple(candidates)

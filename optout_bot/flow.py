@@ -145,11 +145,22 @@ class Flow(PageActions):
         body texts a flow may add from its label files)."""
         return cls.CONFIRMATION_MAIL
 
-    def __init__(self, page: Page, account: AccountView, services: FlowServices,
-                 *, urls: Mapping[str, str] | None = None, timeout_ms: float = 15_000,
-                 retry: RetryPolicy | None = None) -> None:
-        super().__init__(page, urls={**self.URLS, **(urls or {})}, timeout_ms=timeout_ms,
-                         retry=retry or RetryPolicy())
+    def __init__(
+        self,
+        page: Page,
+        account: AccountView,
+        services: FlowServices,
+        *,
+        urls: Mapping[str, str] | None = None,
+        timeout_ms: float = 15_000,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(
+            page,
+            urls={**self.URLS, **(urls or {})},
+            timeout_ms=timeout_ms,
+            retry=retry or RetryPolicy(),
+        )
         self.account = account
         self.services = services
         self.labels = self.label_book()
@@ -253,4 +264,3 @@ class Flow(PageActions):
         makes the engine stop instead of risking a second submission.
         """
         raise NotImplementedError
-

@@ -26,20 +26,24 @@ class MailSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = Field(min_length=1, description="IMAP server, e.g. imap.gmail.com")
-    port: int | None = Field(default=None, ge=1, le=65535,
-                             description="default: 993 for tls, 143 otherwise")
+    port: int | None = Field(
+        default=None, ge=1, le=65535, description="default: 993 for tls, 143 otherwise"
+    )
     security: Literal["tls", "starttls", "plain"] = "tls"
     user: str = Field(min_length=1, description="the mailbox's login")
     password: SecretStr | None = Field(default=None, description="app password; keyring")
     folder: str = "INBOX"
-    wait_seconds: float = Field(default=120, ge=0,
-                                description="how long to wait for the email after a run")
+    wait_seconds: float = Field(
+        default=120, ge=0, description="how long to wait for the email after a run"
+    )
 
     @model_validator(mode="after")
     def _plain_only_on_this_machine(self) -> MailSettings:
         if self.security == "plain" and not is_loopback(self.host):
-            raise ValueError(f"mail.security = 'plain' sends the password in clear: only "
-                             f"allowed for a server on this machine, not {self.host!r}")
+            raise ValueError(
+                f"mail.security = 'plain' sends the password in clear: only "
+                f"allowed for a server on this machine, not {self.host!r}"
+            )
         return self
 
     @property
@@ -61,16 +65,18 @@ def connect(settings: MailSettings, password: str) -> imaplib.IMAP4:
     try:
         if settings.security == "tls":
             client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                host, port, ssl_context=ssl.create_default_context(),
-                timeout=IMAP_TIMEOUT_SECONDS)
+                host, port, ssl_context=ssl.create_default_context(), timeout=IMAP_TIMEOUT_SECONDS
+            )
         else:
             client = imaplib.IMAP4(host, port, timeout=IMAP_TIMEOUT_SECONDS)
             if settings.security == "starttls":
                 client.starttls(ssl.create_default_context())
         client.login(settings.user, password)
     except (OSError, imaplib.IMAP4.error) as error:
-        raise MailError(f"cannot read the mailbox {settings.user} at {host}:{port}: "
-                        f"{without(str(error), password)}") from None
+        raise MailError(
+            f"cannot read the mailbox {settings.user} at {host}:{port}: "
+            f"{without(str(error), password)}"
+        ) from None
     return client
 
 

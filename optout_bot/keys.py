@@ -29,8 +29,9 @@ def unusable_reason() -> str | None:
     except Exception as error:  # a broken backend configuration
         return f"the keyring backend failed to load ({type(error).__name__})"
     if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
-        return "no system keyring backend is available (no Secret Service, KWallet or macOS " \
-               "Keychain)"
+        return (
+            "no system keyring backend is available (no Secret Service, KWallet or macOS Keychain)"
+        )
     return None
 
 

@@ -40,14 +40,20 @@ class Coverage:
         return self.flow_confirmed / self.flow_keys if self.flow_keys else 1.0
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "taught_keys": list(self.taught_keys),
-                "flow_share": round(self.flow_share, 4)}
+        return {
+            **asdict(self),
+            "taught_keys": list(self.taught_keys),
+            "flow_share": round(self.flow_share, 4),
+        }
 
 
 def coverage(platform: str, book: LabelBook) -> list[Coverage]:
     """``book``'s coverage in each of its languages, English first."""
-    reference = {key for key, variants in book.tables.get(REFERENCE_LOCALE, {}).items()
-                 if _projects(variants)}
+    reference = {
+        key
+        for key, variants in book.tables.get(REFERENCE_LOCALE, {}).items()
+        if _projects(variants)
+    }
     flow_keys = {key for key in reference if not key.startswith(PAGE + ".")}
     found: list[Coverage] = []
     for locale in book.locales():
@@ -56,12 +62,20 @@ def coverage(platform: str, book: LabelBook) -> list[Coverage]:
         own = {key: variants for key, variants in own.items() if variants}
         confirmed = {key for key, variants in own.items() if any(v.confirmed for v in variants)}
         taught = tuple(key for key, variants in table.items() if any(v.taught for v in variants))
-        found.append(Coverage(
-            platform=platform, locale=locale, keys=len(own), confirmed=len(confirmed),
-            unconfirmed=len(own) - len(confirmed), taught=len(taught),
-            missing=len(reference - set(own)),
-            flow_keys=len(flow_keys), flow_confirmed=len(flow_keys & confirmed),
-            taught_keys=taught))
+        found.append(
+            Coverage(
+                platform=platform,
+                locale=locale,
+                keys=len(own),
+                confirmed=len(confirmed),
+                unconfirmed=len(own) - len(confirmed),
+                taught=len(taught),
+                missing=len(reference - set(own)),
+                flow_keys=len(flow_keys),
+                flow_confirmed=len(flow_keys & confirmed),
+                taught_keys=taught,
+            )
+        )
     return found
 
 
@@ -70,36 +84,63 @@ def _projects(variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
     return tuple(v for v in variants if not v.taught)
 
 
-HEADINGS = ("platform", "lang", "strings", "confirmed", "unconfirmed", "taught", "missing",
-            "flow strings confirmed")
+HEADINGS = (
+    "platform",
+    "lang",
+    "strings",
+    "confirmed",
+    "unconfirmed",
+    "taught",
+    "missing",
+    "flow strings confirmed",
+)
 
 
 def rows(found: list[Coverage]) -> list[tuple[str, ...]]:
     """The table's rows, as ``optout-bot labels`` prints them."""
-    return [(c.platform, c.locale, str(c.keys), str(c.confirmed), str(c.unconfirmed),
-             str(c.taught), str(c.missing),
-             f"{c.flow_confirmed}/{c.flow_keys} ({c.flow_share:.0%})") for c in found]
+    return [
+        (
+            c.platform,
+            c.locale,
+            str(c.keys),
+            str(c.confirmed),
+            str(c.unconfirmed),
+            str(c.taught),
+            str(c.missing),
+            f"{c.flow_confirmed}/{c.flow_keys} ({c.flow_share:.0%})",
+        )
+        for c in found
+    ]
 
 
 def text_table(found: list[Coverage]) -> str:
     """The table in aligned columns, whatever the terminal's width."""
     table = [HEADINGS, *rows(found)]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADINGS))]
-    return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-                     .rstrip() for row in table)
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in table
+    )
 
 
 def taught_lines(found: list[Coverage]) -> list[str]:
     """Which keys the user taught, per platform and language (their overlay wins until the
     project's files catch up: delete a key from the overlay file to forget it)."""
-    return [f"taught by you: {c.platform} {c.locale}: {', '.join(c.taught_keys)}"
-            for c in found if c.taught_keys]
+    return [
+        f"taught by you: {c.platform} {c.locale}: {', '.join(c.taught_keys)}"
+        for c in found
+        if c.taught_keys
+    ]
 
 
 def markdown(found: list[Coverage]) -> str:
     """The table as Markdown, for the README."""
-    lines = ["| " + " | ".join(HEADINGS) + " |",
-             "|" + "|".join("---" if i < 2 else "--:" for i in range(len(HEADINGS))) + "|"]
+    lines = [
+        "| " + " | ".join(HEADINGS) + " |",
+        "|" + "|".join("---" if i < 2 else "--:" for i in range(len(HEADINGS))) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows(found)]
     return "\n".join(lines)

@@ -188,8 +188,9 @@ def _straighten(text: str) -> str:
     return SPACES.sub(" ", text).strip()
 
 
-def pattern(texts: Iterable[str], *, whole: bool = False,
-            ignore_case: bool = False) -> re.Pattern[str]:
+def pattern(
+    texts: Iterable[str], *, whole: bool = False, ignore_case: bool = False
+) -> re.Pattern[str]:
     """A pattern matching any of ``texts`` in page text however it spells apostrophes, quotes
     and spaces (what :func:`normalise` irons out); ``whole`` anchors it to the whole text.
     It is written so that a browser's JavaScript reads it the same way as Python."""
@@ -232,6 +233,7 @@ def _tolerant(text: str) -> str:
 
 
 # --- where label files are ----------------------------------------------------------------------
+
 
 def user_labels_dir() -> Path:
     """The user's own labels (what teach mode writes): ``$XDG_CONFIG_HOME/optout-bot/labels``."""
@@ -298,8 +300,7 @@ def _parsed(path: Path, text: str) -> Table:
         raise LabelError(f"cannot read label file {path}: {error}") from None
     table: Table = {}
     for key, value in _flat(data):
-        if not isinstance(value, list) or not value or \
-                not all(isinstance(v, dict) for v in value):
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
             raise LabelError(f"{path}: {key!r} must be one or more [[{key}]] tables")
         table[key] = tuple(_variant(path, key, entry) for entry in value)
     return table
@@ -333,11 +334,19 @@ def _variant(path: Path, key: str, entry: dict[str, object]) -> Variant:
     if not isinstance(unconfirmed, bool) or not isinstance(taught, bool):
         raise LabelError(f"{path}: [[{key}]] unconfirmed and taught must be true or false")
     if not unconfirmed and not (fields["source"] and fields["date"]):
-        raise LabelError(f"{path}: [[{key}]] {text!r} needs a source and a date, or "
-                         "unconfirmed = true")
-    return Variant(text=text, source=fields["source"], date=fields["date"],
-                   quote=fields["quote"], unconfirmed=unconfirmed, looked=fields["looked"],
-                   taught=taught, role=fields["role"])
+        raise LabelError(
+            f"{path}: [[{key}]] {text!r} needs a source and a date, or unconfirmed = true"
+        )
+    return Variant(
+        text=text,
+        source=fields["source"],
+        date=fields["date"],
+        quote=fields["quote"],
+        unconfirmed=unconfirmed,
+        looked=fields["looked"],
+        taught=taught,
+        role=fields["role"],
+    )
 
 
 def locales_in(dirs: Sequence[Path]) -> set[str]:
@@ -350,6 +359,9 @@ def known_locales() -> tuple[str, ...]:
     reference language first: what ``--locale`` and an account's ``locale`` may be."""
     from optout_bot import registry  # here: the registry imports flows, which import this
 
-    found = {loc for flow in registry.discover().values()
-             for loc in locales_in(layer_dirs(flow.label_folders()))}  # names: no parsing
+    found = {
+        loc
+        for flow in registry.discover().values()
+        for loc in locales_in(layer_dirs(flow.label_folders()))
+    }  # names: no parsing
     return tuple(sorted(found, key=lambda loc: (loc != REFERENCE_LOCALE, loc)))

@@ -50,30 +50,47 @@ class SecretRedactor:
                     value = value.replace(form, REDACTED)
             return value
         if isinstance(value, dict):
-            return {k: (REDACTED if isinstance(k, str) and SECRET_KEYS.search(k) and v
-                        else self.scrub(v)) for k, v in value.items()}
+            return {
+                k: (
+                    REDACTED
+                    if isinstance(k, str) and SECRET_KEYS.search(k) and v
+                    else self.scrub(v)
+                )
+                for k, v in value.items()
+            }
         if isinstance(value, list | tuple):
             return type(value)(self.scrub(v) for v in value)
         if isinstance(value, BaseException | Path):
             return self.scrub(str(value))
         return value
 
-    def __call__(self, logger: Any, method: str,
-                 event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        return {key: (REDACTED if SECRET_KEYS.search(key) and value else self.scrub(value))
-                for key, value in event_dict.items()}
+    def __call__(
+        self, logger: Any, method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        return {
+            key: (REDACTED if SECRET_KEYS.search(key) and value else self.scrub(value))
+            for key, value in event_dict.items()
+        }
 
 
 redactor = SecretRedactor()
 
 
-def configure(*, json_lines: bool = False, level: str = "info", stream: TextIO | None = None,
-              file: Path | None = None) -> None:
+def configure(
+    *,
+    json_lines: bool = False,
+    level: str = "info",
+    stream: TextIO | None = None,
+    file: Path | None = None,
+) -> None:
     """Set up structlog once per process; ``file`` adds a JSON-lines copy of every line."""
     threshold = logging.getLevelNamesMapping()[level.upper()]
     out = stream or sys.stderr
-    renderer: Any = (structlog.processors.JSONRenderer(ensure_ascii=False) if json_lines
-                     else structlog.dev.ConsoleRenderer(colors=out.isatty()))
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -99,8 +116,9 @@ class _CopyToFile:
         self._render = structlog.processors.JSONRenderer(ensure_ascii=False)
         self._path = path
 
-    def __call__(self, logger: Any, method: str,
-                 event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def __call__(
+        self, logger: Any, method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         line = self._render(logger, method, dict(event_dict))
         text = line.decode("utf-8") if isinstance(line, bytes) else line
         descriptor = open_private(self._path, os.O_WRONLY | os.O_APPEND)

@@ -28,12 +28,16 @@ def check_url_overrides(settings: Settings, flows: Iterable[type[Flow]]) -> None
         for key, url in options.urls.items():
             setting = f"platforms.{flow.PLATFORM}.urls.{key}"
             if key not in flow.URLS:
-                raise ConfigError(f"{setting}: {flow.PLATFORM} has no address {key!r} (has: "
-                                  f"{', '.join(flow.URLS)})")
+                raise ConfigError(
+                    f"{setting}: {flow.PLATFORM} has no address {key!r} (has: "
+                    f"{', '.join(flow.URLS)})"
+                )
             if origin_of(url) not in allowed:
-                raise ConfigError(f"{setting}: {scrub_url(url)} is not on {flow.PLATFORM}'s "
-                                  f"own origins ({', '.join(flow_origins(flow))}); refused, since "
-                                  "the password would be typed into that page")
+                raise ConfigError(
+                    f"{setting}: {scrub_url(url)} is not on {flow.PLATFORM}'s "
+                    f"own origins ({', '.join(flow_origins(flow))}); refused, since "
+                    "the password would be typed into that page"
+                )
 
 
 def origin_of(url: str) -> str:

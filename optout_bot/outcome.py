@@ -50,6 +50,9 @@ def worst(outcomes: list[Outcome]) -> Outcome:
 def exit_code_table() -> str:
     """A plain table of outcomes and exit codes, for ``--help`` and the README."""
     rows = [f"{o.exit_code:>3}  {o.value}" for o in Outcome]
-    rows += [f"{EXIT_CONFIG_ERROR:>3}  bad configuration or usage", f"{EXIT_CRASH:>3}  crash",
-             f"{EXIT_CHECK_NOT_RUN:>3}  check: a check could not run"]
+    rows += [
+        f"{EXIT_CONFIG_ERROR:>3}  bad configuration or usage",
+        f"{EXIT_CRASH:>3}  crash",
+        f"{EXIT_CHECK_NOT_RUN:>3}  check: a check could not run",
+    ]
     return "\n".join(rows)

@@ -34,10 +34,26 @@ from optout_bot.run.retry import RetryPolicy, announce
 AriaRole = Any  # Playwright's Literal of ARIA roles; kept loose so flows can pass plain strings
 T = TypeVar("T")
 FAILED = "_failed"  # the choice name under which wait_for_any reports a page saying it failed
-CONTROL_ROLES = frozenset({
-    "button", "checkbox", "combobox", "link", "listbox", "menuitem", "menuitemcheckbox",
-    "menuitemradio", "option", "radio", "searchbox", "slider", "spinbutton", "switch", "tab",
-    "textbox"})
+CONTROL_ROLES = frozenset(
+    {
+        "button",
+        "checkbox",
+        "combobox",
+        "link",
+        "listbox",
+        "menuitem",
+        "menuitemcheckbox",
+        "menuitemradio",
+        "option",
+        "radio",
+        "searchbox",
+        "slider",
+        "spinbutton",
+        "switch",
+        "tab",
+        "textbox",
+    }
+)
 """Roles of what a flow presses, flips, picks or types into: matched by their whole name."""
 FIELDS = ":is(input, textarea, select, button)"
 SUBMIT = ':is(button[type="submit" i], input[type="submit" i], button:not([type]))'
@@ -127,8 +143,13 @@ class Target:
             return f"label={_show(self.label)}"
         if self.text is not None:
             return f"text={_show(self.text)}"
-        keys = {"autocomplete": self.autocomplete, "type": self.input_type,
-                "name": self.field_name, "testid": self.testid, "css": self.css}
+        keys = {
+            "autocomplete": self.autocomplete,
+            "type": self.input_type,
+            "name": self.field_name,
+            "testid": self.testid,
+            "css": self.css,
+        }
         return " ".join(f"{key}={value!r}" for key, value in keys.items() if value is not None)
 
 
@@ -203,8 +224,9 @@ class PageNavigation:
     """Opening pages by URL or by name, and watching what the page that shows really is: a
     server error or a failed load is ``Transient`` (worth another try), never ``UiChanged``."""
 
-    def __init__(self, page: Page, *, urls: Mapping[str, str], timeout_ms: float,
-                 retry: RetryPolicy) -> None:
+    def __init__(
+        self, page: Page, *, urls: Mapping[str, str], timeout_ms: float, retry: RetryPolicy
+    ) -> None:
         self.page = page
         self.urls: dict[str, str] = dict(urls)
         self.timeout_ms = timeout_ms
@@ -231,13 +253,13 @@ class PageNavigation:
     def _load(self, url: str) -> Response | None:
         self.failed_navigation = None
         try:
-            response = self.page.goto(url, wait_until="domcontentloaded",
-                                      timeout=self.timeout_ms)
+            response = self.page.goto(url, wait_until="domcontentloaded", timeout=self.timeout_ms)
         except PlaywrightTimeout as error:
             raise Transient(f"{url} did not load in time", step=self.step) from error
         except PlaywrightError as error:
-            raise Transient(f"{url} could not be loaded: {one_line(error)}",
-                            step=self.step) from error
+            raise Transient(
+                f"{url} could not be loaded: {one_line(error)}", step=self.step
+            ) from error
         self.raise_if_server_error()
         return response
 
@@ -276,8 +298,14 @@ class PageActions(PageNavigation):
     sleep; every element has a human name, so a missing one reads "fill: Send button not
     found"."""
 
-    def find(self, element: str, *targets: Target, required: bool = True,
-             within: Locator | None = None, timeout_ms: float | None = None) -> Locator:
+    def find(
+        self,
+        element: str,
+        *targets: Target,
+        required: bool = True,
+        within: Locator | None = None,
+        timeout_ms: float | None = None,
+    ) -> Locator:
         """The element of the first target (in order: language-independent ones first) that
         has a visible one, waiting for one to appear.
 
@@ -303,8 +331,9 @@ class PageActions(PageNavigation):
             if count and not target.is_control:
                 return candidates.first
             if count > 1:
-                raise AmbiguousElement(element, one_of(candidates, count), count=count,
-                                       step=self.step)
+                raise AmbiguousElement(
+                    element, one_of(candidates, count), count=count, step=self.step
+                )
             if count:
                 if target.by_attribute:
                     expected = differs(candidates, targets, scope)
@@ -314,13 +343,19 @@ class PageActions(PageNavigation):
         if not required:
             return combined.first
         self.raise_if_server_error()
-        raise UiChanged(element, step=self.step, tried=[t.describe() for t in targets],
-                        detail=self._page_detail(), targets=targets)
+        raise UiChanged(
+            element,
+            step=self.step,
+            tried=[t.describe() for t in targets],
+            detail=self._page_detail(),
+            targets=targets,
+        )
 
     def label_differs(self, element: str, found: str, expected: Sequence[str]) -> None:
         """A control found by an attribute has another name than its label: worth a line."""
-        get_logger().warning("label differs", step=self.step, element=element, found=found,
-                             expected=list(expected))
+        get_logger().warning(
+            "label differs", step=self.step, element=element, found=found, expected=list(expected)
+        )
 
     def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
         """Whether any target is visible now (or within ``timeout_ms``), without failing;
@@ -335,8 +370,12 @@ class PageActions(PageNavigation):
 
     form_of = staticmethod(form_holding)
 
-    def wait_for_any(self, choices: Mapping[str, Sequence[Target]],
-                     timeout_ms: float | None = None, what: str = "next page") -> str:
+    def wait_for_any(
+        self,
+        choices: Mapping[str, Sequence[Target]],
+        timeout_ms: float | None = None,
+        what: str = "next page",
+    ) -> str:
         """Wait until one of several possible pages shows; returns the name of the one seen.
 
         This is how a step tells apart the answers a platform may give (logged in, wrong
@@ -348,8 +387,9 @@ class PageActions(PageNavigation):
                 loc = target.locate(self.page)
                 union = loc if union is None else union.or_(loc)
         assert union is not None
-        if not self._wait_visible(union.filter(visible=True).first,
-                                  timeout_ms or self.timeout_ms, fail_fast=True):
+        if not self._wait_visible(
+            union.filter(visible=True).first, timeout_ms or self.timeout_ms, fail_fast=True
+        ):
             self.raise_if_server_error()
             tried = [t.describe() for ts in choices.values() for t in ts]
             raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
@@ -360,8 +400,14 @@ class PageActions(PageNavigation):
                     return name
         return next(iter(choices))  # pragma: no cover - the union was visible a moment ago
 
-    def open_and_wait(self, url_or_key: str, choices: Mapping[str, Sequence[Target]], *,
-                      failed: Sequence[Target], what: str) -> str:
+    def open_and_wait(
+        self,
+        url_or_key: str,
+        choices: Mapping[str, Sequence[Target]],
+        *,
+        failed: Sequence[Target],
+        what: str,
+    ) -> str:
         """Open a page and return which of ``choices`` shows. When the page says its own app
         failed to load (``failed``), it is loaded again as any failed page load is; what still
         fails is Transient."""
@@ -376,9 +422,16 @@ class PageActions(PageNavigation):
 
         return self._loading(load_and_look)
 
-    def press_and_wait(self, button: Locator, choices: Mapping[str, Sequence[Target]], *,
-                       failed: Sequence[Target], what: str, safe_to_repeat: bool = False,
-                       attempts: int | None = None) -> str:
+    def press_and_wait(
+        self,
+        button: Locator,
+        choices: Mapping[str, Sequence[Target]],
+        *,
+        failed: Sequence[Target],
+        what: str,
+        safe_to_repeat: bool = False,
+        attempts: int | None = None,
+    ) -> str:
         """Press ``button`` and return which of ``choices`` shows. When the page says the
         request failed on the way (``failed``), press again as often as the policy allows, but
         only if the caller vouches the request is safe to repeat (it carries no password and
@@ -399,12 +452,17 @@ class PageActions(PageNavigation):
             if seen != FAILED:
                 return seen
             if attempt < sends:
-                get_logger().warning("request failed on the way; pressing again",
-                                     step=self.step, what=what, attempt=attempt)
+                get_logger().warning(
+                    "request failed on the way; pressing again",
+                    step=self.step,
+                    what=what,
+                    attempt=attempt,
+                )
         raise Transient(f"{what}: the platform's request kept failing", step=self.step)
 
-    def _wait_visible(self, locator: Locator, timeout_ms: float, *,
-                      fail_fast: bool = False) -> bool:
+    def _wait_visible(
+        self, locator: Locator, timeout_ms: float, *, fail_fast: bool = False
+    ) -> bool:
         """Wait for ``locator``; with ``fail_fast``, stop early (Transient) as soon as the page
         turned out to be a server error or a failed load, instead of waiting out the timeout.
         The wait is cut into slices only to look at those events; it is not a sleep."""
@@ -414,8 +472,9 @@ class PageActions(PageNavigation):
             if remaining_ms < 5:  # what is left is too short to ask the browser about
                 return False
             try:
-                locator.wait_for(state="visible",
-                                 timeout=min(remaining_ms, 500) if fail_fast else remaining_ms)
+                locator.wait_for(
+                    state="visible", timeout=min(remaining_ms, 500) if fail_fast else remaining_ms
+                )
                 return True
             except PlaywrightTimeout:
                 if fail_fast:

@@ -31,15 +31,21 @@ def discover() -> dict[str, type[Flow]]:
     """Platform name → flow class, sorted by name."""
     found: dict[str, type[Flow]] = {}
     package = importlib.import_module(FLOW_PACKAGE)
-    folders = [info.name for info in pkgutil.iter_modules(package.__path__)
-               if info.ispkg and not info.name.startswith("_")]
-    modules = [importlib.import_module(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}")
-               for name in folders
-               if importlib.util.find_spec(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}") is not None]
+    folders = [
+        info.name
+        for info in pkgutil.iter_modules(package.__path__)
+        if info.ispkg and not info.name.startswith("_")
+    ]
+    modules = [
+        importlib.import_module(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}")
+        for name in folders
+        if importlib.util.find_spec(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}") is not None
+    ]
     candidates: list[type[Flow]] = []
     for module in modules:
-        candidates += [v for v in vars(module).values() if _is_flow(v)
-                       and v.__module__ == module.__name__]
+        candidates += [
+            v for v in vars(module).values() if _is_flow(v) and v.__module__ == module.__name__
+        ]
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
         if _is_flow(loaded):
@@ -48,14 +54,19 @@ def discover() -> dict[str, type[Flow]]:
         if flow.PLATFORM in found and found[flow.PLATFORM] is not flow:
             raise DuplicatePlatform(
                 f"two flows for platform {flow.PLATFORM!r}: "
-                f"{found[flow.PLATFORM].__module__} and {flow.__module__}")
+                f"{found[flow.PLATFORM].__module__} and {flow.__module__}"
+            )
         found[flow.PLATFORM] = flow
     return dict(sorted(found.items()))
 
 
 def _is_flow(value: object) -> bool:
-    return (isinstance(value, type) and issubclass(value, Flow) and value is not Flow
-            and isinstance(getattr(value, "PLATFORM", None), str))
+    return (
+        isinstance(value, type)
+        and issubclass(value, Flow)
+        and value is not Flow
+        and isinstance(getattr(value, "PLATFORM", None), str)
+    )
 
 
 def get_flow(platform: str) -> type[Flow]:

@@ -158,8 +158,10 @@ def _new_folder() -> Path:
             return folder
         except OSError as error:
             errors.append(f"{base}: {error.strerror or error}")
-    raise ConfigError("no private folder for the run's temporary files (set XDG_RUNTIME_DIR "
-                      "to a short folder only you can read): " + "; ".join(errors))
+    raise ConfigError(
+        "no private folder for the run's temporary files (set XDG_RUNTIME_DIR "
+        "to a short folder only you can read): " + "; ".join(errors)
+    )
 
 
 def _bases() -> list[Path]:
@@ -188,8 +190,7 @@ def _owned_and_private(path: Path) -> bool:
         info = path.lstat()
     except OSError:
         return False
-    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
-            and not info.st_mode & 0o077)
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
 def _proc_entries() -> Iterator[Path]:

@@ -13,8 +13,11 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
-SECRET_PARAM = re.compile(r"pass|pwd|secret|token|key|auth|sig|otp|code|session|cookie|"
-                          r"credential", re.IGNORECASE)
+SECRET_PARAM = re.compile(
+    r"pass|pwd|secret|token|key|auth|sig|otp|code|session|cookie|"
+    r"credential",
+    re.IGNORECASE,
+)
 URL_IN_TEXT = re.compile(r"\b(?:https?|wss?)://[^\s\"'<>]+", re.IGNORECASE)
 MASK = "***"
 
@@ -39,8 +42,9 @@ def scrub_url(url: str, secrets: Iterable[str] = ()) -> str:
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
     if query:
-        cleaned = [(k, REDACTED if (SECRET_PARAM.search(k) and v) or v in known else v)
-                   for k, v in query]
+        cleaned = [
+            (k, REDACTED if (SECRET_PARAM.search(k) and v) or v in known else v) for k, v in query
+        ]
         rebuilt = urlencode(cleaned, safe="[]")
         if cleaned != query:
             url = urlunsplit((parts.scheme, netloc, parts.path, rebuilt, parts.fragment))
@@ -101,8 +105,7 @@ def endpoint_secrets(endpoint: str | None) -> list[str]:
         query = parse_qsl(parts.query, keep_blank_values=True)
     except ValueError:
         return [endpoint]
-    found = [parts.username or "", parts.password or "", parts.fragment,
-             *(v for _, v in query)]
+    found = [parts.username or "", parts.password or "", parts.fragment, *(v for _, v in query)]
     if "@" in parts.netloc:
         found.append(parts.netloc.rsplit("@", 1)[0])
     return [s for s in found if len(s) >= 4]

@@ -51,8 +51,9 @@ def _known_locale(value: str) -> str:
 
     known = known_locales()
     if value not in known:
-        raise ValueError(f"{value!r} is not a language any platform has labels for "
-                         f"({', '.join(known)})")
+        raise ValueError(
+            f"{value!r} is not a language any platform has labels for ({', '.join(known)})"
+        )
     return value
 
 
@@ -73,7 +74,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_CONFIG_FILE = "optout-bot.toml"
 
 
-
 class _ByLanguage(dict[str, str]):
     """Texts per language; a language without its own text gets the English one."""
 
@@ -82,21 +82,29 @@ class _ByLanguage(dict[str, str]):
 
 
 # Long enough for forms that demand a minimum length (a 100-character minimum was reported).
-DEFAULT_REASONS: dict[str, str] = _ByLanguage({
-    "en": ("I object to my personal information, including my posts, photos and comments, "
-           "being used to develop and improve artificial intelligence. I did not consent to "
-           "this use, it is not what I shared my content for, and I want my right to object "
-           "under data protection law respected."),
-    "de": ("Ich widerspreche der Verwendung meiner personenbezogenen Daten, einschließlich "
-           "meiner Beiträge, Fotos und Kommentare, für die Entwicklung und Verbesserung "
-           "künstlicher Intelligenz. Ich habe dieser Nutzung nicht zugestimmt und mache mein "
-           "Widerspruchsrecht nach Art. 21 DSGVO geltend."),
-    "ko": ("저는 제 게시물, 사진, 댓글을 포함한 개인정보가 인공지능의 개발 및 "
-           "개선에 사용되는 것에 반대합니다. 저는 이러한 이용에 동의한 적이 없으며, "
-           "제 콘텐츠를 공유한 목적과도 다릅니다. 개인정보 보호법에 따른 처리정지 "
-           "요구권을 행사하며, 저의 정보를 AI 학습에 사용하지 말 것을 요청합니다. "
-           "이 요청을 존중해 주시기 바랍니다."),
-})
+DEFAULT_REASONS: dict[str, str] = _ByLanguage(
+    {
+        "en": (
+            "I object to my personal information, including my posts, photos and comments, "
+            "being used to develop and improve artificial intelligence. I did not consent to "
+            "this use, it is not what I shared my content for, and I want my right to object "
+            "under data protection law respected."
+        ),
+        "de": (
+            "Ich widerspreche der Verwendung meiner personenbezogenen Daten, einschließlich "
+            "meiner Beiträge, Fotos und Kommentare, für die Entwicklung und Verbesserung "
+            "künstlicher Intelligenz. Ich habe dieser Nutzung nicht zugestimmt und mache mein "
+            "Widerspruchsrecht nach Art. 21 DSGVO geltend."
+        ),
+        "ko": (
+            "저는 제 게시물, 사진, 댓글을 포함한 개인정보가 인공지능의 개발 및 "
+            "개선에 사용되는 것에 반대합니다. 저는 이러한 이용에 동의한 적이 없으며, "
+            "제 콘텐츠를 공유한 목적과도 다릅니다. 개인정보 보호법에 따른 처리정지 "
+            "요구권을 행사하며, 저의 정보를 AI 학습에 사용하지 말 것을 요청합니다. "
+            "이 요청을 존중해 주시기 바랍니다."
+        ),
+    }
+)
 
 
 def data_dir() -> Path:
@@ -108,7 +116,8 @@ def data_dir() -> Path:
         except (RuntimeError, KeyError):  # no HOME and no passwd entry (a bare container)
             raise ConfigError(
                 f"cannot find your home folder (HOME is not set and user {os.getuid()} has no "
-                "passwd entry): set HOME or XDG_DATA_HOME") from None
+                "passwd entry): set HOME or XDG_DATA_HOME"
+            ) from None
     return Path(base) / "optout-bot"
 
 
@@ -133,11 +142,14 @@ class Account(BaseModel):
     country: str | None = Field(default=None, description="country of residence, as listed")
     locale: Locale = "en"
     jurisdiction: Jurisdiction | None = Field(
-        default=None, description="the law receipts and letters name: gdpr, pipa or none; "
-        "default: from country (EU/EEA: gdpr, Korea: pipa)")
+        default=None,
+        description="the law receipts and letters name: gdpr, pipa or none; "
+        "default: from country (EU/EEA: gdpr, Korea: pipa)",
+    )
     reason: str | None = Field(default=None, description="why you object; a default per locale")
     mail: MailSettings | None = Field(
-        default=None, description="the mailbox where the platform's confirmation arrives")
+        default=None, description="the mailbox where the platform's confirmation arrives"
+    )
 
     @field_validator("email")
     @classmethod
@@ -156,8 +168,9 @@ class Account(BaseModel):
             try:
                 pyotp.TOTP(cleaned).byte_secret()
             except ValueError:
-                raise ValueError("the TOTP seed is too short: copy the whole key your "
-                                 "authenticator setup showed") from None
+                raise ValueError(
+                    "the TOTP seed is too short: copy the whole key your authenticator setup showed"
+                ) from None
             return SecretStr(cleaned)
         return value
 
@@ -180,22 +193,27 @@ class BrowserSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     executable: SafePath | None = Field(
-        default=None, description="browser binary; default: Playwright's own, else Debian's")
+        default=None, description="browser binary; default: Playwright's own, else Debian's"
+    )
     args: list[str] | None = Field(default=None, description="extra Chromium arguments")
     headless: bool = True
     endpoint: str | None = Field(
-        default=None, description="ws:// Playwright server or http(s):// CDP endpoint")
+        default=None, description="ws:// Playwright server or http(s):// CDP endpoint"
+    )
     timeout_ms: float = Field(default=15_000, gt=0, description="wait for an element this long")
     slow_mo_ms: float = Field(default=0, ge=0)
-    jobs: int | None = Field(default=None, ge=1,
-                             description="flows run at once; default: one per core")
+    jobs: int | None = Field(
+        default=None, ge=1, description="flows run at once; default: one per core"
+    )
 
     @field_validator("endpoint")
     @classmethod
     def _endpoint_has_a_known_scheme(cls, value: str | None) -> str | None:
         if value and not value.startswith(("ws://", "wss://", "http://", "https://")):
-            raise ValueError(f"{mask_endpoint(value)!r} is neither ws:// (Playwright server) "
-                             "nor http(s):// (Chrome DevTools)")
+            raise ValueError(
+                f"{mask_endpoint(value)!r} is neither ws:// (Playwright server) "
+                "nor http(s):// (Chrome DevTools)"
+            )
         return value
 
 
@@ -204,8 +222,10 @@ class OutputSettings(BaseModel):
 
     evidence_dir: SafePath = Field(default_factory=lambda: data_dir() / "evidence")
     ledger: SafePath = Field(default_factory=lambda: data_dir() / "ledger.sqlite3")
-    sessions_dir: SafePath = Field(default_factory=lambda: data_dir() / "sessions",
-                               description="saved logins (mode 0600); none when unset")
+    sessions_dir: SafePath = Field(
+        default_factory=lambda: data_dir() / "sessions",
+        description="saved logins (mode 0600); none when unset",
+    )
     save_sessions: bool = True
     unmasked_evidence: bool = False
 
@@ -251,8 +271,11 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = (TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_file)
-                if cls.toml_file is not None else None)
+        toml = (
+            TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_file)
+            if cls.toml_file is not None
+            else None
+        )
 
         def configured() -> dict[str, list[str]]:
             found: dict[str, list[str]] = {}
@@ -264,18 +287,24 @@ class Settings(BaseSettings):
             return found
 
         sources: list[PydanticBaseSettingsSource] = [
-            init_settings, _LabelsMatched(settings_cls, env_settings, configured),
-            _LabelsMatched(settings_cls, dotenv_settings, configured)]
+            init_settings,
+            _LabelsMatched(settings_cls, env_settings, configured),
+            _LabelsMatched(settings_cls, dotenv_settings, configured),
+        ]
         if toml is not None:
             sources.append(toml)
         return tuple(sources)
 
     @field_validator("accounts")
     @classmethod
-    def _labels_name_one_account_each(cls, value: dict[str, dict[str, Account]]
-                                      ) -> dict[str, dict[str, Account]]:
-        found = [p for platform, by_label in value.items()
-                 for p in account_names.problems(platform, by_label)]
+    def _labels_name_one_account_each(
+        cls, value: dict[str, dict[str, Account]]
+    ) -> dict[str, dict[str, Account]]:
+        found = [
+            p
+            for platform, by_label in value.items()
+            for p in account_names.problems(platform, by_label)
+        ]
         if found:
             raise ValueError("; ".join(found))
         return value
@@ -300,8 +329,12 @@ class _LabelsMatched(PydanticBaseSettingsSource):
     and ``…__WORK_FB_<hash>__PASSWORD`` the one labelled ``work fb`` (the spelling error messages
     suggest, see :func:`optout_bot.account_names.env_key`)."""
 
-    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource,
-                 configured: Callable[[], dict[str, list[str]]]) -> None:
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        inner: PydanticBaseSettingsSource,
+        configured: Callable[[], dict[str, list[str]]],
+    ) -> None:
         super().__init__(settings_cls)
         self._inner = inner
         self._configured = configured
@@ -323,8 +356,9 @@ class _LabelsMatched(PydanticBaseSettingsSource):
             known = configured.get(str(platform).casefold(), [])
             renamed: dict[str, Any] = {}
             for key, values in by_key.items():
-                owners = [label for label in known if str(key).casefold() in
-                          account_names.env_keys(label)]
+                owners = [
+                    label for label in known if str(key).casefold() in account_names.env_keys(label)
+                ]
                 exact = [label for label in owners if label == key]
                 label = (exact or owners)[0] if len(exact or owners) == 1 else key
                 if isinstance(values, dict) and isinstance(renamed.get(label), dict):
@@ -376,15 +410,18 @@ def refuse_if_others_can_change(path: Path) -> None:
         raise ConfigError(
             f"{path} holds a password or TOTP seed and other users can change it (mode "
             f"{stat.S_IMODE(mode):04o}): run `chmod 600 {path}`, or keep passwords in the "
-            "keyring (optout-bot init)")
+            "keyring (optout-bot init)"
+        )
 
 
 def _holds_secret(path: Path, text: str) -> bool:
     if path.name == ".env":
         from dotenv import dotenv_values
 
-        return any(value and key.upper().endswith(tuple(f"__{f.upper()}" for f in SECRET_FIELDS))
-                   for key, value in dotenv_values(path).items())
+        return any(
+            value and key.upper().endswith(tuple(f"__{f.upper()}" for f in SECRET_FIELDS))
+            for key, value in dotenv_values(path).items()
+        )
     import tomllib
 
     try:
@@ -394,8 +431,10 @@ def _holds_secret(path: Path, text: str) -> bool:
     accounts = data.get("accounts")
     return isinstance(accounts, dict) and any(
         isinstance(account, dict) and any(account.get(f) for f in SECRET_FIELDS)
-        for by_label in accounts.values() if isinstance(by_label, dict)
-        for account in by_label.values())
+        for by_label in accounts.values()
+        if isinstance(by_label, dict)
+        for account in by_label.values()
+    )
 
 
 def describe_validation_error(error: ValidationError, source: Path | None) -> str:
@@ -406,8 +445,9 @@ def describe_validation_error(error: ValidationError, source: Path | None) -> st
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown setting"
-        lines.append(message if message.startswith(f"{field_path}.")
-                     else f"{field_path}: {message}")
+        lines.append(
+            message if message.startswith(f"{field_path}.") else f"{field_path}: {message}"
+        )
     where = f" ({source})" if source else ""
     return f"invalid configuration{where}: " + "; ".join(lines)
 
@@ -423,8 +463,9 @@ def value_sources(settings: Settings, overrides: dict[str, Any]) -> list[tuple[s
     toml_data: dict[str, Any] = {}
     if toml_path is not None and Path(toml_path).is_file():
         toml_data = tomllib.loads(Path(toml_path).read_text(encoding="utf-8"))
-    dotenv = {k.upper(): v for k, v in dotenv_values(".env").items()} \
-        if Path(".env").is_file() else {}
+    dotenv = (
+        {k.upper(): v for k, v in dotenv_values(".env").items()} if Path(".env").is_file() else {}
+    )
     environment = {k.upper() for k in os.environ}
     rows: list[tuple[str, str, str]] = []
     for path, value in _leaves(settings.model_dump(mode="json")):

@@ -15,5 +15,9 @@ def printable(text: object) -> str:
     value = str(text)
     if all(c == " " or unicodedata.category(c)[0] not in "CZ" for c in value):
         return value
-    return "".join(c if c == " " or unicodedata.category(c)[0] not in "CZ"
-                   else c.encode("unicode_escape").decode("ascii") for c in value)
+    return "".join(
+        c
+        if c == " " or unicodedata.category(c)[0] not in "CZ"
+        else c.encode("unicode_escape").decode("ascii")
+        for c in value
+    )

@@ -20,9 +20,11 @@ from optout_bot import labels
 from optout_bot.files import FILE_MODE, private_dir
 from optout_bot.labels import Table, Variant
 
-HEADER = ("# Labels taught with optout-bot's teach mode: what you showed it on the platform's "
-          "page.\n# They come before the project's own wordings until the project catches up; "
-          "\n# delete a key (or this file) to forget it.\n")
+HEADER = (
+    "# Labels taught with optout-bot's teach mode: what you showed it on the platform's "
+    "page.\n# They come before the project's own wordings until the project catches up; "
+    "\n# delete a key (or this file) to forget it.\n"
+)
 FIELD_ORDER = ("text", "role", "taught", "source", "date", "quote", "unconfirmed", "looked")
 
 
@@ -39,8 +41,13 @@ def page_address(url: str) -> str:
 
 
 def taught_variant(text: str, role: str | None, url: str, on: date) -> Variant:
-    return Variant(text=text, role=role, taught=True, date=on.isoformat(),
-                   source=f"taught by the user on {on.isoformat()} at {page_address(url)}")
+    return Variant(
+        text=text,
+        role=role,
+        taught=True,
+        date=on.isoformat(),
+        source=f"taught by the user on {on.isoformat()} at {page_address(url)}",
+    )
 
 
 def remember(platform: str, locale: str, key: str, variant: Variant) -> Path:

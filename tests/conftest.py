@@ -37,12 +37,16 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any],
-                             playwright: Playwright) -> dict[str, Any]:
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], playwright: Playwright
+) -> dict[str, Any]:
     """pytest-playwright's launch options, with the product's choice of browser."""
     ours = launch_options(BrowserSettings(), playwright)
-    return {**browser_type_launch_args, "executable_path": ours["executable_path"],
-            "args": ours["args"]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": ours["executable_path"],
+        "args": ours["args"],
+    }
 
 
 class FlowRunner:
@@ -53,22 +57,33 @@ class FlowRunner:
         self.browser = browser
         self.root = root
         self.log_file = root / "log.jsonl"
-        self.settings = Settings.model_validate({
-            "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3"},
-            "browser": {"timeout_ms": 5000},
-            "log": {"file": self.log_file, "level": "debug"},
-        })
+        self.settings = Settings.model_validate(
+            {
+                "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3"},
+                "browser": {"timeout_ms": 5000},
+                "log": {"file": self.log_file, "level": "debug"},
+            }
+        )
         log.configure(level="debug", file=self.log_file)
         self.ledger = Ledger(self.settings.output.ledger)
 
-    def run(self, flow: type[Flow], replica: Replica | list[Replica], account: Account,
-            *, label: str = "me", **job: Any) -> RunResult:
-        log.redactor.add(s.get_secret_value() for s in (account.password, account.totp_seed)
-                         if s is not None)
+    def run(
+        self,
+        flow: type[Flow],
+        replica: Replica | list[Replica],
+        account: Account,
+        *,
+        label: str = "me",
+        **job: Any,
+    ) -> RunResult:
+        log.redactor.add(
+            s.get_secret_value() for s in (account.password, account.totp_seed) if s is not None
+        )
         served = replica if isinstance(replica, list) else [replica]
         engine = Engine(self.settings, self.ledger, self.browser, retry=FAST_RETRY)
-        return engine.run(Job(flow=flow, label=label, account=account, mode="replica",
-                              replicas=served, **job))
+        return engine.run(
+            Job(flow=flow, label=label, account=account, mode="replica", replicas=served, **job)
+        )
 
     def written_files(self) -> list[Path]:
         return [p for p in self.root.rglob("*") if p.is_file()]
@@ -85,14 +100,24 @@ def seed(replica: Replica, user: Account, **attributes: Any) -> None:
     """Create ``user``'s account on ``replica`` (login, password, email, country as configured),
     with any replica-specific ``attributes`` (two_factor, already_objected, locale...)."""
     assert user.password is not None, "a seeded account needs a password"
-    replica.seed_account(**{"login": user.login, "password": user.password.get_secret_value(),
-                            "email": user.email or user.login, "country": user.country,
-                            **attributes})
+    replica.seed_account(
+        **{
+            "login": user.login,
+            "password": user.password.get_secret_value(),
+            "email": user.email or user.login,
+            "country": user.country,
+            **attributes,
+        }
+    )
 
 
 def account(**values: Any) -> Account:
     """An account with test defaults; the password is distinctive so leaks are findable."""
-    defaults: dict[str, Any] = {"login": "mina@example.org", "password": "pw-Zq7!canary-4411",
-                                "email": "mina@example.org", "locale": "en",
-                                "country": "Germany"}
+    defaults: dict[str, Any] = {
+        "login": "mina@example.org",
+        "password": "pw-Zq7!canary-4411",
+        "email": "mina@example.org",
+        "locale": "en",
+        "country": "Germany",
+    }
     return Account.model_validate({**defaults, **values})

@@ -64,8 +64,10 @@ class MetaFlow(Flow):
     def password_field(self) -> list[Target]:
         """The one password input of a login form (its ``name`` has changed over the years),
         then the translated name."""
-        return [Target(css="input[type=password]"),
-                Target(label=self.any_label("password"), exact=True)]
+        return [
+            Target(css="input[type=password]"),
+            Target(label=self.any_label("password"), exact=True),
+        ]
 
     def log_in(self) -> None:
         """Log in as a person does: cookies choice (only where the platform asks, the EU),
@@ -78,11 +80,14 @@ class MetaFlow(Flow):
         (https://github.com/BoPeng/ai-marketplace-monitor/pull/336)."""
         self.goto("login")
         cookies = Target(role="button", name=self.any_label("cookies_accept"))
-        seen = self.wait_for_any({
-            "cookies": [cookies],
-            "login": self.login_field(),
-            "logged_in": self.logged_in_targets(),
-        }, what="login page")
+        seen = self.wait_for_any(
+            {
+                "cookies": [cookies],
+                "login": self.login_field(),
+                "logged_in": self.logged_in_targets(),
+            },
+            what="login page",
+        )
         if seen == "logged_in":
             return
         if seen == "cookies":
@@ -101,17 +106,22 @@ class MetaFlow(Flow):
     def after_login(self) -> None:
         self.codes_typed = 0
         for _ in range(self.MAX_INTERSTITIALS):
-            seen = self.wait_for_any({
-                "logged_in": self.logged_in_targets(),
-                "wrong_email": [Target(text=self.any_label("wrong_email"))],
-                "wrong_password": [Target(text=self.any_label("wrong_password"))],
-                "two_factor_app": [Target(role="heading", name=self.any_label("two_factor_app"))],
-                "device": [Target(role="heading", name=self.any_label("device_approval"))],
-                "trust": [Target(role="heading", name=self.any_label("trust_title"))],
-                "checkpoint": [Target(text=self.any_label("checkpoint"))],
-                "blocked": [Target(role="heading", name=self.any_label("blocked"))],
-                **self.platform_prompts(),
-            }, what="page after login")
+            seen = self.wait_for_any(
+                {
+                    "logged_in": self.logged_in_targets(),
+                    "wrong_email": [Target(text=self.any_label("wrong_email"))],
+                    "wrong_password": [Target(text=self.any_label("wrong_password"))],
+                    "two_factor_app": [
+                        Target(role="heading", name=self.any_label("two_factor_app"))
+                    ],
+                    "device": [Target(role="heading", name=self.any_label("device_approval"))],
+                    "trust": [Target(role="heading", name=self.any_label("trust_title"))],
+                    "checkpoint": [Target(text=self.any_label("checkpoint"))],
+                    "blocked": [Target(role="heading", name=self.any_label("blocked"))],
+                    **self.platform_prompts(),
+                },
+                what="page after login",
+            )
             if seen == "logged_in":
                 return
             self.answer_interstitial(seen)
@@ -119,35 +129,50 @@ class MetaFlow(Flow):
 
     def answer_interstitial(self, seen: str) -> None:
         if seen == "wrong_email":
-            raise LoginRejected(f"{self.PLATFORM} does not know the login {self.account.login!r}"
-                                "; not retried")
+            raise LoginRejected(
+                f"{self.PLATFORM} does not know the login {self.account.login!r}; not retried"
+            )
         if seen == "wrong_password":
-            raise LoginRejected(f"{self.PLATFORM} rejected the password; not retried, "
-                                "to keep the account from being locked")
+            raise LoginRejected(
+                f"{self.PLATFORM} rejected the password; not retried, "
+                "to keep the account from being locked"
+            )
         if seen == "blocked":
-            raise Blocked(f"{self.PLATFORM} says the account is temporarily blocked; "
-                          "try again later, not retried")
+            raise Blocked(
+                f"{self.PLATFORM} says the account is temporarily blocked; "
+                "try again later, not retried"
+            )
         if seen == "two_factor_app" and self.codes_typed:
-            raise LoginRejected(f"{self.PLATFORM} rejected the authenticator code: check the "
-                                "account's totp_seed; not retried, to keep the account from "
-                                "being locked")
+            raise LoginRejected(
+                f"{self.PLATFORM} rejected the authenticator code: check the "
+                "account's totp_seed; not retried, to keep the account from "
+                "being locked"
+            )
         if seen == "two_factor_app" and self.account.has_totp_seed():
             self.codes_typed += 1
-            code = self.find("two-factor code field", Target(field_name="approvals_code"),
-                             Target(label=self.label("two_factor_code")))
+            code = self.find(
+                "two-factor code field",
+                Target(field_name="approvals_code"),
+                Target(label=self.label("two_factor_code")),
+            )
             code.fill(self.services.totp_code())
-            self.find("two-factor Continue button",
-                      Target(input_type="submit", within=self.form_of(code)),
-                      Target(role="button", name=self.any_label("continue"))).click()
+            self.find(
+                "two-factor Continue button",
+                Target(input_type="submit", within=self.form_of(code)),
+                Target(role="button", name=self.any_label("continue")),
+            ).click()
             return
         if seen == "trust":
-            self.find("Trust this device button",
-                      Target(role="button", name=self.any_label("trust_button"),
-                             exact=True)).click()
+            self.find(
+                "Trust this device button",
+                Target(role="button", name=self.any_label("trust_button"), exact=True),
+            ).click()
             return
-        what = {"two_factor_app": "type the code from your authentication app",
-                "device": "approve this login on your other device",
-                "checkpoint": "solve the security check the platform shows"}[seen]
+        what = {
+            "two_factor_app": "type the code from your authentication app",
+            "device": "approve this login on your other device",
+            "checkpoint": "solve the security check the platform shows",
+        }[seen]
         start = self.page.url
         self.services.hand_over(what, until=lambda: self.page.url != start)
 
@@ -160,15 +185,19 @@ class MetaFlow(Flow):
         self.services.note("form_url", self.page.url)
         answered: set[str] = set()
         for _ in range(self.MAX_INTERSTITIALS):
-            seen = self.wait_for_any({
-                "router": [] if "router" in answered else [
-                    Target(text=self.label("router_question"))],
-                "already": [Target(text=self.label("already"))],
-                "unavailable": [Target(role="heading", name=self.label("unavailable"))],
-                "page_account": [Target(text=self.label("page_account"))],
-                "reauth": [Target(role="heading", name=self.label("reauth"))],
-                "form": [Target(role="heading", name=self.label("form_title"))],
-            }, what="objection form")
+            seen = self.wait_for_any(
+                {
+                    "router": []
+                    if "router" in answered
+                    else [Target(text=self.label("router_question"))],
+                    "already": [Target(text=self.label("already"))],
+                    "unavailable": [Target(role="heading", name=self.label("unavailable"))],
+                    "page_account": [Target(text=self.label("page_account"))],
+                    "reauth": [Target(role="heading", name=self.label("reauth"))],
+                    "form": [Target(role="heading", name=self.label("form_title"))],
+                },
+                what="objection form",
+            )
             if seen == "form":
                 break
             if seen == "already":
@@ -177,23 +206,32 @@ class MetaFlow(Flow):
                 return
             answered.add(seen)
             if seen == "router":
-                self.find("router question: Yes", Target(role="radio", name=self.label(
-                    "router_yes"), exact=True), Target(role="button", name=self.label(
-                        "router_yes"), exact=True)).check()
+                self.find(
+                    "router question: Yes",
+                    Target(role="radio", name=self.label("router_yes"), exact=True),
+                    Target(role="button", name=self.label("router_yes"), exact=True),
+                ).check()
             elif seen == "reauth":
-                self.find("re-authentication password field",
-                          Target(label=self.label("password"), exact=True)
-                          ).fill(self.account.password())
-                self.find("re-authentication Continue button", Target(
-                    role="button", name=self.label("continue"))).click()
+                self.find(
+                    "re-authentication password field",
+                    Target(label=self.label("password"), exact=True),
+                ).fill(self.account.password())
+                self.find(
+                    "re-authentication Continue button",
+                    Target(role="button", name=self.label("continue")),
+                ).click()
             elif seen == "unavailable":
-                raise Unavailable(f"the {self.PLATFORM} objection form is not available in "
-                                  "this account's region")
+                raise Unavailable(
+                    f"the {self.PLATFORM} objection form is not available in this account's region"
+                )
             else:
-                raise Unavailable("this is a Page, and only people can object: log in with "
-                                  "your personal profile")
-        self.find("objection form: Send button",
-                  Target(role="button", name=self.label("send"), exact=True))
+                raise Unavailable(
+                    "this is a Page, and only people can object: log in with your personal profile"
+                )
+        self.find(
+            "objection form: Send button",
+            Target(role="button", name=self.label("send"), exact=True),
+        )
         self.services.note("form_url", self.page.url)  # where the form is, after a password prompt
         has_country = self.present(Target(label=self.label("country")))
         self.form_version = "2024" if has_country else "2025"
@@ -212,21 +250,24 @@ class MetaFlow(Flow):
         reason = self.account.reason
         if self.form_version == "2024" and len(reason) < MIN_REASON_2024:
             reason = f"{reason} {self.account.default_reason}".strip()
-            self.services.note("reason", "the configured reason was under 100 characters, "
-                               "so the default reason was added")
-        self.find("objection form: impact field", Target(label=self.label("reason"))
-                  ).fill(reason)
+            self.services.note(
+                "reason",
+                "the configured reason was under 100 characters, so the default reason was added",
+            )
+        self.find("objection form: impact field", Target(label=self.label("reason"))).fill(reason)
         values["reason"] = reason
         self.services.submitted(values)
 
     def choose_country(self) -> str:
         country = self.account.country
         if not country:
-            raise InputRejected("the form asks for your country of residence: set `country` "
-                                "for this account")
+            raise InputRejected(
+                "the form asks for your country of residence: set `country` for this account"
+            )
         select = self.find("objection form: Country field", Target(label=self.label("country")))
         options = select.locator("option").evaluate_all(
-            "els => els.map(e => [e.value, e.textContent.trim()])")
+            "els => els.map(e => [e.value, e.textContent.trim()])"
+        )
         for value, text in options:
             if self.same_text(country, value) or self.same_text(country, text):
                 select.select_option(value=value)
@@ -235,13 +276,18 @@ class MetaFlow(Flow):
 
     def submit(self) -> None:
         """Click Send once. The engine never repeats this without asking ``is_applied``."""
-        self.find("objection form: Send button",
-                  Target(role="button", name=self.label("send"), exact=True)).click()
-        seen = self.wait_for_any({
-            "confirmed": [Target(role="heading", name=self.label("confirmed"))],
-            "code": [Target(role="heading", name=self.label("code_title"))],
-            "alert": [Target(role="alert")],
-        }, what="answer to the objection")
+        self.find(
+            "objection form: Send button",
+            Target(role="button", name=self.label("send"), exact=True),
+        ).click()
+        seen = self.wait_for_any(
+            {
+                "confirmed": [Target(role="heading", name=self.label("confirmed"))],
+                "code": [Target(role="heading", name=self.label("code_title"))],
+                "alert": [Target(role="alert")],
+            },
+            what="answer to the objection",
+        )
         if seen == "alert":
             self.refused("the form refused what was sent")
 
@@ -258,12 +304,17 @@ class MetaFlow(Flow):
         if self.present(Target(role="heading", name=self.label("code_title"))):
             code = self.services.email_code(f"{self.PLATFORM} objection form code")
             self.find("code page: code field", Target(label=self.label("code"))).fill(code)
-            self.find("code page: Confirm button", Target(role="button", name=self.label(
-                "code_button"), exact=True)).click()
-            seen = self.wait_for_any({
-                "confirmed": [Target(role="heading", name=self.label("confirmed"))],
-                "alert": [Target(role="alert")],
-            }, what="answer to the emailed code")
+            self.find(
+                "code page: Confirm button",
+                Target(role="button", name=self.label("code_button"), exact=True),
+            ).click()
+            seen = self.wait_for_any(
+                {
+                    "confirmed": [Target(role="heading", name=self.label("confirmed"))],
+                    "alert": [Target(role="alert")],
+                },
+                what="answer to the emailed code",
+            )
             if seen == "alert":
                 self.refused("the form refused the objection after the code")
         heading = self.find("confirmation", Target(role="heading", name=self.label("confirmed")))
@@ -273,18 +324,24 @@ class MetaFlow(Flow):
 
     def check_step(self, step: str) -> None:
         """Check mode: the Send button is there and could be pressed; it is not pressed."""
-        send = self.find("objection form: Send button",
-                         Target(role="button", name=self.label("send"), exact=True))
+        send = self.find(
+            "objection form: Send button",
+            Target(role="button", name=self.label("send"), exact=True),
+        )
         if not send.is_enabled():
             raise UiChanged("objection form: Send button (disabled)", step=self.step)
 
     def is_applied(self) -> bool:
         """Reopen the form: the platform shows the on-record notice once it has the objection."""
         self.goto("form")
-        seen = self.wait_for_any({
-            "already": [Target(text=self.label("already"))],
-            "form": [Target(role="button", name=self.label("send"), exact=True),
-                     Target(text=self.label("router_question"))],
-        }, what="objection form (checking after a fault)")
+        seen = self.wait_for_any(
+            {
+                "already": [Target(text=self.label("already"))],
+                "form": [
+                    Target(role="button", name=self.label("send"), exact=True),
+                    Target(text=self.label("router_question")),
+                ],
+            },
+            what="objection form (checking after a fault)",
+        )
         return seen == "already"
-

@@ -41,11 +41,15 @@ class InstagramFlow(MetaFlow):
 
     def answer_interstitial(self, seen: str) -> None:
         if seen == "login_problem":
-            raise LoginRejected("Instagram refused the login (\"There was a problem logging you "
-                                "into Instagram\"); not retried, to keep the account from being "
-                                "locked: try again later, or log in once by hand (--headed)")
+            raise LoginRejected(
+                'Instagram refused the login ("There was a problem logging you '
+                'into Instagram"); not retried, to keep the account from being '
+                "locked: try again later, or log in once by hand (--headed)"
+            )
         if seen == "save_login_info":
-            self.find("save-login-info prompt: Not now button", Target(
-                role="button", name=self.any_label("not_now"), exact=True)).click()
+            self.find(
+                "save-login-info prompt: Not now button",
+                Target(role="button", name=self.any_label("not_now"), exact=True),
+            ).click()
             return
         super().answer_interstitial(seen)

@@ -81,8 +81,9 @@ class LinkedInFlow(Flow):
     def log_in(self) -> None:
         """Sign in with login and password; a security check is the person's to pass."""
         self.goto("login")
-        seen = self.wait_for_any({"signed_in": self.signed_in(), "form": [LOGIN_FIELD]},
-                                 what="sign-in page")
+        seen = self.wait_for_any(
+            {"signed_in": self.signed_in(), "form": [LOGIN_FIELD]}, what="sign-in page"
+        )
         self.reject_cookies()
         if seen == "signed_in":
             self.note_version("2026" if self.present(NEW_BAR, FEED) else "2025")
@@ -91,31 +92,40 @@ class LinkedInFlow(Flow):
         self.only_visible("sign-in: email or phone field", LOGIN_FIELD).fill(self.account.login)
         password = self.only_visible("sign-in: password field", PASSWORD_FIELD)
         password.fill(self.account.password())
-        button = self.find("sign-in: Sign in button", Target(
-            role="button", name=self.whole_label("sign_in")),
-            required=False, timeout_ms=1)
+        button = self.find(
+            "sign-in: Sign in button",
+            Target(role="button", name=self.whole_label("sign_in")),
+            required=False,
+            timeout_ms=1,
+        )
         if button.count():
             button.click()
         else:  # the button's text is in a language we have no label for
             password.press("Enter")
-        seen = self.wait_for_any({
-            "signed_in": self.signed_in(),
-            "wrong_password": [Target(text=self.any_label("wrong_password"))],
-            "unknown_login": [Target(text=self.any_label("unknown_login"))],
-            "email_pin": [EMAIL_PIN],
-            "security_check": [Target(role="heading", name=self.any_label("security_check"))],
-            "refused": [Target(role="alert")],
-        }, what="page after signing in")
+        seen = self.wait_for_any(
+            {
+                "signed_in": self.signed_in(),
+                "wrong_password": [Target(text=self.any_label("wrong_password"))],
+                "unknown_login": [Target(text=self.any_label("unknown_login"))],
+                "email_pin": [EMAIL_PIN],
+                "security_check": [Target(role="heading", name=self.any_label("security_check"))],
+                "refused": [Target(role="alert")],
+            },
+            what="page after signing in",
+        )
         if seen == "wrong_password":
-            raise LoginRejected("LinkedIn rejected the password; not retried, to keep the "
-                                "account from being locked")
+            raise LoginRejected(
+                "LinkedIn rejected the password; not retried, to keep the account from being locked"
+            )
         if seen in ("unknown_login", "refused"):
             said = self.page.get_by_role("alert").filter(visible=True).first.inner_text()
-            raise LoginRejected(f"LinkedIn refused the login {self.account.login!r}: "
-                                f"{said.strip()}")
+            raise LoginRejected(
+                f"LinkedIn refused the login {self.account.login!r}: {said.strip()}"
+            )
         if seen == "email_pin":
-            self.services.hand_over("type the code LinkedIn emailed you (security check)",
-                                    until=self.signed_in_now)
+            self.services.hand_over(
+                "type the code LinkedIn emailed you (security check)", until=self.signed_in_now
+            )
         elif seen == "security_check":
             self.services.hand_over("pass LinkedIn's security check", until=self.signed_in_now)
         if seen in ("email_pin", "security_check"):
@@ -131,25 +141,33 @@ class LinkedInFlow(Flow):
         self.find(element, target)
         shown = target.locate(self.page).filter(visible=True)
         if shown.count() != 1:
-            raise UiChanged(element, step=self.step, tried=[target.describe()],
-                            detail=f"{shown.count()} visible fields answer to it, and the "
-                                   "flow acts only on exactly one")
+            raise UiChanged(
+                element,
+                step=self.step,
+                tried=[target.describe()],
+                detail=f"{shown.count()} visible fields answer to it, and the "
+                "flow acts only on exactly one",
+            )
         return shown
 
     def reject_cookies(self) -> None:
         """The cookie banner LinkedIn shows visitors in Europe: reject what is not
         essential."""
-        reject = self.find("cookie banner: Reject button", Target(
-            role="button", name=self.whole_label("cookie_reject")),
-            required=False, timeout_ms=1)
+        reject = self.find(
+            "cookie banner: Reject button",
+            Target(role="button", name=self.whole_label("cookie_reject")),
+            required=False,
+            timeout_ms=1,
+        )
         if reject.count() == 0:
             return
         reject.click()
         try:
             expect(reject).to_be_hidden(timeout=self.timeout_ms)
         except AssertionError:
-            raise Transient("LinkedIn's cookie banner did not take the answer",
-                            step=self.step) from None
+            raise Transient(
+                "LinkedIn's cookie banner did not take the answer", step=self.step
+            ) from None
         self.services.note("cookies", "rejected the cookies that are not essential")
 
     def open_settings(self) -> None:
@@ -157,16 +175,20 @@ class LinkedInFlow(Flow):
         privacy list without it."""
         self.goto("settings")
         self.reject_cookies()
-        seen = self.wait_for_any({
-            "setting": self.toggle_targets(),
-            "missing": [Target(role="heading", name=self.label("data_privacy"), exact=True)],
-        }, what="Data for Generative AI Improvement page")
+        seen = self.wait_for_any(
+            {
+                "setting": self.toggle_targets(),
+                "missing": [Target(role="heading", name=self.label("data_privacy"), exact=True)],
+            },
+            what="Data for Generative AI Improvement page",
+        )
         if seen == "missing":
-            raise Unavailable("LinkedIn does not offer 'Data for Generative AI Improvement' to "
-                              "this account (it first left it out where it did not train on "
-                              "members' data: the EU/EEA, Switzerland and the UK)")
-        self.find("settings: page title", Target(role="heading", name=self.label(
-            "settings_title")))
+            raise Unavailable(
+                "LinkedIn does not offer 'Data for Generative AI Improvement' to "
+                "this account (it first left it out where it did not train on "
+                "members' data: the EU/EEA, Switzerland and the UK)"
+            )
+        self.find("settings: page title", Target(role="heading", name=self.label("settings_title")))
         self.services.note("form_url", self.page.url)
         if self.version is None:
             self.note_version(self.VERSIONS[-1])
@@ -197,11 +219,13 @@ class LinkedInFlow(Flow):
         """Click the switch once and wait for LinkedIn's answer: the switch Off and usable
         again, or an alert that the save failed."""
         self.training_toggle().click()
-        saved = self.page.get_by_role("switch", name=self.matching("toggle"), checked=False,
-                                      disabled=False)
+        saved = self.page.get_by_role(
+            "switch", name=self.matching("toggle"), checked=False, disabled=False
+        )
         try:
             expect(saved.or_(self.page.get_by_role("alert")).first).to_be_visible(
-                timeout=self.timeout_ms)
+                timeout=self.timeout_ms
+            )
         except AssertionError:
             raise UiChanged("settings: switch in its Off position", step=self.step) from None
         if self.present(Target(role="alert")):
@@ -219,21 +243,29 @@ class LinkedInFlow(Flow):
         on = self.training_toggle().is_checked()
         self.note_state("after", on)
         if on:
-            raise FlowError(f"'{self.label('toggle')}' is On again after a reload: LinkedIn "
-                            "did not keep the change", step=self.step)
+            raise FlowError(
+                f"'{self.label('toggle')}' is On again after a reload: LinkedIn "
+                "did not keep the change",
+                step=self.step,
+            )
         shown = self.shown_state()
         self.services.confirmation(
             f"{self.label('settings_title')}: '{self.label('toggle')}' is Off after reloading "
-            "the page" + (f" (the page shows «{shown}»)" if shown else ""))
+            "the page" + (f" (the page shows «{shown}»)" if shown else "")
+        )
 
     def is_applied(self) -> bool:
         self.goto("settings")
         return not self.training_toggle().is_checked()
 
     def toggle_targets(self) -> list[Target]:
-        return [Target(role="switch", name=self.label("toggle")),
-                Target(role="checkbox", name=self.label("toggle"))]
+        return [
+            Target(role="switch", name=self.label("toggle")),
+            Target(role="checkbox", name=self.label("toggle")),
+        ]
 
     def training_toggle(self) -> Locator:
-        return self.find("settings: 'Use my data for training content creation AI models' "
-                         "switch", *self.toggle_targets())
+        return self.find(
+            "settings: 'Use my data for training content creation AI models' switch",
+            *self.toggle_targets(),
+        )

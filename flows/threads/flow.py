@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from flows.instagram.flow import InstagramFlow
 
-VIA = "Instagram (Threads has no form of its own; its objection goes through the linked " \
-      "Instagram account)"
+VIA = (
+    "Instagram (Threads has no form of its own; its objection goes through the linked "
+    "Instagram account)"
+)
 
 
 class ThreadsFlow(InstagramFlow):
     PLATFORM = "threads"
-    DESCRIPTION = ("Meta AI objection form, through the linked Instagram account (Threads has "
-                   "no form of its own)")
+    DESCRIPTION = (
+        "Meta AI objection form, through the linked Instagram account (Threads has "
+        "no form of its own)"
+    )
     LAST_CHECKED = "2026-11-25"
 
     def log_in(self) -> None:

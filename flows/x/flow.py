@@ -78,8 +78,10 @@ class XFlow(Flow):
     PLATFORM = "x"
     DESCRIPTION = "Grok & Third-Party Collaborators: AI training off (X)"
     KIND = "setting"
-    URLS: ClassVar[Mapping[str, str]] = {"login": "https://x.com/i/flow/login",
-            "settings": "https://x.com/settings/grok_settings"}
+    URLS: ClassVar[Mapping[str, str]] = {
+        "login": "https://x.com/i/flow/login",
+        "settings": "https://x.com/settings/grok_settings",
+    }
     VERSIONS = ("2024", "2025")
     LAST_CHECKED = "2026-11-27"
     STEPS = SETTING_STEPS
@@ -103,9 +105,14 @@ class XFlow(Flow):
         field = LOGIN_FIELD, Target(label=self.any_label("login_field"))
         for _ in range(3):  # the login app's first call failed: loading it again is safe
             self.goto("login")
-            seen = self.wait_for_any({"home": [HOME], "login": list(field),
-                                      "load_error": [Target(text=self.any_label("load_error"))]},
-                                     what="login: login")
+            seen = self.wait_for_any(
+                {
+                    "home": [HOME],
+                    "login": list(field),
+                    "load_error": [Target(text=self.any_label("load_error"))],
+                },
+                what="login: login",
+            )
             if seen != "load_error":
                 break
         if seen == "load_error":
@@ -115,13 +122,16 @@ class XFlow(Flow):
             return
         self.find("login: phone, email or username field", *field).fill(self.account.login)
         seen = self.press_and_wait(  # the identifier is safe to send again
-            self.find("login: Next button",
-                      Target(role="button", name=self.whole_label("next"))),
-            {"password": [PASSWORD_FIELD],
-             "unknown": [Target(text=self.any_label("unknown_account"))],
-             "unusual": [Target(role="heading", name=self.any_label("unusual"))]},
-            failed=[Target(text=self.any_label("load_error"))], what="login: password step",
-            attempts=3)
+            self.find("login: Next button", Target(role="button", name=self.whole_label("next"))),
+            {
+                "password": [PASSWORD_FIELD],
+                "unknown": [Target(text=self.any_label("unknown_account"))],
+                "unusual": [Target(role="heading", name=self.any_label("unusual"))],
+            },
+            failed=[Target(text=self.any_label("load_error"))],
+            what="login: password step",
+            attempts=3,
+        )
         if seen == "unknown":
             raise LoginRejected(f"X does not know the login {self.account.login!r}; not retried")
         if seen == "unusual":  # X takes the username or the email: we answer the login
@@ -131,24 +141,35 @@ class XFlow(Flow):
         # starting the login over would send the same password again anyway.
         seen = self.press_and_wait(
             self.find("login: Log in button", Target(testid="LoginForm_Login_Button")),
-            {"home": [HOME], "wrong": [Target(text=self.any_label("wrong_password"))],
-             "two_factor": [Target(role="heading", name=self.any_label("two_factor"))]},
+            {
+                "home": [HOME],
+                "wrong": [Target(text=self.any_label("wrong_password"))],
+                "two_factor": [Target(role="heading", name=self.any_label("two_factor"))],
+            },
             failed=[Target(text=self.any_label("load_error"))],
-            what="login: page after the password", attempts=3)
+            what="login: page after the password",
+            attempts=3,
+        )
         if seen == "wrong":
-            raise LoginRejected("X rejected the password; not retried, to keep the account "
-                                "from being locked")
+            raise LoginRejected(
+                "X rejected the password; not retried, to keep the account from being locked"
+            )
         if seen == "two_factor" and not self.account.has_totp_seed():
-            self.services.hand_over("type the code from your authenticator app",
-                                    until=lambda: HOME.locate(self.page).count() > 0)
+            self.services.hand_over(
+                "type the code from your authenticator app",
+                until=lambda: HOME.locate(self.page).count() > 0,
+            )
         elif seen == "two_factor":
             self.answer_ocf("two-factor code", self.services.totp_code(), [HOME])
 
     def refuse_cookies(self) -> None:
         """X's cookie bar, where X shows one: refuse the cookies that are not essential."""
-        refuse = self.find("cookie bar: refuse button", Target(
-            role="button", name=self.whole_label("cookie_refuse")),
-            required=False, timeout_ms=1)
+        refuse = self.find(
+            "cookie bar: refuse button",
+            Target(role="button", name=self.whole_label("cookie_refuse")),
+            required=False,
+            timeout_ms=1,
+        )
         if refuse.count() == 0:
             return
         refuse.click()
@@ -161,8 +182,10 @@ class XFlow(Flow):
     def next_page(self, what: str, **choices: list[Target]) -> str:
         """Which step the login app shows next; its "Something went wrong" toast (a request
         that failed) is Transient, so the engine starts the login over."""
-        seen = self.wait_for_any({**choices, "load_error": [
-            Target(text=self.any_label("load_error"))]}, what=f"login: {what}")
+        seen = self.wait_for_any(
+            {**choices, "load_error": [Target(text=self.any_label("load_error"))]},
+            what=f"login: {what}",
+        )
         if seen == "load_error":
             raise Transient(f"X's login app failed at the {what}", step=self.step)
         return seen
@@ -171,17 +194,24 @@ class XFlow(Flow):
         """X's generic one-field step ("ocfEnterText"): any other toast is a refusal."""
         self.find(f"login: {what} field", OCF_INPUT).fill(value)
         self.find(f"login: {what} Next button", OCF_NEXT).click()
-        if self.next_page(f"answer to the {what}", next=then,
-                          refused=[Target(role="alert")]) == "refused":
-            raise LoginRejected(f"X refused the answer to its {what} (not retried): "
-                                f"{self.page.get_by_role('alert').first.inner_text()}")
+        if (
+            self.next_page(f"answer to the {what}", next=then, refused=[Target(role="alert")])
+            == "refused"
+        ):
+            raise LoginRejected(
+                f"X refused the answer to its {what} (not retried): "
+                f"{self.page.get_by_role('alert').first.inner_text()}"
+            )
 
     def open_settings(self) -> None:
         self.goto("settings")
         self.services.note("form_url", self.page.url)
         self.refuse_cookies()
-        self.find("settings: Grok settings page", SETTINGS_PANEL,
-                  Target(role="heading", name=self.label("settings_title")))
+        self.find(
+            "settings: Grok settings page",
+            SETTINGS_PANEL,
+            Target(role="heading", name=self.label("settings_title")),
+        )
         self.controls()  # tells the page version apart, or finds the setting out of reach
 
     # --- the checkboxes ------------------------------------------------------------------
@@ -198,15 +228,19 @@ class XFlow(Flow):
         training = known.get(TRAINING[version])
         if training is None:
             shown = "; ".join(f"«{b.name}»" for b in boxes)
-            raise UiChanged(f"settings: {TRAINING[version]} checkbox", step=self.step,
-                            detail=f"the page's checkboxes are: {shown}")
+            raise UiChanged(
+                f"settings: {TRAINING[version]} checkbox",
+                step=self.step,
+                detail=f"the page's checkboxes are: {shown}",
+            )
         if unknown:
             self.report_unknown(unknown)
         if not training.enabled:
             raise Unavailable(
                 "X shows its Grok settings greyed out for this account, as it does when the "
                 "account has no birthday or its holder is under 18; nothing can be changed "
-                f"here («{training.name}»: {'on' if training.checked else 'off'})")
+                f"here («{training.name}»: {'on' if training.checked else 'off'})"
+            )
         return {**known, **{b.name: b for b in unknown}}
 
     def page_version(self, boxes: list[Box]) -> str:
@@ -223,8 +257,14 @@ class XFlow(Flow):
         found = CHECKBOX_NAME.match(box.aria_snapshot())
         name = json.loads(f'"{found.group(1)}"') if found else ""
         locale = self.account.locale
-        key = next((k for k in (*TRAINING.values(), *OTHER_CONTROLS) if any(
-            self.same_text(name, v) for v in self.labels.label(k, locale).variants)), None)
+        key = next(
+            (
+                k
+                for k in (*TRAINING.values(), *OTHER_CONTROLS)
+                if any(self.same_text(name, v) for v in self.labels.label(k, locale).variants)
+            ),
+            None,
+        )
         if key is not None:
             self.label(key)  # the step relied on it (for reports on unconfirmed labels)
         return Box(key, name, box.is_checked(), box.is_enabled())
@@ -236,12 +276,14 @@ class XFlow(Flow):
         if set(states) <= self.reported:
             return
         self.reported |= set(states)
-        get_logger().warning("X shows a checkbox this flow does not know; left as it is",
-                             controls=states)
+        get_logger().warning(
+            "X shows a checkbox this flow does not know; left as it is", controls=states
+        )
 
     def checkbox(self, key: str) -> Locator:
-        return self.find(f"settings: {key} checkbox",
-                         Target(role="checkbox", name=self.label(key), exact=True))
+        return self.find(
+            f"settings: {key} checkbox", Target(role="checkbox", name=self.label(key), exact=True)
+        )
 
     def states(self, boxes: Mapping[str, Box]) -> dict[str, str]:
         return {b.name: "on" if b.checked else "off" for b in boxes.values()}
@@ -275,8 +317,11 @@ class XFlow(Flow):
             with self.page.expect_request(is_save, timeout=self.timeout_ms) as sent:
                 box.click()
         except PlaywrightTimeout:
-            raise UiChanged(f"settings: saving the {key} checkbox", step=self.step,
-                            detail="clicking it sent nothing to X") from None
+            raise UiChanged(
+                f"settings: saving the {key} checkbox",
+                step=self.step,
+                detail="clicking it sent nothing to X",
+            ) from None
         answer = sent.value.response()  # waits for the answer; None when the connection failed
         if answer is None:
             raise Transient(f"X's answer to the change of {key} was lost", step=self.step)
@@ -284,10 +329,10 @@ class XFlow(Flow):
             body = answer.json() if answer.ok else {}
         except ValueError:
             body = {}
-        if not answer.ok or not isinstance(body, dict) or body.get("errors") or \
-                "data" not in body:
-            raise Transient(f"X did not save the change of {key} (HTTP {answer.status})",
-                            step=self.step)
+        if not answer.ok or not isinstance(body, dict) or body.get("errors") or "data" not in body:
+            raise Transient(
+                f"X did not save the change of {key} (HTTP {answer.status})", step=self.step
+            )
 
     def check_step(self, step: str) -> None:
         """Check mode: the training checkbox is there and could be unchecked."""
@@ -301,19 +346,21 @@ class XFlow(Flow):
         self.services.note("controls_after", self.states(boxes))
         training = boxes[self.training_key(boxes)]
         if training.checked:
-            raise FlowError(f"after a reload X still shows on: {training.name}",
-                            step=self.step)
+            raise FlowError(f"after a reload X still shows on: {training.name}", step=self.step)
         said = [f"After a reload X shows «{training.name}» off"]
         left = [b for k, b in boxes.items() if k in OTHER_CONTROLS and b.checked]
         if left:
-            said.append("Left as you set them (not about AI training): "
-                        + "; ".join(f"«{b.name}»: on" for b in left))
+            said.append(
+                "Left as you set them (not about AI training): "
+                + "; ".join(f"«{b.name}»: on" for b in left)
+            )
         unknown = [b for b in boxes.values() if b.key is None]
         if unknown:
-            said.append("X also shows a checkbox this tool does not know, left as it is - "
-                        "check whether it is about AI training: "
-                        + "; ".join(f"«{b.name}»: {'on' if b.checked else 'off'}"
-                                    for b in unknown))
+            said.append(
+                "X also shows a checkbox this tool does not know, left as it is - "
+                "check whether it is about AI training: "
+                + "; ".join(f"«{b.name}»: {'on' if b.checked else 'off'}" for b in unknown)
+            )
         self.services.confirmation(". ".join(said))
 
     def is_applied(self) -> bool:

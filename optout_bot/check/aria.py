@@ -74,8 +74,9 @@ def normalise(snapshot: str, personal: list[str]) -> str:
     numbers (codes, ids), and trailing spaces."""
     names = set(personal) | {p.split("@")[0] for p in personal if "@" in p}
     for value in sorted((p for p in names if len(p) >= 3), key=len, reverse=True):
-        snapshot = re.sub(rf"(?<![A-Za-z0-9_.]){re.escape(value)}(?![A-Za-z0-9_])",
-                          "<account>", snapshot)
+        snapshot = re.sub(
+            rf"(?<![A-Za-z0-9_.]){re.escape(value)}(?![A-Za-z0-9_])", "<account>", snapshot
+        )
     snapshot = NUMBER.sub("<n>", snapshot)
     return "\n".join(line.rstrip() for line in snapshot.strip().splitlines()) + "\n"
 
@@ -84,8 +85,12 @@ def needed_names(flow: type[Flow], locale: str) -> set[str]:
     """Every wording (normalised) of every label the flow looks for, in ``locale`` (English
     where it has none); the ``page.`` strings only a replica shows are not needed."""
     book = flow.label_book()
-    return {labels.normalise(v.text) for key in book.flow_keys()
-            for v in book.variants(key, locale) if len(v.text) >= 2}
+    return {
+        labels.normalise(v.text)
+        for key in book.flow_keys()
+        for v in book.variants(key, locale)
+        if len(v.text) >= 2
+    }
 
 
 def compare(flow: type[Flow], locale: str, baseline: Path, live: str) -> AriaDiff:
@@ -103,8 +108,9 @@ def compare(flow: type[Flow], locale: str, baseline: Path, live: str) -> AriaDif
     needed = needed_names(flow, locale)
     still_there = {labels.normalise(name) for line in after for name in _names(line)}
     for line in removed:
-        lost = [n for n in map(labels.normalise, _names(line))
-                if n in needed and n not in still_there]
+        lost = [
+            n for n in map(labels.normalise, _names(line)) if n in needed and n not in still_there
+        ]
         (diff.breaking if lost else diff.harmless).append(f"- {line.strip()}")
     diff.harmless += [f"+ {line.strip()}" for line in added]
     return diff
@@ -135,8 +141,9 @@ def aria_snapshot(page: Page, personal: list[str]) -> str | None:
         return None
 
 
-def closest_baseline(flow: type[Flow], locale: str, step: str, version: str | None,
-                     snapshot: str | None) -> Path:
+def closest_baseline(
+    flow: type[Flow], locale: str, step: str, version: str | None, snapshot: str | None
+) -> Path:
     """The baseline to compare with. Before a flow has told the page's version, the versioned
     baseline of this step closest to the live page stands in."""
     exact = baseline_path(flow, locale, step, version)
@@ -154,15 +161,23 @@ def closest_baseline(flow: type[Flow], locale: str, step: str, version: str | No
     return min(candidates, key=distance)
 
 
-def step_verdict(flow: type[Flow], locale: str, step: str, baseline: Path,
-                 snapshot: str | None, error: BaseException | None, *,
-                 updating: bool = False) -> StepCheck:
+def step_verdict(
+    flow: type[Flow],
+    locale: str,
+    step: str,
+    baseline: Path,
+    snapshot: str | None,
+    error: BaseException | None,
+    *,
+    updating: bool = False,
+) -> StepCheck:
     """Turn what happened at one step, and how its page compares with the baseline, into a
     verdict a volunteer can act on."""
     diff = compare(flow, locale, baseline, snapshot) if snapshot is not None else None
     if isinstance(error, UiChanged):
-        return StepCheck(step, "ui_changed", error.message, error.element, diff=diff,
-                         aria_snapshot=snapshot)
+        return StepCheck(
+            step, "ui_changed", error.message, error.element, diff=diff, aria_snapshot=snapshot
+        )
     if isinstance(error, NotImplementedError):
         return StepCheck(step, "skipped", str(error), diff=diff, aria_snapshot=snapshot)
     if isinstance(error, Transient):
@@ -171,12 +186,22 @@ def step_verdict(flow: type[Flow], locale: str, step: str, baseline: Path,
         message = error.message if isinstance(error, FlowError) else str(error).splitlines()[0]
         return StepCheck(step, "error", message, diff=diff, aria_snapshot=snapshot)
     if updating and diff is not None and diff.changed:
-        return StepCheck(step, "ok", f"baseline updated ({len(diff.breaking)} breaking, "
-                         f"{len(diff.harmless)} harmless differences)", diff=diff,
-                         aria_snapshot=snapshot)
+        return StepCheck(
+            step,
+            "ok",
+            f"baseline updated ({len(diff.breaking)} breaking, "
+            f"{len(diff.harmless)} harmless differences)",
+            diff=diff,
+            aria_snapshot=snapshot,
+        )
     if diff is not None and diff.breaking:
-        return StepCheck(step, "ui_changed", "the page lost what the flow looks for: "
-                         + "; ".join(diff.breaking), diff=diff, aria_snapshot=snapshot)
+        return StepCheck(
+            step,
+            "ui_changed",
+            "the page lost what the flow looks for: " + "; ".join(diff.breaking),
+            diff=diff,
+            aria_snapshot=snapshot,
+        )
     detail = ""
     if diff is not None and diff.missing_baseline:
         detail = "no baseline yet (run `optout-bot check --update-baselines`)"

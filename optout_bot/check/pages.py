@@ -16,8 +16,13 @@ from optout_bot.run.jobs import Plan, plan_check_replica
 ALL_VERSIONS = "all"
 
 
-def plan_every_page(platforms: list[str], locales: list[str] | None, *,
-                    drift: str | None = None, update_baselines: bool = False) -> Plan:
+def plan_every_page(
+    platforms: list[str],
+    locales: list[str] | None,
+    *,
+    drift: str | None = None,
+    update_baselines: bool = False,
+) -> Plan:
     """Check jobs for each platform × language × page version (``locales``: these only,
     where the platform has them; None: every language the platform has labels for)."""
     plan = Plan()
@@ -29,11 +34,17 @@ def plan_every_page(platforms: list[str], locales: list[str] | None, *,
             raise ConfigError(f"no replica for {platform}: {error}") from None
         for locale in [loc for loc in flow.locales() if locales is None or loc in locales]:
             for version in versions:
-                part = plan_check_replica([platform], [locale], page_version=version,
-                                          drift=drift, update_baselines=update_baselines)
+                part = plan_check_replica(
+                    [platform],
+                    [locale],
+                    page_version=version,
+                    drift=drift,
+                    update_baselines=update_baselines,
+                )
                 for job in part.jobs:
-                    job.label = f"replica-{locale}-{version}" if len(versions) > 1 \
-                        else f"replica-{locale}"
+                    job.label = (
+                        f"replica-{locale}-{version}" if len(versions) > 1 else f"replica-{locale}"
+                    )
                 plan.jobs += part.jobs
                 plan.replicas.update({f"{version} {k}": v for k, v in part.replicas.items()})
     return plan

@@ -30,9 +30,16 @@ class Opened:
     headings: list[str] = field(default_factory=list)
 
 
-def open_replica(settings: Settings, platform: str, *, locale: str,
-                 page_version: str | None = None, drift: str | None = None,
-                 say: Callable[[str], None] = print, wait: bool = True) -> Opened:
+def open_replica(
+    settings: Settings,
+    platform: str,
+    *,
+    locale: str,
+    page_version: str | None = None,
+    drift: str | None = None,
+    say: Callable[[str], None] = print,
+    wait: bool = True,
+) -> Opened:
     """Open the platform's login page on its replica; with ``wait``, return only once the
     person closed every tab (or the browser)."""
     plan = plan_demo([platform], locale=locale, page_version=page_version)
@@ -40,8 +47,10 @@ def open_replica(settings: Settings, platform: str, *, locale: str,
     replica = job.replicas[0]
     if drift is not None:
         if drift not in replica.drifts():
-            raise ConfigError(f"the {platform} replica has no drift {drift!r} "
-                              f"(has: {', '.join(replica.drifts())})")
+            raise ConfigError(
+                f"the {platform} replica has no drift {drift!r} "
+                f"(has: {', '.join(replica.drifts())})"
+            )
         replica.set_drift(drift)
     password = job.account.password.get_secret_value() if job.account.password else ""
     with open_browser(settings.browser) as browser:
@@ -50,10 +59,14 @@ def open_replica(settings: Settings, platform: str, *, locale: str,
         page = context.new_page()
         page.goto(job.flow.URLS["login"], wait_until="domcontentloaded")
         variant = f", drift {drift}" if drift else ""
-        say(f"{platform} replica, page version {replica.version}, language {locale}{variant}: "
-            f"{page.url}")
-        say(f"Log in as {job.account.login} with password {password} (a made-up account on "
-            "this machine; nothing leaves it).")
+        say(
+            f"{platform} replica, page version {replica.version}, language {locale}{variant}: "
+            f"{page.url}"
+        )
+        say(
+            f"Log in as {job.account.login} with password {password} (a made-up account on "
+            "this machine; nothing leaves it)."
+        )
         opened = _what_shows(page)
         if wait:
             say("Close the browser window when you are done.")

@@ -54,30 +54,43 @@ class Names:
         return self.title.replace(" ", "")
 
     def substitutions(self) -> dict[str, str]:
-        return {"name": self.name, "title": self.title,
-                "flow_class": f"{self.camel}Flow", "replica_class": f"{self.camel}Replica",
-                "account_class": f"{self.camel}Account",
-                "origin": f"https://www.{self.name.replace('_', '-')}.example"}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "flow_class": f"{self.camel}Flow",
+            "replica_class": f"{self.camel}Replica",
+            "account_class": f"{self.camel}Account",
+            "origin": f"https://www.{self.name.replace('_', '-')}.example",
+        }
 
 
 def project_root(start: Path) -> Path:
     """The clone to write into: ``start``, which must hold ``flows/`` and ``fixtures/``."""
-    if not ((start / "flows" / "__init__.py").is_file()
-            and (start / "fixtures" / "__init__.py").is_file()):
-        raise ConfigError(f"{start} is not an optout-bot clone (no flows/ and fixtures/ "
-                          "packages): run new-platform at the top of your clone, or pass --root")
+    if not (
+        (start / "flows" / "__init__.py").is_file()
+        and (start / "fixtures" / "__init__.py").is_file()
+    ):
+        raise ConfigError(
+            f"{start} is not an optout-bot clone (no flows/ and fixtures/ "
+            "packages): run new-platform at the top of your clone, or pass --root"
+        )
     return start
 
 
 def new_platform(name: str, root: Path) -> list[Path]:
     """Write the new platform's files under ``root``; refuse a bad or taken name."""
     if not NAME.match(name) or keyword.iskeyword(name):
-        raise ConfigError(f"platform name {name!r}: use 2-31 lower-case letters, digits or _, "
-                          "starting with a letter")
+        raise ConfigError(
+            f"platform name {name!r}: use 2-31 lower-case letters, digits or _, "
+            "starting with a letter"
+        )
     names = Names(name)
     targets = {template: root / path.format(name=name) for template, path in FILES.items()}
-    taken = [str(p.relative_to(root)) for p in (root / "flows" / name, root / "fixtures" / name,
-                                                  targets["test_platform.py.txt"]) if p.exists()]
+    taken = [
+        str(p.relative_to(root))
+        for p in (root / "flows" / name, root / "fixtures" / name, targets["test_platform.py.txt"])
+        if p.exists()
+    ]
     if taken:
         raise ConfigError(f"platform {name!r} exists already: {', '.join(taken)}")
     source = files("optout_bot") / "templates" / "new_platform"
@@ -88,8 +101,9 @@ def new_platform(name: str, root: Path) -> list[Path]:
     return list(targets.values())
 
 
-def record_baselines(settings: Settings, name: str,
-                     progress: ProgressHook | None = None) -> list[RunResult]:
+def record_baselines(
+    settings: Settings, name: str, progress: ProgressHook | None = None
+) -> list[RunResult]:
     """The new platform's ARIA baselines, recorded from its replica (what
     ``optout-bot check --replica NAME --update-baselines`` does); evidence and ledger go to a
     temporary folder, not the user's."""

@@ -24,20 +24,29 @@ def verify_chain(directory: Path, ledger: Ledger | None = None) -> list[Problem]
     if manifest is None:
         return []  # verify_bundle already names an unreadable manifest
     named = manifest.get(LINK)
-    previous = (_previous_in_ledger(ledger, directory) if ledger is not None else None)
+    previous = _previous_in_ledger(ledger, directory) if ledger is not None else None
     if previous is None:
         previous = _previous_beside(directory, manifest)
     expected, where = previous if previous else (None, None)
     problems: list[Problem] = []
     if named != expected:
-        problems.append(Problem(MANIFEST, f"chain broken: names previous manifest "
-                                f"{_short(named)}, but the previous run ({where or 'none'}) "
-                                f"has {_short(expected)}"))
+        problems.append(
+            Problem(
+                MANIFEST,
+                f"chain broken: names previous manifest "
+                f"{_short(named)}, but the previous run ({where or 'none'}) "
+                f"has {_short(expected)}",
+            )
+        )
     elif where is not None and expected is not None:
         folder = Path(where)
         if (folder / MANIFEST).is_file() and sha256_file(folder / MANIFEST) != expected:
-            problems.append(Problem(f"{folder}/{MANIFEST}", "chain broken: the previous "
-                                    "bundle's manifest changed since this run named it"))
+            problems.append(
+                Problem(
+                    f"{folder}/{MANIFEST}",
+                    "chain broken: the previous bundle's manifest changed since this run named it",
+                )
+            )
     return problems
 
 
@@ -55,21 +64,31 @@ def _previous_in_ledger(ledger: Ledger, directory: Path) -> tuple[str | None, st
     mine = next((r for r in rows if r.evidence_dir == str(directory.resolve())), None)
     if mine is None:
         return None
-    before: list[RunRow] = [r for r in rows if r.id < mine.id and r.platform == mine.platform
-                            and r.account == mine.account and r.mode == mine.mode
-                            and r.manifest_sha256]
+    before: list[RunRow] = [
+        r
+        for r in rows
+        if r.id < mine.id
+        and r.platform == mine.platform
+        and r.account == mine.account
+        and r.mode == mine.mode
+        and r.manifest_sha256
+    ]
     if not before:
         return (None, None)
     last = max(before, key=lambda r: r.id)
     return (last.manifest_sha256, last.evidence_dir)
 
 
-def _previous_beside(directory: Path, manifest: dict[str, Any]
-                     ) -> tuple[str | None, str | None] | None:
+def _previous_beside(
+    directory: Path, manifest: dict[str, Any]
+) -> tuple[str | None, str | None] | None:
     """Without a ledger: the latest finished bundle of the same mode in the account folder,
     older than this one (folder names are UTC timestamps)."""
-    older = sorted(p for p in directory.resolve().parent.iterdir()
-                   if p.is_dir() and p.name < directory.resolve().name)
+    older = sorted(
+        p
+        for p in directory.resolve().parent.iterdir()
+        if p.is_dir() and p.name < directory.resolve().name
+    )
     for folder in reversed(older):
         other = _manifest(folder)
         if other and other.get("mode") == manifest.get("mode") and other.get("outcome"):
@@ -92,8 +111,7 @@ def _short(value: object) -> str:
 def latest_bundles(root: Path) -> list[tuple[str, Path, str]]:
     """(manifest SHA-256, folder, mode) of the newest finished bundle of each account and mode
     under ``root`` (an evidence folder, a platform or account folder, or one bundle)."""
-    manifests = [root / MANIFEST] if (root / MANIFEST).is_file() else sorted(
-        root.rglob(MANIFEST))
+    manifests = [root / MANIFEST] if (root / MANIFEST).is_file() else sorted(root.rglob(MANIFEST))
     newest: dict[tuple[Path, str], Path] = {}
     for path in manifests:
         folder = path.parent
@@ -103,31 +121,44 @@ def latest_bundles(root: Path) -> list[tuple[str, Path, str]]:
         key = (folder.parent, str(manifest.get("mode")))
         if key not in newest or folder.name > newest[key].name:
             newest[key] = folder
-    return [(sha256_file(folder / MANIFEST), folder, mode)
-            for (_, mode), folder in sorted(newest.items(), key=lambda kv: str(kv[1]))]
+    return [
+        (sha256_file(folder / MANIFEST), folder, mode)
+        for (_, mode), folder in sorted(newest.items(), key=lambda kv: str(kv[1]))
+    ]
 
 
 def verify_anchor(directory: Path, anchor: str) -> list[Problem]:
     """Problems unless ``directory`` is the anchored bundle or is reached from it by following
     each manifest's link to the previous one."""
     target = directory.resolve()
-    by_hash = {sha256_file(folder / MANIFEST): folder
-               for folder in sorted(target.parent.iterdir()) if (folder / MANIFEST).is_file()}
+    by_hash = {
+        sha256_file(folder / MANIFEST): folder
+        for folder in sorted(target.parent.iterdir())
+        if (folder / MANIFEST).is_file()
+    }
     kept = anchor.strip().lower()
     current = by_hash.get(kept)
     if current is None:
-        return [Problem(MANIFEST, f"not anchored: no bundle of this account has the manifest "
-                        f"{_short(kept)} you kept (a bundle was removed, replaced or edited)")]
+        return [
+            Problem(
+                MANIFEST,
+                f"not anchored: no bundle of this account has the manifest "
+                f"{_short(kept)} you kept (a bundle was removed, replaced or edited)",
+            )
+        ]
     start, seen = current, set()
     while current != target:
         seen.add(current)
         link = (_manifest(current) or {}).get(LINK)
         following = by_hash.get(str(link)) if link else None
         if following is None or following in seen:
-            why = (f"{current.name} names a previous manifest {_short(link)} that no bundle "
-                   "has (removed, replaced or edited)" if link else
-                   f"the chain from {start.name} ends at {current.name} without reaching "
-                   "this bundle (a later bundle, or another mode?)")
+            why = (
+                f"{current.name} names a previous manifest {_short(link)} that no bundle "
+                "has (removed, replaced or edited)"
+                if link
+                else f"the chain from {start.name} ends at {current.name} without reaching "
+                "this bundle (a later bundle, or another mode?)"
+            )
             return [Problem(MANIFEST, f"not anchored: {why}")]
         current = following
     return []

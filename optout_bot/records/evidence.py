@@ -95,8 +95,9 @@ class EvidenceBundle:
     files: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, root: Path, platform: str, account: str, facts: dict[str, Any]
-               ) -> EvidenceBundle:
+    def create(
+        cls, root: Path, platform: str, account: str, facts: dict[str, Any]
+    ) -> EvidenceBundle:
         started = utc_now()
         base = root.resolve() / safe_name(platform) / folder_name(account)
         stamp = started.strftime("%Y%m%dT%H%M%S.%fZ")[:-4] + "Z"
@@ -105,9 +106,15 @@ class EvidenceBundle:
         os.mkdir(directory, FOLDER_MODE)
         os.chmod(directory, FOLDER_MODE)
         local = started.astimezone()
-        facts = {"tool": TOOL, "tool_version": tool_version(), "platform": platform,
-                 "account": account, "started_utc": iso(started),
-                 "started_local": local.isoformat(timespec="seconds"), **facts}
+        facts = {
+            "tool": TOOL,
+            "tool_version": tool_version(),
+            "platform": platform,
+            "account": account,
+            "started_utc": iso(started),
+            "started_local": local.isoformat(timespec="seconds"),
+            **facts,
+        }
         bundle = cls(directory=directory, facts=facts)
         bundle.write_manifest()
         return bundle
@@ -119,9 +126,16 @@ class EvidenceBundle:
         self.write_manifest()
         return record
 
-    def end_step(self, record: StepRecord, *, status: str, url: str | None,
-                 screenshot: bytes | None, error: str | None = None,
-                 same_screenshot_as: str | None = None) -> None:
+    def end_step(
+        self,
+        record: StepRecord,
+        *,
+        status: str,
+        url: str | None,
+        screenshot: bytes | None,
+        error: str | None = None,
+        same_screenshot_as: str | None = None,
+    ) -> None:
         """``same_screenshot_as``: the page has not changed since that earlier file was
         taken, so the step names it instead of a new, identical file."""
         record.ended_utc = iso(utc_now())
@@ -156,8 +170,9 @@ class EvidenceBundle:
     def manifest(self) -> dict[str, Any]:
         """What the manifest and receipt say: no secret in any address or text (a page that
         sent the password by GET put it in its address)."""
-        facts = scrub_data({**self.facts, "steps": [asdict(s) for s in self.steps]},
-                           redactor.secrets())
+        facts = scrub_data(
+            {**self.facts, "steps": [asdict(s) for s in self.steps]}, redactor.secrets()
+        )
         assert isinstance(facts, dict)
         return {**facts, "files": dict(sorted(self.files.items()))}
 
@@ -170,14 +185,19 @@ class EvidenceBundle:
     def finish(self, outcome: str, message: str) -> str:
         """Record the outcome, write the receipt, then the final manifest; returns its hash."""
         ended = utc_now()
-        self.facts.update(outcome=outcome, message=message, ended_utc=iso(ended),
-                          ended_local=ended.astimezone().isoformat(timespec="seconds"))
+        self.facts.update(
+            outcome=outcome,
+            message=message,
+            ended_utc=iso(ended),
+            ended_local=ended.astimezone().isoformat(timespec="seconds"),
+        )
         self.add_file(RECEIPT, render_receipt(self.manifest()).encode("utf-8"))
         return self.write_manifest()
 
 
 _receipts = jinja2.Environment(
-    loader=jinja2.PackageLoader("optout_bot.records", "templates"), autoescape=True)
+    loader=jinja2.PackageLoader("optout_bot.records", "templates"), autoescape=True
+)
 
 
 def render_receipt(manifest: dict[str, Any]) -> str:
@@ -185,16 +205,26 @@ def render_receipt(manifest: dict[str, Any]) -> str:
     facts, the right exercised and its legal basis, where to complain and what to attach."""
     words = wording(manifest.get("locale"))
     shots = [s for s in manifest["steps"] if s.get("screenshot")]
-    key_steps = [s for s in shots if s["name"] in {"fill", "confirm", "turn_off", "verify",
-                                                   "read_state"}]
+    key_steps = [
+        s for s in shots if s["name"] in {"fill", "confirm", "turn_off", "verify", "read_state"}
+    ]
     outcome = str(manifest.get("outcome") or "")
     return _receipts.get_template("receipt.html").render(
-        m=manifest, w=words, shots=key_steps or shots[-2:], all_shots=shots,
-        law=law(words, manifest.get("jurisdiction"), manifest.get("jurisdiction_country"),
-                platform=str(manifest.get("platform") or "")),
-        ok=outcome in OK_OUTCOMES, outcome=words.first([f"outcome.{outcome}"]) or outcome,
+        m=manifest,
+        w=words,
+        shots=key_steps or shots[-2:],
+        all_shots=shots,
+        law=law(
+            words,
+            manifest.get("jurisdiction"),
+            manifest.get("jurisdiction_country"),
+            platform=str(manifest.get("platform") or ""),
+        ),
+        ok=outcome in OK_OUTCOMES,
+        outcome=words.first([f"outcome.{outcome}"]) or outcome,
         mode=words.first([f"mode.{manifest.get('mode')}"]) or manifest.get("mode"),
-        proof=proof_text(words, manifest.get("proof")))
+        proof=proof_text(words, manifest.get("proof")),
+    )
 
 
 def proof_text(words: Wording, proof: object) -> str | None:
@@ -217,12 +247,16 @@ class Problem:
 def is_bundle_file_name(name: str) -> bool:
     """A manifest may list only plain names of files in the bundle folder itself: never an
     absolute path, a ``..`` or a sub-path, so verifying never reads outside the bundle."""
-    return (name not in ("", ".", "..") and not any(c in name for c in "/\\\0:")
-            and not Path(name).is_absolute())
+    return (
+        name not in ("", ".", "..")
+        and not any(c in name for c in "/\\\0:")
+        and not Path(name).is_absolute()
+    )
 
 
-def read_manifest(directory: Path) -> tuple[dict[str, Any] | None, dict[str, str] | None,
-                                             Problem | None]:
+def read_manifest(
+    directory: Path,
+) -> tuple[dict[str, Any] | None, dict[str, str] | None, Problem | None]:
     """(manifest, files) of a bundle, or the one problem that stops reading it."""
     path = directory / MANIFEST
     if not path.is_file():
@@ -235,14 +269,17 @@ def read_manifest(directory: Path) -> tuple[dict[str, Any] | None, dict[str, str
         return None, None, Problem(MANIFEST, "unreadable: not a JSON object")
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        return manifest, None, Problem(MANIFEST, "'files' is not a mapping of file names to "
-                                       "SHA-256 hashes")
+        isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+    ):
+        return (
+            manifest,
+            None,
+            Problem(MANIFEST, "'files' is not a mapping of file names to SHA-256 hashes"),
+        )
     return manifest, files, None
 
 
-def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None
-                  ) -> list[Problem]:
+def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None) -> list[Problem]:
     """Recompute every hash in the manifest; each missing, changed or unlisted file (hidden
     ones and folders too) is a problem, and so is a listed name outside the bundle, which is
     never read. ``expected_manifest_sha256`` (from the ledger) also catches an edited
@@ -257,8 +294,7 @@ def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None
     listed: set[str] = set()
     for name, expected in sorted(files.items()):
         if not is_bundle_file_name(name):
-            problems.append(Problem(name, "refused: not a file name inside the bundle (not "
-                                    "read)"))
+            problems.append(Problem(name, "refused: not a file name inside the bundle (not read)"))
             continue
         listed.add(name)
         path = directory / name
@@ -275,8 +311,12 @@ def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None
         if path.is_dir() and not path.is_symlink():
             problems.append(Problem(path.name + "/", "a folder not listed in the manifest"))
         elif path.name.startswith(".") and path.name.endswith(".partial"):
-            problems.append(Problem(path.name, "not listed in the manifest (a write a crash "
-                                    "cut off leaves such a file)"))
+            problems.append(
+                Problem(
+                    path.name,
+                    "not listed in the manifest (a write a crash cut off leaves such a file)",
+                )
+            )
         else:
             problems.append(Problem(path.name, "not listed in the manifest"))
     return problems

@@ -86,29 +86,36 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         if path.is_dir():
-            raise ConfigError(f"output.ledger: {path} is a folder; give a file name, e.g. "
-                              f"--ledger {path / 'ledger.sqlite3'}")
+            raise ConfigError(
+                f"output.ledger: {path} is a folder; give a file name, e.g. "
+                f"--ledger {path / 'ledger.sqlite3'}"
+            )
         try:
             private_dir(path.parent)
             touch_private(path)  # 0600 before SQLite makes it; its -wal and -shm copy the mode
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                       check_same_thread=False)
+            self._db = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
         except (OSError, sqlite3.Error) as error:
             reason = error.strerror if isinstance(error, OSError) else error
-            raise ConfigError(f"output.ledger: cannot open {path} ({reason}); choose another "
-                              "file") from None
+            raise ConfigError(
+                f"output.ledger: cannot open {path} ({reason}); choose another file"
+            ) from None
         self._db.row_factory = sqlite3.Row
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
-            self._db.execute("SELECT id, platform, account, mode, pid, started_utc, ended_utc, "
-                             "outcome, message, evidence_dir, manifest_sha256 FROM runs LIMIT 0")
+            self._db.execute(
+                "SELECT id, platform, account, mode, pid, started_utc, ended_utc, "
+                "outcome, message, evidence_dir, manifest_sha256 FROM runs LIMIT 0"
+            )
             self._add_missing_columns()
         except sqlite3.DatabaseError as error:
             self._db.close()
-            raise ConfigError(f"output.ledger: {path} is not an optout-bot ledger ({error}); "
-                              "choose another file") from None
+            raise ConfigError(
+                f"output.ledger: {path} is not an optout-bot ledger ({error}); choose another file"
+            ) from None
 
     def _add_missing_columns(self) -> None:
         present = {row["name"] for row in self._db.execute("PRAGMA table_info(runs)")}
@@ -131,28 +138,38 @@ class Ledger:
 
     # --- runs -------------------------------------------------------------------------------
 
-    def start_run(self, platform: str, account: str, mode: str, evidence_dir: Path | None
-                  ) -> int:
+    def start_run(self, platform: str, account: str, mode: str, evidence_dir: Path | None) -> int:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (platform, account, mode, pid, started_utc, evidence_dir) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (platform, account, mode, os.getpid(), iso(utc_now()),
-                 str(evidence_dir) if evidence_dir else None))
+                (
+                    platform,
+                    account,
+                    mode,
+                    os.getpid(),
+                    iso(utc_now()),
+                    str(evidence_dir) if evidence_dir else None,
+                ),
+            )
             return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, outcome: str, message: str,
-                   manifest_sha256: str | None) -> None:
+    def finish_run(
+        self, run_id: int, outcome: str, message: str, manifest_sha256: str | None
+    ) -> None:
         with self._transaction() as db:
-            db.execute("UPDATE runs SET ended_utc=?, outcome=?, message=?, manifest_sha256=? "
-                       "WHERE id=?", (iso(utc_now()), outcome, _scrubbed(message),
-                                      manifest_sha256, run_id))
+            db.execute(
+                "UPDATE runs SET ended_utc=?, outcome=?, message=?, manifest_sha256=? WHERE id=?",
+                (iso(utc_now()), outcome, _scrubbed(message), manifest_sha256, run_id),
+            )
 
     def set_proof(self, run_id: int, proof: str, addendum_sha256: str | None = None) -> None:
         """How the platform confirmed this run's change (see ``optout_bot.records.proof``)."""
         with self._transaction() as db:
-            db.execute("UPDATE runs SET proof=?, addendum_sha256=COALESCE(?, addendum_sha256) "
-                       "WHERE id=?", (proof, addendum_sha256, run_id))
+            db.execute(
+                "UPDATE runs SET proof=?, addendum_sha256=COALESCE(?, addendum_sha256) WHERE id=?",
+                (proof, addendum_sha256, run_id),
+            )
 
     def runs(self, platform: str | None = None, limit: int = 50) -> list[RunRow]:
         query = "SELECT * FROM runs"
@@ -166,7 +183,8 @@ class Ledger:
     def manifest_hash_for(self, evidence_dir: Path) -> str | None:
         row = self._db.execute(
             "SELECT manifest_sha256 FROM runs WHERE evidence_dir=? ORDER BY id DESC LIMIT 1",
-            (str(evidence_dir),)).fetchone()
+            (str(evidence_dir),),
+        ).fetchone()
         return row["manifest_sha256"] if row else None
 
     def previous_manifest_hash(self, platform: str, account: str, mode: str) -> str | None:
@@ -175,40 +193,61 @@ class Ledger:
         row = self._db.execute(
             "SELECT manifest_sha256 FROM runs WHERE platform=? AND account=? AND mode=? "
             "AND manifest_sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
-            (platform, account, mode)).fetchone()
+            (platform, account, mode),
+        ).fetchone()
         return row["manifest_sha256"] if row else None
 
     # --- submissions --------------------------------------------------------------------------
 
-    def begin_submission(self, run_id: int, platform: str, account: str, mode: str,
-                         form_url: str | None, form_version: str | None,
-                         submitted: dict[str, Any]) -> int:
+    def begin_submission(
+        self,
+        run_id: int,
+        platform: str,
+        account: str,
+        mode: str,
+        form_url: str | None,
+        form_version: str | None,
+        submitted: dict[str, Any],
+    ) -> int:
         """Written *before* the submit is clicked, so a crash mid-submit leaves a trace that
         tells the next run to check the platform."""
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO submissions (run_id, platform, account, mode, status, form_url, "
                 "form_version, submitted_json, updated_utc) VALUES (?, ?, ?, ?, 'sending', ?, ?, "
-                "?, ?)", (run_id, platform, account, mode, _scrubbed(form_url), form_version,
-                          _scrubbed(json.dumps(submitted, ensure_ascii=False)), iso(utc_now())))
+                "?, ?)",
+                (
+                    run_id,
+                    platform,
+                    account,
+                    mode,
+                    _scrubbed(form_url),
+                    form_version,
+                    _scrubbed(json.dumps(submitted, ensure_ascii=False)),
+                    iso(utc_now()),
+                ),
+            )
             return int(cursor.lastrowid or 0)
 
-    def mark_submission(self, submission_id: int, status: str,
-                        confirmation: str | None = None) -> None:
+    def mark_submission(
+        self, submission_id: int, status: str, confirmation: str | None = None
+    ) -> None:
         now = iso(utc_now())
         with self._transaction() as db:
             db.execute(
                 "UPDATE submissions SET status=?, confirmation=COALESCE(?, confirmation), "
                 "sent_utc=CASE WHEN ? IN ('sent', 'confirmed') THEN COALESCE(sent_utc, ?) "
                 "ELSE sent_utc END, updated_utc=? WHERE id=?",
-                (status, _scrubbed(confirmation), status, now, now, submission_id))
+                (status, _scrubbed(confirmation), status, now, now, submission_id),
+            )
 
     def on_record(self, platform: str, account: str, mode: str) -> dict[str, Any] | None:
         """The latest submission the platform accepted for this account, if any."""
         row = self._db.execute(
             "SELECT * FROM submissions WHERE platform=? AND account=? AND mode=? "
             "AND status IN ('sent', 'confirmed') ORDER BY id DESC LIMIT 1",
-            (platform, account, mode)).fetchone()
+            (platform, account, mode),
+        ).fetchone()
         return dict(row) if row else None
 
     def submissions(self, platform: str | None = None) -> list[dict[str, Any]]:
@@ -235,8 +274,9 @@ def exclusive(path: Path) -> Iterator[None]:
         private_dir(lock.parent)
         descriptor = open_private(lock, os.O_RDWR)
     except OSError as error:
-        raise ConfigError(f"output.ledger: cannot lock {path} ({error.strerror or error}); "
-                          "choose another file") from None
+        raise ConfigError(
+            f"output.ledger: cannot lock {path} ({error.strerror or error}); choose another file"
+        ) from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -244,9 +284,11 @@ def exclusive(path: Path) -> Iterator[None]:
             if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
             holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "?"
-            raise LedgerBusy(f"another optout-bot run (pid {holder}) is using the ledger "
-                             f"{path}; wait until it ends, or pass another --ledger "
-                             "(nothing was started)") from None
+            raise LedgerBusy(
+                f"another optout-bot run (pid {holder}) is using the ledger "
+                f"{path}; wait until it ends, or pass another --ledger "
+                "(nothing was started)"
+            ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
         yield

@@ -94,12 +94,18 @@ def check_bundle(directory: Path, ledger_path: Path | None) -> Checked:
         if ledger is not None:
             ledger.close()
     digest = sha256_file(directory / MANIFEST)
-    added = {name for name, sha in addendum_files(directory).items()
-             if (directory / name).is_file() and sha256_file(directory / name) == sha}
+    added = {
+        name
+        for name, sha in addendum_files(directory).items()
+        if (directory / name).is_file() and sha256_file(directory / name) == sha
+    }
     problems = [p for p in problems if p.file not in added]
     recorded = manifest.get("proof")
-    proof = (_addendum_proof(directory, digest) or ledger_proof
-             or (recorded if isinstance(recorded, str) else None))
+    proof = (
+        _addendum_proof(directory, digest)
+        or ledger_proof
+        or (recorded if isinstance(recorded, str) else None)
+    )
     return Checked(directory, manifest, digest, problems, proof)
 
 
@@ -116,34 +122,48 @@ def _addendum_proof(directory: Path, manifest_sha256: str) -> str | None:
             addendum = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if (isinstance(addendum, dict) and addendum.get("manifest_sha256") == manifest_sha256
-                and addendum.get("proof") == Proof.EMAIL.value):
+        if (
+            isinstance(addendum, dict)
+            and addendum.get("manifest_sha256") == manifest_sha256
+            and addendum.get("proof") == Proof.EMAIL.value
+        ):
             return Proof.EMAIL.value
     return None
 
 
-def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[str] = ()
-            ) -> Letter:
+def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[str] = ()) -> Letter:
     """The letter's parts, in the bundle's language, from the bundle's facts only."""
     scrubbed = scrub_data(bundle.manifest, list(secrets))
     m: dict[str, Any] = scrubbed if isinstance(scrubbed, dict) else {}
     words = wording(_text(m.get("locale")) or None)
     platform = _text(m.get("platform")) or "?"
-    applies = law(words, _text(m.get("jurisdiction")) or None,
-                  _text(m.get("jurisdiction_country")) or None, platform=platform)
+    applies = law(
+        words,
+        _text(m.get("jurisdiction")) or None,
+        _text(m.get("jurisdiction_country")) or None,
+        platform=platform,
+    )
     started = _moment(m.get("started_utc"))
-    when = {"date": words.date(started) if started else "?",
-            "time": started.strftime("%H:%M") if started else "?"}
+    when = {
+        "date": words.date(started) if started else "?",
+        "time": started.strftime("%H:%M") if started else "?",
+    }
     outcome = _text(m.get("outcome"))
-    common = {"platform": platform, "right": applies.own_right,
-              "law": applies.short or applies.name,
-              "complaint_basis": applies.complaint_basis, **when,
-              "description": _text(m.get("description")), "form_url": _text(m.get("form_url")),
-              "outcome": words.first([f"outcome.{outcome}"]) or outcome or "?",
-              "message": _text(m.get("message"))}
-    paragraphs = [words.text(f"letter.{to}_intro", **common),
-                  words.text("letter.done" if outcome in OK_OUTCOMES else "letter.not_done",
-                             **common)]
+    common = {
+        "platform": platform,
+        "right": applies.own_right,
+        "law": applies.short or applies.name,
+        "complaint_basis": applies.complaint_basis,
+        **when,
+        "description": _text(m.get("description")),
+        "form_url": _text(m.get("form_url")),
+        "outcome": words.first([f"outcome.{outcome}"]) or outcome or "?",
+        "message": _text(m.get("message")),
+    }
+    paragraphs = [
+        words.text(f"letter.{to}_intro", **common),
+        words.text("letter.done" if outcome in OK_OUTCOMES else "letter.not_done", **common),
+    ]
     answer = _text(m.get("confirmation"))
     if answer:
         paragraphs.append(words.text("letter.answer", answer=answer))
@@ -153,8 +173,10 @@ def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[s
     return Letter(
         locale=words.locale,
         to=_addressee(words, applies, to, platform, _text(m.get("form_url"))),
-        sender=[words.text("letter.sender"),
-                *([words.text("letter.account", email=email)] if email else [])],
+        sender=[
+            words.text("letter.sender"),
+            *([words.text("letter.account", email=email)] if email else []),
+        ],
         date=words.date(today),
         subject=words.text(f"letter.{to}_subject", **common),
         greeting=words.text("letter.greeting"),
@@ -163,48 +185,64 @@ def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[s
         facts=_facts(words, m, bundle, submitted),
         request=applies.authority_request if to == "authority" else applies.platform_request,
         evidence=words.text("letter.evidence"),
-        attachments=[words.text("letter.attach_receipt"),
-                     words.text("letter.attach_manifest", sha256=bundle.manifest_sha256),
-                     *([words.text("letter.attach_shots", files=", ".join(shots))]
-                       if shots else [])],
-        verification=(words.text("letter.verified") if not bundle.problems else
-                      words.text("letter.not_verified",
-                                 problems="; ".join(str(p) for p in bundle.problems))),
+        attachments=[
+            words.text("letter.attach_receipt"),
+            words.text("letter.attach_manifest", sha256=bundle.manifest_sha256),
+            *([words.text("letter.attach_shots", files=", ".join(shots))] if shots else []),
+        ],
+        verification=(
+            words.text("letter.verified")
+            if not bundle.problems
+            else words.text(
+                "letter.not_verified", problems="; ".join(str(p) for p in bundle.problems)
+            )
+        ),
         verified=not bundle.problems,
         closing=words.text("letter.closing"),
         signature=[words.text("letter.signature")],
-        labels={k: words.text(f"letter.{k}") for k in ("to", "from", "date", "subject")})
+        labels={k: words.text(f"letter.{k}") for k in ("to", "from", "date", "subject")},
+    )
 
 
-def _addressee(words: Wording, applies: Law, to: Recipient, platform: str, form_url: str
-               ) -> list[str]:
+def _addressee(
+    words: Wording, applies: Law, to: Recipient, platform: str, form_url: str
+) -> list[str]:
     if to == "platform":
-        return [words.text("letter.platform_to", platform=platform),
-                *([form_url] if form_url else [])]
-    return [applies.addressee, *([applies.contact] if applies.contact else []),
-            *applies.links]
+        return [
+            words.text("letter.platform_to", platform=platform),
+            *([form_url] if form_url else []),
+        ]
+    return [applies.addressee, *([applies.contact] if applies.contact else []), *applies.links]
 
 
-def _facts(words: Wording, m: dict[str, Any], bundle: Checked, submitted: object
-           ) -> list[tuple[str, list[str]]]:
+def _facts(
+    words: Wording, m: dict[str, Any], bundle: Checked, submitted: object
+) -> list[tuple[str, list[str]]]:
     none = words.text("letter.none_recorded")
     description = _text(m.get("description"))
     platform = _text(m.get("platform"))
     span = " – ".join(t for t in (_text(m.get("started_utc")), _text(m.get("ended_utc"))) if t)
-    sent = ([f"{_text(k)}: {_text(v)}" for k, v in submitted.items()]
-            if isinstance(submitted, dict) and submitted else [none])
+    sent = (
+        [f"{_text(k)}: {_text(v)}" for k, v in submitted.items()]
+        if isinstance(submitted, dict) and submitted
+        else [none]
+    )
     proof = proof_text(words, bundle.proof) or words.text("proof.unknown")
     outcome = _text(m.get("outcome"))
     return [
-        (words.text("letter.fact_platform"),
-         [f"{platform} — {description}" if description else platform]),
+        (
+            words.text("letter.fact_platform"),
+            [f"{platform} — {description}" if description else platform],
+        ),
         (words.text("letter.fact_when"), [span or none]),
         (words.text("letter.fact_form"), [_text(m.get("form_url")) or none]),
         (words.text("letter.fact_submitted"), sent),
         (words.text("letter.fact_answer"), [_text(m.get("confirmation")) or none]),
         (words.text("letter.fact_proof"), [proof]),
-        (words.text("letter.fact_outcome"),
-         [words.first([f"outcome.{outcome}"]) or outcome or none]),
+        (
+            words.text("letter.fact_outcome"),
+            [words.first([f"outcome.{outcome}"]) or outcome or none],
+        ),
         (words.text("letter.fact_hash"), [bundle.manifest_sha256]),
     ]
 
@@ -230,8 +268,11 @@ def _moment(value: object) -> datetime | None:
 
 
 _templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("optout_bot.records", "templates"), autoescape=True,
-    trim_blocks=True, lstrip_blocks=True)
+    loader=jinja2.PackageLoader("optout_bot.records", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def render(letter: Letter, form: Format) -> str:

@@ -129,15 +129,22 @@ class Wording:
 
     def date(self, moment: datetime) -> str:
         """A date as this language writes it (``date_format`` in the locale file)."""
-        return self.text("date_format", year=moment.year, month=moment.month, day=moment.day,
-                         mm=f"{moment.month:02d}", dd=f"{moment.day:02d}")
+        return self.text(
+            "date_format",
+            year=moment.year,
+            month=moment.month,
+            day=moment.day,
+            mm=f"{moment.month:02d}",
+            dd=f"{moment.day:02d}",
+        )
 
 
 def fill(template: str, values: Mapping[str, object]) -> str:
     """``template`` with each ``{name}`` replaced by its value (only plain names: a locale
     file can never reach attributes or items of a value); unknown names stay as typed."""
     return _PLACEHOLDER.sub(
-        lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
+        lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template
+    )
 
 
 def wording(locale: str | None) -> Wording:
@@ -150,14 +157,18 @@ def wording(locale: str | None) -> Wording:
 
 # --- which law applies -------------------------------------------------------------------------
 
+
 def jurisdictions() -> dict[str, frozenset[str]]:
     """Law → the ISO 3166 codes of the countries where it protects residents."""
     try:
         data = tomllib.loads(JURISDICTIONS_FILE.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:  # pragma: no cover - shipped file
         raise LocaleError(f"cannot read {JURISDICTIONS_FILE}: {error}") from None
-    return {name: frozenset(str(c).upper() for c in table.get("countries", ()))
-            for name, table in data.items() if isinstance(table, dict)}
+    return {
+        name: frozenset(str(c).upper() for c in table.get("countries", ()))
+        for name, table in data.items()
+        if isinstance(table, dict)
+    }
 
 
 def known_jurisdictions() -> tuple[str, ...]:
@@ -213,13 +224,26 @@ class Law:
     platform_request: str
 
 
-_LAW_FIELDS = ("name", "short", "right", "own_right", "basis", "answer_due", "complain",
-               "complaint_basis", "authority", "addressee", "contact", "authority_request",
-               "platform_request")
+_LAW_FIELDS = (
+    "name",
+    "short",
+    "right",
+    "own_right",
+    "basis",
+    "answer_due",
+    "complain",
+    "complaint_basis",
+    "authority",
+    "addressee",
+    "contact",
+    "authority_request",
+    "platform_request",
+)
 
 
-def law(words: Wording, jurisdiction: str | None, country: str | None = None,
-        platform: str = "") -> Law:
+def law(
+    words: Wording, jurisdiction: str | None, country: str | None = None, platform: str = ""
+) -> Law:
     """The texts of ``jurisdiction`` (a country's own ones first, e.g. Germany's authorities);
     an unknown or missing jurisdiction gets the generic ``none`` texts."""
     name = jurisdiction if jurisdiction and words.has(f"law.{jurisdiction}.right") else NO_LAW

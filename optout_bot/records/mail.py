@@ -49,8 +49,7 @@ class MailPattern:
 
     def subject_matches(self, subject: str) -> bool:
         clean = " ".join(subject.split())
-        return not self.subjects or any(re.search(s, clean, re.IGNORECASE)
-                                        for s in self.subjects)
+        return not self.subjects or any(re.search(s, clean, re.IGNORECASE) for s in self.subjects)
 
 
 @dataclass(frozen=True)
@@ -86,8 +85,13 @@ class DkimResult:
     public_key: str | None = None  # the TXT record the check used, as published
 
     def as_fact(self) -> dict[str, str | bool | None]:
-        return {"verified": self.verified, "reason": self.reason, "domain": self.domain,
-                "selector": self.selector, "public_key": self.public_key}
+        return {
+            "verified": self.verified,
+            "reason": self.reason,
+            "domain": self.domain,
+            "selector": self.selector,
+            "public_key": self.public_key,
+        }
 
 
 @dataclass
@@ -105,8 +109,7 @@ def domain_within(domain: str, parent: str) -> bool:
     return domain == parent or domain.endswith("." + parent)
 
 
-def fetch_matching(settings: MailSettings, password: str, query: MailQuery
-                   ) -> list[FetchedMail]:
+def fetch_matching(settings: MailSettings, password: str, query: MailQuery) -> list[FetchedMail]:
     """Every message in the folder from the platform's domains since ``query.since`` (IMAP
     SINCE is by day, so the time is checked again on the Date header), oldest first."""
     client = connect(settings, password)
@@ -127,8 +130,7 @@ def fetch_matching(settings: MailSettings, password: str, query: MailQuery
                 found.append(mail)
         return found
     except (OSError, imaplib.IMAP4.error) as error:
-        raise MailError(f"reading the mailbox failed: {without(str(error), password)}"
-                        ) from None
+        raise MailError(f"reading the mailbox failed: {without(str(error), password)}") from None
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
@@ -153,9 +155,14 @@ def parse_message(uid: str, raw: bytes) -> FetchedMail:
         date = None
     if date is not None and date.tzinfo is None:  # "-0000": a time in UTC, zone unsaid
         date = date.replace(tzinfo=UTC)
-    return FetchedMail(uid=uid, raw=raw, sender=parseaddr(str(message["From"] or ""))[1],
-                       recipient=parseaddr(str(message["To"] or ""))[1],
-                       subject=str(message["Subject"] or ""), date=date)
+    return FetchedMail(
+        uid=uid,
+        raw=raw,
+        sender=parseaddr(str(message["From"] or ""))[1],
+        recipient=parseaddr(str(message["To"] or ""))[1],
+        subject=str(message["Subject"] or ""),
+        date=date,
+    )
 
 
 def _wanted(mail: FetchedMail, query: MailQuery) -> bool:
@@ -170,8 +177,9 @@ def _wanted(mail: FetchedMail, query: MailQuery) -> bool:
     return mail.date is None or mail.date.timestamp() >= query.since.timestamp() - 60
 
 
-def verify_dkim(raw: bytes, pattern: MailPattern, dns_lookup: DnsLookup | None = None
-                ) -> DkimResult:
+def verify_dkim(
+    raw: bytes, pattern: MailPattern, dns_lookup: DnsLookup | None = None
+) -> DkimResult:
     """Check the message's DKIM signature, and that it was signed by the platform's domain:
     a valid signature from some other domain proves nothing about the platform."""
     import dkim
@@ -179,8 +187,11 @@ def verify_dkim(raw: bytes, pattern: MailPattern, dns_lookup: DnsLookup | None =
     used: dict[str, bytes] = {}
 
     def lookup(name: bytes, timeout: int = 5) -> bytes | None:
-        answer = dns_lookup(name, timeout=timeout) if dns_lookup else dkim.dnsplug.get_txt(
-            name, timeout=timeout)
+        answer = (
+            dns_lookup(name, timeout=timeout)
+            if dns_lookup
+            else dkim.dnsplug.get_txt(name, timeout=timeout)
+        )
         if answer:
             used["record"] = answer
         return answer
@@ -190,19 +201,27 @@ def verify_dkim(raw: bytes, pattern: MailPattern, dns_lookup: DnsLookup | None =
         return DkimResult(False, "the message has no DKIM signature")
     domain, selector = tags.get("d"), tags.get("s")
     if not domain or not any(domain_within(domain, d) for d in pattern.domains):
-        return DkimResult(False, f"signed by {domain!r}, not by the platform "
-                          f"({', '.join(pattern.domains)})", domain, selector)
+        return DkimResult(
+            False,
+            f"signed by {domain!r}, not by the platform ({', '.join(pattern.domains)})",
+            domain,
+            selector,
+        )
     try:
         verified = bool(dkim.verify(raw, dnsfunc=lookup))
     except (dkim.DKIMException, OSError, ValueError) as error:
-        return DkimResult(False, f"the signature could not be checked: {error}", domain,
-                          selector, _key(used))
+        return DkimResult(
+            False, f"the signature could not be checked: {error}", domain, selector, _key(used)
+        )
     if not verified:
-        reason = "the signature does not match: the message was altered or not signed by " \
-                 f"{domain}'s published key"
+        reason = (
+            "the signature does not match: the message was altered or not signed by "
+            f"{domain}'s published key"
+        )
         return DkimResult(False, reason, domain, selector, _key(used))
-    return DkimResult(True, f"signed by {domain} (selector {selector})", domain, selector,
-                      _key(used))
+    return DkimResult(
+        True, f"signed by {domain} (selector {selector})", domain, selector, _key(used)
+    )
 
 
 def _signature_tags(raw: bytes) -> dict[str, str] | None:
@@ -239,6 +258,15 @@ def reachable(host: str, port: int, timeout: float = 2.0) -> bool:
 
 
 __all__ = [
-    "DkimResult", "FetchedMail", "MailError", "MailPattern", "MailQuery", "MailSettings",
-    "connect", "fetch_matching", "find_code", "quoted", "verify_dkim",
+    "DkimResult",
+    "FetchedMail",
+    "MailError",
+    "MailPattern",
+    "MailQuery",
+    "MailSettings",
+    "connect",
+    "fetch_matching",
+    "find_code",
+    "quoted",
+    "verify_dkim",
 ]

@@ -51,15 +51,24 @@ class EmailProof:
 
     def fact(self, file_name: str) -> dict[str, Any]:
         """What the manifest and the ledger say about the email (never its body)."""
-        return {"file": file_name, "sha256": self.mail.sha256, "from": self.mail.sender,
-                "subject": self.mail.subject,
-                "date": self.mail.date.isoformat() if self.mail.date else None,
-                "dkim": self.dkim.as_fact()}
+        return {
+            "file": file_name,
+            "sha256": self.mail.sha256,
+            "from": self.mail.sender,
+            "subject": self.mail.subject,
+            "date": self.mail.date.isoformat() if self.mail.date else None,
+            "dkim": self.dkim.as_fact(),
+        }
 
 
-def find_email_proof(settings: MailSettings, password: str, pattern: MailPattern,
-                     since: datetime, recipient: str | None, dns_lookup: DnsLookup | None = None
-                     ) -> EmailProof | None:
+def find_email_proof(
+    settings: MailSettings,
+    password: str,
+    pattern: MailPattern,
+    since: datetime,
+    recipient: str | None,
+    dns_lookup: DnsLookup | None = None,
+) -> EmailProof | None:
     """The platform's confirmation in the mailbox: the first one whose signature verifies,
     else the newest one found (kept, and said to have failed), else None."""
     found = fetch_matching(settings, password, MailQuery(pattern, since, recipient))
@@ -67,19 +76,23 @@ def find_email_proof(settings: MailSettings, password: str, pattern: MailPattern
     return next((p for p in checked if p.dkim.verified), checked[-1] if checked else None)
 
 
-def write_addendum(bundle: Path, manifest_sha256: str | None, proof: EmailProof,
-                   written_utc: str) -> str:
+def write_addendum(
+    bundle: Path, manifest_sha256: str | None, proof: EmailProof, written_utc: str
+) -> str:
     """Add an email that arrived after the run to its bundle without touching the manifest
     (whose hash the ledger and the next bundle keep): the email and an addendum naming it and
     the manifest it belongs to. Returns the addendum's SHA-256."""
     stamp = written_utc.replace(":", "").replace("-", "").replace(".", "")
     email_name = f"{ADDENDUM_PREFIX}{stamp}-{EMAIL_FILE}"
     _write_new(bundle / email_name, proof.mail.raw)
-    addendum = {"kind": "confirmation email, collected after the run",
-                "written_utc": written_utc, "manifest_sha256": manifest_sha256,
-                "proof": Proof.EMAIL.value if proof.dkim.verified else None,
-                "email": proof.fact(email_name),
-                "files": {email_name: proof.mail.sha256}}
+    addendum = {
+        "kind": "confirmation email, collected after the run",
+        "written_utc": written_utc,
+        "manifest_sha256": manifest_sha256,
+        "proof": Proof.EMAIL.value if proof.dkim.verified else None,
+        "email": proof.fact(email_name),
+        "files": {email_name: proof.mail.sha256},
+    }
     data = (json.dumps(addendum, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     _write_new(bundle / f"{ADDENDUM_PREFIX}{stamp}.json", data)
     return hashlib.sha256(data).hexdigest()

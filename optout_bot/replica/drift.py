@@ -18,9 +18,11 @@ ID_REFERENCE = re.compile(r'\b(id|for|aria-labelledby|aria-describedby|aria-cont
 BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)
-BANNER = ('<div role="region" aria-label="What\'s new" class="{cls}">'
-          '<p>New: a fresh look for your settings. <a href="#whats-new">Learn more</a> · '
-          '<a href="#privacy-centre">Privacy Centre</a></p></div>')
+BANNER = (
+    '<div role="region" aria-label="What\'s new" class="{cls}">'
+    '<p>New: a fresh look for your settings. <a href="#whats-new">Learn more</a> · '
+    '<a href="#privacy-centre">Privacy Centre</a></p></div>'
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,13 @@ def cosmetic_churn(html: str, salt: str = "churn") -> str:
         return f'{match.group(1)}="{values}"'
 
     html = CLASS_ATTR.sub(
-        lambda m: 'class="' + " ".join(renamed[c] for c in m.group(1).split()) + '"', html)
+        lambda m: 'class="' + " ".join(renamed[c] for c in m.group(1).split()) + '"', html
+    )
     html = ID_REFERENCE.sub(rename_ids, html)
     html = STYLE.sub(lambda m: _restyle(m.group(0), renamed, renamed_ids), html)
-    return BODY_OPEN.sub(lambda m: m.group(0) + BANNER.format(cls=_token("banner", salt)),
-                         html, count=1)
+    return BODY_OPEN.sub(
+        lambda m: m.group(0) + BANNER.format(cls=_token("banner", salt)), html, count=1
+    )
 
 
 def _used_by(scripts: str, element_id: str) -> bool:
@@ -70,8 +74,9 @@ def _used_by(scripts: str, element_id: str) -> bool:
 
 
 def _restyle(style: str, classes: dict[str, str], ids: dict[str, str]) -> str:
-    style = re.sub(r"\.([A-Za-z_][\w-]*)", lambda m: "." + classes.get(m.group(1), m.group(1)),
-                   style)
+    style = re.sub(
+        r"\.([A-Za-z_][\w-]*)", lambda m: "." + classes.get(m.group(1), m.group(1)), style
+    )
     return re.sub(r"#([A-Za-z_][\w-]*)", lambda m: "#" + ids.get(m.group(1), m.group(1)), style)
 
 
@@ -95,5 +100,5 @@ def moved_path(drift: Drift | None, path: str) -> tuple[str, bool]:
         if path.rstrip("/") == old.rstrip("/"):
             return path, True
         if path.rstrip("/") == new.rstrip("/") or path.startswith(new.rstrip("/") + "/"):
-            return old.rstrip("/") + path[len(new.rstrip("/")):], False
+            return old.rstrip("/") + path[len(new.rstrip("/")) :], False
     return path, False

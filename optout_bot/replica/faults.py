@@ -81,8 +81,9 @@ class FaultPlan:
         return sum(self.injected.values())
 
 
-def apply_faults(replicas: Iterable[Replica], rate: float, seed: int,
-                 kinds: tuple[str, ...] = KINDS) -> None:
+def apply_faults(
+    replicas: Iterable[Replica], rate: float, seed: int, kinds: tuple[str, ...] = KINDS
+) -> None:
     """Give each replica a fault plan drawn from ``seed`` (offset per replica so platforms do
     not fail in lockstep)."""
     for offset, replica in enumerate(replicas):

@@ -84,8 +84,7 @@ class Latency:
 
     def delay(self, identity: str, nth: int, resource_type: str) -> float:
         """The delay of the ``nth`` request (from 0) with ``identity``: a pure function."""
-        median = (self.document_ms if resource_type in DOCUMENT_TYPES
-                  else self.subresource_ms)
+        median = self.document_ms if resource_type in DOCUMENT_TYPES else self.subresource_ms
         return median * math.exp(self.spread * _normal(self.seed, identity, nth))
 
     def wait(self, route: Route, parsed_origin: str, path: str) -> None:

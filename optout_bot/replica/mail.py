@@ -35,9 +35,11 @@ class SigningKey:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
         return cls(domain=domain, selector=selector, private_pem=pem)
 
     @property
@@ -46,8 +48,9 @@ class SigningKey:
         from cryptography.hazmat.primitives import serialization
 
         key = serialization.load_pem_private_key(self.private_pem, password=None)
-        der = key.public_key().public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        der = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         return b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
 
     @property
@@ -58,13 +61,13 @@ class SigningKey:
         """A DNS lookup that knows only this key (tests pass it to ``verify_dkim``)."""
 
         def lookup(name: bytes, timeout: int = 5) -> bytes | None:
-            return self.txt_record if name.rstrip(b".") == self.record_name.rstrip(b".") \
-                else None
+            return self.txt_record if name.rstrip(b".") == self.record_name.rstrip(b".") else None
 
         return lookup
 
-    def sign(self, *, sender: str, to: str, subject: str, body: str,
-             date: datetime | None = None) -> bytes:
+    def sign(
+        self, *, sender: str, to: str, subject: str, body: str, date: datetime | None = None
+    ) -> bytes:
         """A message as the platform would send it, with a DKIM-Signature header."""
         import dkim
 
@@ -76,10 +79,13 @@ class SigningKey:
         message["Message-ID"] = email.utils.make_msgid(domain=self.domain)
         message.set_content(body)
         raw = message.as_bytes(policy=email.policy.SMTP)
-        signature = dkim.sign(raw, self.selector.encode(), self.domain.encode(),
-                              self.private_pem,
-                              include_headers=[b"from", b"to", b"subject", b"date",
-                                               b"message-id"])
+        signature = dkim.sign(
+            raw,
+            self.selector.encode(),
+            self.domain.encode(),
+            self.private_pem,
+            include_headers=[b"from", b"to", b"subject", b"date", b"message-id"],
+        )
         return bytes(signature) + raw
 
 
@@ -116,8 +122,9 @@ def send_as_platform(replica: Any, to: str, subject: str, body: str) -> None:
     key = platform_key(replica.PLATFORM)
     sender = f"notification@{key.domain}"
     raw = key.sign(sender=sender, to=to, subject=subject, body=body)
-    replica.mailbox.append(Mail(to=to, subject=subject, body=body, sent_at=now_utc(),
-                                sender=sender, raw=raw))
+    replica.mailbox.append(
+        Mail(to=to, subject=subject, body=body, sent_at=now_utc(), sender=sender, raw=raw)
+    )
     if replica.mail_drop is not None:
         mailbox, password = replica.mail_drop
         deliver(mailbox, password, raw)

@@ -124,8 +124,9 @@ def redact_form(form: dict[str, str]) -> dict[str, str]:
     """A form as it may be logged: password-like and code fields replaced, and any value that
     is a known secret (a one-time code typed into a field of any name), so no log holds one."""
     secrets = redactor.secrets()
-    return {k: ("***" if SECRET_FIELD.search(k) else scrub_text(v, secrets))
-            for k, v in form.items()}
+    return {
+        k: ("***" if SECRET_FIELD.search(k) else scrub_text(v, secrets)) for k, v in form.items()
+    }
 
 
 class Replica:
@@ -207,8 +208,11 @@ class Replica:
         """Log a state change the platform made; password-like form fields are never kept."""
         entry: dict[str, Any] = {"time": now_utc(), "platform": self.PLATFORM, "event": event}
         if request is not None:
-            entry.update(method=request.method, url=scrub_url(request.url, redactor.secrets()),
-                         form=redact_form(request.form))
+            entry.update(
+                method=request.method,
+                url=scrub_url(request.url, redactor.secrets()),
+                form=redact_form(request.form),
+            )
         entry.update(data)
         if "url" in data and isinstance(data["url"], str):
             entry["url"] = scrub_url(data["url"], redactor.secrets())
@@ -238,8 +242,9 @@ class Replica:
 
     def set_drift(self, name: str | None) -> None:
         if name is not None and name not in self.drifts():
-            raise ValueError(f"{self.PLATFORM} replica has no drift {name!r} "
-                             f"(has: {', '.join(self.drifts())})")
+            raise ValueError(
+                f"{self.PLATFORM} replica has no drift {name!r} (has: {', '.join(self.drifts())})"
+            )
         self.drift = name
 
     def handle(self, request: ReplicaRequest) -> ReplicaResponse:
@@ -252,8 +257,11 @@ class Replica:
             request = dataclasses.replace(request, path=path)
         response = self._dispatch(request)
         if self.drift and response.content_type.startswith("text/html"):
-            body = (apply_real_change(response.body, change, path) if change is not None
-                    else cosmetic_churn(response.body))
+            body = (
+                apply_real_change(response.body, change, path)
+                if change is not None
+                else cosmetic_churn(response.body)
+            )
             response = dataclasses.replace(response, body=body)
         if change is not None and change.move and 300 <= response.status < 400:
             location = response.headers.get("location", "")
@@ -287,8 +295,9 @@ def template_dirs(cls: type[Replica]) -> list[Path]:
 def _templates(dirs: tuple[Path, ...]) -> jinja2.Environment:
     """One template environment per set of folders, shared by every replica instance (a
     template is compiled once per process, not once per account)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(dirs), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(dirs), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def collect_routes(cls: type[Replica]) -> list[tuple[str, re.Pattern[str], Handler]]:
@@ -319,8 +328,9 @@ def _nested(texts: dict[str, str]) -> dict[str, Any]:
     return nested
 
 
-def parse_request(method: str, url: str, headers: dict[str, str],
-                  body: str | None) -> ReplicaRequest:
+def parse_request(
+    method: str, url: str, headers: dict[str, str], body: str | None
+) -> ReplicaRequest:
     parts = urlsplit(url)
     cookie = SimpleCookie()
     if headers.get("cookie"):
@@ -364,8 +374,10 @@ def mount(context: BrowserContext, replicas: Iterable[Replica]) -> None:
             context.route(f"{origin}/**", _handler_for(replica))
 
 
-SERVER_ERROR_PAGE = ("<!DOCTYPE html><html><head><title>Error</title></head><body>"
-                     "<h1>Sorry, something went wrong.</h1></body></html>")
+SERVER_ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>Error</title></head><body>"
+    "<h1>Sorry, something went wrong.</h1></body></html>"
+)
 
 
 def _handler_for(replica: Replica) -> Callable[[Route], None]:
@@ -375,8 +387,11 @@ def _handler_for(replica: Replica) -> Callable[[Route], None]:
         parsed = parse_request(request.method, request.url, headers, request.post_data)
         if replica.latency is not None:  # the network's share of the answer's time
             replica.latency.wait(route, parsed.origin, parsed.path)
-        fault = (replica.faults.draw(parsed.method, parsed.path, parsed.origin)
-                 if replica.faults else None)
+        fault = (
+            replica.faults.draw(parsed.method, parsed.path, parsed.origin)
+            if replica.faults
+            else None
+        )
         if fault is not None:
             replica.record("fault_injected", kind=fault, method=parsed.method, url=parsed.url)
         if fault == "server_error":
@@ -391,8 +406,9 @@ def _handler_for(replica: Replica) -> Callable[[Route], None]:
             return
         response = _browser_safe(handled)
         out_headers = {"content-type": response.content_type, **response.headers}
-        cookies = [_cookie_header(k, v, response.cookie_domain)
-                   for k, v in response.set_cookies.items()]
+        cookies = [
+            _cookie_header(k, v, response.cookie_domain) for k, v in response.set_cookies.items()
+        ]
         if cookies:
             out_headers["set-cookie"] = "\n".join(cookies)
         route.fulfill(status=response.status, headers=out_headers, body=response.body)
@@ -408,18 +424,29 @@ def _browser_safe(response: ReplicaResponse) -> ReplicaResponse:
     if not (300 <= response.status < 400 and location):
         return response
     target = json.dumps(location).replace("</", "<\\/")
-    body = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title></title>"
-            f"<script>location.replace({target});</script></head><body></body></html>")
+    body = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title></title>'
+        f"<script>location.replace({target});</script></head><body></body></html>"
+    )
     headers = {k: v for k, v in response.headers.items() if k.lower() != "location"}
-    return ReplicaResponse(status=200, body=body, headers=headers,
-                           set_cookies=response.set_cookies, cookie_domain=response.cookie_domain)
+    return ReplicaResponse(
+        status=200,
+        body=body,
+        headers=headers,
+        set_cookies=response.set_cookies,
+        cookie_domain=response.cookie_domain,
+    )
 
 
 def replica_class(platform: str) -> type[Replica]:
     """Find the replica of ``platform`` by convention: the Replica subclass in ``fixtures.<p>``."""
     module = importlib.import_module(f"fixtures.{platform}")
     for value in vars(module).values():
-        if isinstance(value, type) and issubclass(value, Replica) and value is not Replica \
-                and getattr(value, "PLATFORM", None) == platform:
+        if (
+            isinstance(value, type)
+            and issubclass(value, Replica)
+            and value is not Replica
+            and getattr(value, "PLATFORM", None) == platform
+        ):
             return value
     raise LookupError(f"fixtures.{platform} defines no Replica for {platform!r}")

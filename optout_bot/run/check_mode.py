@@ -37,21 +37,25 @@ class CheckRecorder:
         self._job = job
         self._bundle = bundle
 
-    def record(self, step: str, screenshot: str | None, seconds: float,
-               error: BaseException | None) -> None:
+    def record(
+        self, step: str, screenshot: str | None, seconds: float, error: BaseException | None
+    ) -> None:
         """The verdict of ``step`` (replacing an earlier attempt's), from its page and error."""
         if not self.enabled or self.page is None:
             return
         job, account = self._job, self._job.account
         snapshot = aria_snapshot(self.page, [account.login, account.form_email_or_none() or ""])
         version = self._bundle.facts.get("form_version")
-        baseline = closest_baseline(job.flow, account.locale, step,
-                                    str(version) if version else None, snapshot)
+        baseline = closest_baseline(
+            job.flow, account.locale, step, str(version) if version else None, snapshot
+        )
         if snapshot is not None:
-            self._bundle.add_file(f"{len(self._bundle.steps):02d}-{step}.aria.yml",
-                                  snapshot.encode("utf-8"))
-        result = step_verdict(job.flow, account.locale, step, baseline, snapshot, error,
-                              updating=job.update_baselines)
+            self._bundle.add_file(
+                f"{len(self._bundle.steps):02d}-{step}.aria.yml", snapshot.encode("utf-8")
+            )
+        result = step_verdict(
+            job.flow, account.locale, step, baseline, snapshot, error, updating=job.update_baselines
+        )
         result.seconds, result.screenshot = round(seconds, 3), screenshot
         if job.update_baselines and snapshot is not None and error is None:
             write_baseline(baseline, snapshot)
@@ -71,5 +75,7 @@ class CheckRecorder:
         """At the end: every step without a verdict was not reached."""
         done = {c.step for c in self.checks}
         failed = next((c.step for c in self.checks if c.status != "ok"), "an earlier step")
-        self.skip([s for s in self._job.flow.STEPS if s.name not in done],
-                  f"not reached: {failed} did not pass")
+        self.skip(
+            [s for s in self._job.flow.STEPS if s.name not in done],
+            f"not reached: {failed} did not pass",
+        )

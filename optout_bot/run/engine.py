@@ -114,9 +114,15 @@ ProgressHook = Callable[[Progress], None]
 
 
 class Engine:
-    def __init__(self, settings: Settings, ledger: Ledger, browser: Browser, *,
-                 progress: ProgressHook | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        browser: Browser,
+        *,
+        progress: ProgressHook | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self.settings = settings
         self.ledger = ledger
         self.browser = browser
@@ -141,16 +147,25 @@ class _Run:
         self.proof: Proof | None = None
         self.began = time.time()  # wall clock: which one-time codes the run may have used
         self.recorder = EvidenceRecorder.create(
-            self.settings, job, engine.ledger.previous_manifest_hash(self.platform, job.label,
-                                                                     job.mode), self.log)
-        run_id = engine.ledger.start_run(self.platform, job.label, job.mode,
-                                         self.recorder.directory)
-        self.guard = SubmissionGuard(engine.ledger, run_id, self.platform, job.label, job.mode,
-                                     self.log)
+            self.settings,
+            job,
+            engine.ledger.previous_manifest_hash(self.platform, job.label, job.mode),
+            self.log,
+        )
+        run_id = engine.ledger.start_run(
+            self.platform, job.label, job.mode, self.recorder.directory
+        )
+        self.guard = SubmissionGuard(
+            engine.ledger, run_id, self.platform, job.label, job.mode, self.log
+        )
         self.checks = CheckRecorder(job, self.recorder.bundle)
-        self.session = (sessions.session_file(self.settings.output.sessions_dir, job.mode,
-                                              self.platform, job.label)
-                        if self.settings.output.save_sessions else None)
+        self.session = (
+            sessions.session_file(
+                self.settings.output.sessions_dir, job.mode, self.platform, job.label
+            )
+            if self.settings.output.save_sessions
+            else None
+        )
 
     def execute(self) -> RunResult:
         structlog.contextvars.bind_contextvars(platform=self.platform, account=self.job.label)
@@ -165,13 +180,13 @@ class _Run:
         return self._finish(outcome, message)
 
     def _outcome(self) -> tuple[Outcome, str]:
-        on_record = self.guard.on_record() if self.job.trust_ledger and not self.job.force \
-            else None
+        on_record = self.guard.on_record() if self.job.trust_ledger and not self.job.force else None
         if on_record:
             return Outcome.ALREADY_DONE, on_record
         self.guard.look_for_cut_off_sends()
-        context = browsers.new_context(self.engine.browser, self.job.account.locale,
-                                       storage_state=self.session)
+        context = browsers.new_context(
+            self.engine.browser, self.job.account.locale, storage_state=self.session
+        )
         traced = tracing.start(context)
         result: tuple[Outcome, str] = (Outcome.FAILED, "interrupted")
         try:
@@ -179,8 +194,7 @@ class _Run:
             return result
         finally:
             if traced:
-                self.recorder.keep_trace(context, result[0], self.job.check,
-                                         self._trace_secrets())
+                self.recorder.keep_trace(context, result[0], self.job.check, self._trace_secrets())
             with contextlib.suppress(PlaywrightError):  # the browser may already be gone
                 context.close()
 
@@ -191,18 +205,22 @@ class _Run:
                 mount(context, self.job.replicas)
             outcome, message = self._steps(context)
             if outcome is Outcome.SUBMITTED and not self.job.check:
-                self.proof = prove(self.job, self.recorder, self.engine.retry,
-                                   self.started_utc, self.log)
+                self.proof = prove(
+                    self.job, self.recorder, self.engine.retry, self.started_utc, self.log
+                )
             return outcome, message
         except FlowError as error:
-            return next((o for kind, o in OUTCOME_OF if isinstance(error, kind)),
-                        Outcome.FAILED), error.message
+            return next(
+                (o for kind, o in OUTCOME_OF if isinstance(error, kind)), Outcome.FAILED
+            ), error.message
         except PlaywrightError as error:
             self.log.error("browser failed", error=one_line(error))
             if "has been closed" in str(error):
-                return Outcome.FAILED, (f"the browser closed or crashed during "
-                                        f"{self.recorder.last_step() or '?'}; rerun (the next "
-                                        "run asks the platform before sending)")
+                return Outcome.FAILED, (
+                    f"the browser closed or crashed during "
+                    f"{self.recorder.last_step() or '?'}; rerun (the next "
+                    "run asks the platform before sending)"
+                )
             return Outcome.FAILED, f"the browser failed: {one_line(error)}"
         except OSError as error:  # the disk filled up, the folder went away
             self.recorder.failed = True
@@ -216,19 +234,33 @@ class _Run:
         page = context.new_page()
         page.set_default_timeout(self.settings.browser.timeout_ms)
         self.recorder.page = self.checks.page = page
-        services = RunServices(self.job, self.recorder, page,
-                               headless=self.settings.browser.headless, log=self.log)
-        flow = self.job.flow(page, account_view(self.job), services,
-                             urls=self.settings.platforms.get(self.platform,
-                                                              PlatformOptions()).urls,
-                             timeout_ms=self.settings.browser.timeout_ms,
-                             retry=self.engine.retry)
-        teacher = (Teacher(flow, page, log=self.log, note=services.note)
-                   if allowed(self.job.teach, self.settings.browser.headless) else None)
-        return StepLoop(flow, recorder=self.recorder, checks=self.checks, guard=self.guard,
-                        retry=self.engine.retry, report=self._report,
-                        logged_in=lambda: self._save_session(context), log=self.log,
-                        teacher=teacher).run()
+        services = RunServices(
+            self.job, self.recorder, page, headless=self.settings.browser.headless, log=self.log
+        )
+        flow = self.job.flow(
+            page,
+            account_view(self.job),
+            services,
+            urls=self.settings.platforms.get(self.platform, PlatformOptions()).urls,
+            timeout_ms=self.settings.browser.timeout_ms,
+            retry=self.engine.retry,
+        )
+        teacher = (
+            Teacher(flow, page, log=self.log, note=services.note)
+            if allowed(self.job.teach, self.settings.browser.headless)
+            else None
+        )
+        return StepLoop(
+            flow,
+            recorder=self.recorder,
+            checks=self.checks,
+            guard=self.guard,
+            retry=self.engine.retry,
+            report=self._report,
+            logged_in=lambda: self._save_session(context),
+            log=self.log,
+            teacher=teacher,
+        ).run()
 
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         if self.checks.enabled:
@@ -241,14 +273,22 @@ class _Run:
             self.engine.ledger.set_proof(self.guard.run_id, self.proof.value)
         self.guard.finish(outcome, self.recorder.failed)
         seconds = time.monotonic() - self.started
-        self.log.info("run finished", outcome=outcome.value, message=message,
-                      seconds=round(seconds, 2))
+        self.log.info(
+            "run finished", outcome=outcome.value, message=message, seconds=round(seconds, 2)
+        )
         self._report("done", None, outcome.value)
-        return RunResult(self.platform, self.job.label, outcome, message,
-                         self.recorder.directory, self.recorder.last_step(), seconds,
-                         dict(self.recorder.facts.get("submitted") or {}),
-                         list(self.checks.checks),
-                         self.proof.value if self.proof else None)
+        return RunResult(
+            self.platform,
+            self.job.label,
+            outcome,
+            message,
+            self.recorder.directory,
+            self.recorder.last_step(),
+            seconds,
+            dict(self.recorder.facts.get("submitted") or {}),
+            list(self.checks.checks),
+            self.proof.value if self.proof else None,
+        )
 
     def _report(self, event: str, step: str | None, detail: str) -> None:
         self.engine.progress(Progress(self.platform, self.job.label, event, step, detail))
@@ -269,6 +309,9 @@ class _Run:
         """What a kept trace must not hold: every configured secret, this account's, and the
         one-time codes used (registered ones, and any its TOTP seed gave during the run)."""
         seed = self.job.account.totp_seed
-        return [*self.settings.secrets(), *self._secrets(), *redactor.secrets(),
-                *tracing.one_time_codes(seed.get_secret_value() if seed else None,
-                                        self.began)]
+        return [
+            *self.settings.secrets(),
+            *self._secrets(),
+            *redactor.secrets(),
+            *tracing.one_time_codes(seed.get_secret_value() if seed else None, self.began),
+        ]

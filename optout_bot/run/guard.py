@@ -26,8 +26,9 @@ from optout_bot.records.ledger import Ledger
 class SubmissionGuard:
     """One run's ledger rows about sending, and the questions asked before sending again."""
 
-    def __init__(self, ledger: Ledger, run_id: int, platform: str, account: str, mode: str,
-                 log: Any) -> None:
+    def __init__(
+        self, ledger: Ledger, run_id: int, platform: str, account: str, mode: str, log: Any
+    ) -> None:
         self.ledger = ledger
         self.run_id = run_id
         self.platform, self.account, self.mode = platform, account, mode
@@ -41,25 +42,36 @@ class SubmissionGuard:
         record = self.ledger.on_record(self.platform, self.account, self.mode)
         if not record:
             return None
-        return (f"already on record in the ledger since {record['sent_utc']}; nothing sent "
-                "(use --force to check the platform again)")
+        return (
+            f"already on record in the ledger since {record['sent_utc']}; nothing sent "
+            "(use --force to check the platform again)"
+        )
 
     def look_for_cut_off_sends(self) -> None:
         """Note earlier runs that died while sending; the flow's ``read_state`` asks first."""
-        self.cut_off = cut_off_sends(self.ledger, self.platform, self.account, self.mode,
-                                     self.run_id)
+        self.cut_off = cut_off_sends(
+            self.ledger, self.platform, self.account, self.mode, self.run_id
+        )
         if self.cut_off:
-            self.log.warning("an earlier run was cut off while sending; the platform is asked "
-                             "before anything is sent",
-                             runs=[row["run_id"] for row in self.cut_off])
+            self.log.warning(
+                "an earlier run was cut off while sending; the platform is asked "
+                "before anything is sent",
+                runs=[row["run_id"] for row in self.cut_off],
+            )
 
     def about_to_send(self, facts: dict[str, Any]) -> None:
         """Before the submit: a ``sending`` row, so a crash right after the click is visible to
         the next run, which then asks the platform first."""
         if self.submission_id is None:
             self.submission_id = self.ledger.begin_submission(
-                self.run_id, self.platform, self.account, self.mode, facts.get("form_url"),
-                facts.get("form_version"), dict(facts.get("submitted") or {}))
+                self.run_id,
+                self.platform,
+                self.account,
+                self.mode,
+                facts.get("form_url"),
+                facts.get("form_version"),
+                dict(facts.get("submitted") or {}),
+            )
 
     def sent(self) -> None:
         self.state_changed = True
@@ -68,26 +80,30 @@ class SubmissionGuard:
     def confirmed(self, confirmation: str | None) -> None:
         self._mark("confirmed", confirmation)
 
-    def applied_after_fault(self, flow: Flow, step: Step,
-                            reads: Callable[[Callable[[], bool]], bool]) -> bool:
+    def applied_after_fault(
+        self, flow: Flow, step: Step, reads: Callable[[Callable[[], bool]], bool]
+    ) -> bool:
         """After a fault in ``step``, once something may have been sent: is the change on the
         platform? Asked through ``reads`` (the policy's retrying of a read, which changes
         nothing and so may be tried again); if the platform cannot tell, refuse to risk a
         second submission."""
         if not (step.changes_state or self.state_changed):
             return False
-        self.log.warning("state-changing step interrupted; checking the platform",
-                         step=step.name)
+        self.log.warning("state-changing step interrupted; checking the platform", step=step.name)
         try:
             applied = bool(reads(flow.is_applied))
         except NotImplementedError:
-            raise FlowError(f"{step.name}: the answer was lost and this flow cannot check "
-                            "whether it went through; not sending again",
-                            step=step.name) from None
+            raise FlowError(
+                f"{step.name}: the answer was lost and this flow cannot check "
+                "whether it went through; not sending again",
+                step=step.name,
+            ) from None
         except Transient as error:
-            raise FlowError(f"{step.name}: the answer was lost and the platform could not be "
-                            f"checked ({error.message}); not sending again",
-                            step=step.name) from None
+            raise FlowError(
+                f"{step.name}: the answer was lost and the platform could not be "
+                f"checked ({error.message}); not sending again",
+                step=step.name,
+            ) from None
         self.log.info("platform checked after fault", applied=applied)
         if applied:
             self.state_changed = True
@@ -107,22 +123,29 @@ class SubmissionGuard:
             self.ledger.mark_submission(self.submission_id, status, confirmation)
 
 
-def cut_off_sends(ledger: Ledger, platform: str, account: str, mode: str,
-                  run_id: int) -> list[dict[str, Any]]:
+def cut_off_sends(
+    ledger: Ledger, platform: str, account: str, mode: str, run_id: int
+) -> list[dict[str, Any]]:
     """``sending`` rows of earlier runs of this account whose process is gone."""
     alive = {r.id for r in ledger.runs(platform, limit=1_000_000) if r.state == "running"}
-    return [row for row in ledger.submissions(platform)
-            if row["account"] == account and row["mode"] == mode
-            and row["status"] == "sending" and row["run_id"] != run_id
-            and row["run_id"] not in alive]
+    return [
+        row
+        for row in ledger.submissions(platform)
+        if row["account"] == account
+        and row["mode"] == mode
+        and row["status"] == "sending"
+        and row["run_id"] != run_id
+        and row["run_id"] not in alive
+    ]
 
 
 def resolve(ledger: Ledger, rows: list[dict[str, Any]], outcome: Outcome, run_id: int) -> None:
     """Settle the cut-off rows with what this run learned from the platform."""
     if outcome is Outcome.ALREADY_DONE:
         for row in rows:
-            ledger.mark_submission(row["id"], "confirmed",
-                                   f"on record on the platform (checked by run {run_id})")
+            ledger.mark_submission(
+                row["id"], "confirmed", f"on record on the platform (checked by run {run_id})"
+            )
     elif outcome is Outcome.SUBMITTED:
         for row in rows:
             ledger.mark_submission(row["id"], "not_sent")

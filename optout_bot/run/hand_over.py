@@ -18,8 +18,9 @@ from optout_bot.errors import NeedsHuman
 WAIT_SECONDS = 300
 
 
-def hand_over(page: Page | None, who: str, what: str, *, headless: bool,
-              until: Callable[[], bool], log: Any) -> None:
+def hand_over(
+    page: Page | None, who: str, what: str, *, headless: bool, until: Callable[[], bool], log: Any
+) -> None:
     """Tell the person ``what`` to do for ``who`` and wait until ``until()`` holds, looking
     again each time the page navigates (no polling sleep)."""
     if headless or page is None:

@@ -47,15 +47,23 @@ def select_platforms(names: Iterable[str], *, force: bool = False) -> list[type[
     chosen = [registry.get_flow(n) for n in names] if names else list(flows.values())
     for flow in chosen:
         if not flow.WORKING and not force:
-            raise ConfigError(f"the {flow.PLATFORM} flow is marked broken "
-                              f"({flow.BROKEN_REASON or 'no reason given'}); "
-                              "use --force to try it anyway")
+            raise ConfigError(
+                f"the {flow.PLATFORM} flow is marked broken "
+                f"({flow.BROKEN_REASON or 'no reason given'}); "
+                "use --force to try it anyway"
+            )
     return chosen
 
 
-def plan_from_settings(settings: Settings, platforms: list[str], account_label: str | None,
-                       *, replica: bool = False, page_version: str | None = None,
-                       force: bool = False) -> Plan:
+def plan_from_settings(
+    settings: Settings,
+    platforms: list[str],
+    account_label: str | None,
+    *,
+    replica: bool = False,
+    page_version: str | None = None,
+    force: bool = False,
+) -> Plan:
     """Jobs for the configured accounts; ``replica`` serves the replicas instead of the
     network, seeded with the same accounts (how tests exercise the real CLI path)."""
     plan = Plan()
@@ -67,8 +75,10 @@ def plan_from_settings(settings: Settings, platforms: list[str], account_label: 
     for flow in select_platforms(platforms or list(configured), force=force):
         accounts = configured.get(flow.PLATFORM, {})
         if not accounts and platforms:
-            raise ConfigError(f"no account configured for {flow.PLATFORM}: add "
-                              f"[accounts.{flow.PLATFORM}.<label>] to optout-bot.toml")
+            raise ConfigError(
+                f"no account configured for {flow.PLATFORM}: add "
+                f"[accounts.{flow.PLATFORM}.<label>] to optout-bot.toml"
+            )
         for label, account in accounts.items():
             if account_label and label != account_label:
                 continue
@@ -76,37 +86,58 @@ def plan_from_settings(settings: Settings, platforms: list[str], account_label: 
             job = Job(flow=flow, label=label, account=account, mode="live", force=force)
             if replica:
                 served = _replica(plan, flow, page_version, account.locale)
-                _seed(served, account, password=account.password.get_secret_value()
-                      if account.password else "")
+                _seed(
+                    served,
+                    account,
+                    password=account.password.get_secret_value() if account.password else "",
+                )
                 job.mode, job.replicas = "replica", [served]
             plan.jobs.append(job)
     if account_label and not plan.jobs:
-        raise ConfigError(f"unknown account {account_label!r}: no platform has an account "
-                          "with that label")
+        raise ConfigError(
+            f"unknown account {account_label!r}: no platform has an account with that label"
+        )
     return plan
 
 
-def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | None = None
-              ) -> Plan:
+def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | None = None) -> Plan:
     """One made-up account per platform, served by the replicas; nothing leaves the machine."""
     plan = Plan()
     for flow in select_platforms(platforms):
         password = secrets.token_urlsafe(16)
         redactor.add([password])
-        account = Account.model_validate({
-            "login": f"demo.{flow.PLATFORM}@example.org", "password": password,
-            "email": f"demo.{flow.PLATFORM}@example.org", "locale": locale,
-            "country": DEMO_COUNTRY.get(locale, "DE")})  # ISO: any language
+        account = Account.model_validate(
+            {
+                "login": f"demo.{flow.PLATFORM}@example.org",
+                "password": password,
+                "email": f"demo.{flow.PLATFORM}@example.org",
+                "locale": locale,
+                "country": DEMO_COUNTRY.get(locale, "DE"),
+            }
+        )  # ISO: any language
         served = _replica(plan, flow, page_version, locale)
         _seed(served, account, password=password)
-        plan.jobs.append(Job(flow=flow, label=DEMO_LABEL, account=account, mode="demo",
-                             replicas=[served], trust_ledger=False))
+        plan.jobs.append(
+            Job(
+                flow=flow,
+                label=DEMO_LABEL,
+                account=account,
+                mode="demo",
+                replicas=[served],
+                trust_ledger=False,
+            )
+        )
     return plan
 
 
-def plan_check_replica(platforms: list[str], locales: list[str], *,
-                       page_version: str | None = None, drift: str | None = None,
-                       update_baselines: bool = False) -> Plan:
+def plan_check_replica(
+    platforms: list[str],
+    locales: list[str],
+    *,
+    page_version: str | None = None,
+    drift: str | None = None,
+    update_baselines: bool = False,
+) -> Plan:
     """Check jobs against fresh replicas, one set per locale, optionally serving a drift
     variant (cosmetic churn, or a replica's declared real change)."""
     plan = Plan()
@@ -115,8 +146,10 @@ def plan_check_replica(platforms: list[str], locales: list[str], *,
         for replica in part.replicas.values():
             if drift is not None:
                 if drift not in replica.drifts():
-                    raise ConfigError(f"the {replica.PLATFORM} replica has no drift {drift!r} "
-                                      f"(has: {', '.join(replica.drifts())})")
+                    raise ConfigError(
+                        f"the {replica.PLATFORM} replica has no drift {drift!r} "
+                        f"(has: {', '.join(replica.drifts())})"
+                    )
                 replica.set_drift(drift)
         for job in part.jobs:
             job.check, job.update_baselines, job.mode = True, update_baselines, "check"
@@ -137,21 +170,27 @@ def _replica(plan: Plan, flow: type[Flow], page_version: str | None, locale: str
     if key not in plan.replicas:
         version = page_version if page_version in cls.VERSIONS else None
         if page_version and version is None and len(cls.VERSIONS) > 1:
-            raise ConfigError(f"the {flow.PLATFORM} replica has no page version "
-                              f"{page_version!r} (has: {', '.join(cls.VERSIONS)})")
+            raise ConfigError(
+                f"the {flow.PLATFORM} replica has no page version "
+                f"{page_version!r} (has: {', '.join(cls.VERSIONS)})"
+            )
         plan.replicas[key] = cls(version=version, locale=locale)
     return plan.replicas[key]
 
 
 def _seed(replica: Replica, account: Account, *, password: str) -> None:
-    replica.seed_account(login=account.login, password=password,
-                         email=account.form_email_or_none() or account.login,
-                         locale=account.locale, country=account.country)
+    replica.seed_account(
+        login=account.login,
+        password=password,
+        email=account.form_email_or_none() or account.login,
+        locale=account.locale,
+        country=account.country,
+    )
 
 
-
-def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
-                     ask: Callable[[str], str] = getpass.getpass) -> None:
+def ensure_passwords(
+    jobs: list[Job], *, interactive: bool | None = None, ask: Callable[[str], str] = getpass.getpass
+) -> None:
     """Ask for each missing password at a hidden prompt, or fail naming the setting."""
     interactive = sys.stdin.isatty() if interactive is None else interactive
     for job in jobs:
@@ -159,19 +198,27 @@ def ensure_passwords(jobs: list[Job], *, interactive: bool | None = None,
             continue
         env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{env_key(job.label)}__PASSWORD"
         if not interactive:
-            raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: missing "
-                              f"(set {env}, or run in a terminal to be asked)")
-        typed = ask(f"Password for {job.flow.PLATFORM} account {job.label!r} "
-                    f"({job.account.login}): ")
+            raise ConfigError(
+                f"accounts.{job.flow.PLATFORM}.{job.label}.password: missing "
+                f"(set {env}, or run in a terminal to be asked)"
+            )
+        typed = ask(
+            f"Password for {job.flow.PLATFORM} account {job.label!r} ({job.account.login}): "
+        )
         if not typed:
             raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: empty")
         redactor.add([typed])
         job.account = job.account.model_copy(update={"password": SecretStr(typed)})
 
 
-
-def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | None = None,
-             retry: RetryPolicy | None = None, workers: int | None = None) -> list[RunResult]:
+def run_jobs(
+    settings: Settings,
+    jobs: list[Job],
+    *,
+    progress: ProgressHook | None = None,
+    retry: RetryPolicy | None = None,
+    workers: int | None = None,
+) -> list[RunResult]:
     """Run every job in one browser, one fresh context each: up to ``workers`` (default
     ``browser.jobs``, else one per core) at once, results in the jobs' order. Everything
     temporary goes to the run's private scratch folder (``optout_bot.scratch``)."""
@@ -185,8 +232,9 @@ def run_jobs(settings: Settings, jobs: list[Job], *, progress: ProgressHook | No
             check_endpoint_reachable(settings.browser.endpoint)
         workers = workers or settings.browser.jobs or parallel.default_workers()
         if workers > 1 and len(jobs) > 1:
-            return parallel.run_parallel(settings, jobs, workers=workers, progress=progress,
-                                         retry=retry)
+            return parallel.run_parallel(
+                settings, jobs, workers=workers, progress=progress, retry=retry
+            )
         ledger = Ledger(settings.output.ledger)
         try:
             with open_browser(settings.browser) as browser:

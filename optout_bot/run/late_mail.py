@@ -32,9 +32,14 @@ class LateMail:
     proof: Proof | None
 
 
-def collect_late_mail(settings: Settings, ledger: Ledger, *, platform: str | None = None,
-                      account: str | None = None, dns_lookup: DnsLookup | None = None
-                      ) -> list[LateMail]:
+def collect_late_mail(
+    settings: Settings,
+    ledger: Ledger,
+    *,
+    platform: str | None = None,
+    account: str | None = None,
+    dns_lookup: DnsLookup | None = None,
+) -> list[LateMail]:
     """Look for each waiting run's confirmation once; report what each look found."""
     results: list[LateMail] = []
     for run in ledger.runs(platform, limit=10_000):
@@ -45,13 +50,18 @@ def collect_late_mail(settings: Settings, ledger: Ledger, *, platform: str | Non
 
 
 def _waiting(run: RunRow) -> bool:
-    return (run.state == "finished" and run.outcome in CHANGED and run.mode == "live"
-            and Proof.parse(run.proof) in (None, Proof.PAGE_ONLY)
-            and run.evidence_dir is not None)
+    return (
+        run.state == "finished"
+        and run.outcome in CHANGED
+        and run.mode == "live"
+        and Proof.parse(run.proof) in (None, Proof.PAGE_ONLY)
+        and run.evidence_dir is not None
+    )
 
 
-def _collect_for(settings: Settings, ledger: Ledger, run: RunRow,
-                 dns_lookup: DnsLookup | None) -> LateMail:
+def _collect_for(
+    settings: Settings, ledger: Ledger, run: RunRow, dns_lookup: DnsLookup | None
+) -> LateMail:
     def said(result: str, proof: Proof | None = None) -> LateMail:
         return LateMail(run.id, run.platform, run.account, result, proof)
 
@@ -66,8 +76,9 @@ def _collect_for(settings: Settings, ledger: Ledger, run: RunRow,
         return said("no mailbox password (keyring or OPTOUT_BOT_ACCOUNTS__…__MAIL__PASSWORD)")
     started = datetime.fromisoformat(run.started_utc.replace("Z", "+00:00"))
     try:
-        found = find_email_proof(account.mail, password, pattern, started,
-                                 account.form_email_or_none(), dns_lookup)
+        found = find_email_proof(
+            account.mail, password, pattern, started, account.form_email_or_none(), dns_lookup
+        )
     except MailError as error:
         return said(str(error))
     if found is None:
@@ -76,7 +87,6 @@ def _collect_for(settings: Settings, ledger: Ledger, run: RunRow,
     digest = write_addendum(bundle, run.manifest_sha256, found, iso(utc_now()))
     if not found.dkim.verified:
         ledger.set_proof(run.id, Proof.PAGE_ONLY.value, digest)
-        return said(f"an email came but its signature failed: {found.dkim.reason}",
-                    Proof.PAGE_ONLY)
+        return said(f"an email came but its signature failed: {found.dkim.reason}", Proof.PAGE_ONLY)
     ledger.set_proof(run.id, Proof.EMAIL.value, digest)
     return said(f"confirmation email verified ({found.dkim.reason})", Proof.EMAIL)

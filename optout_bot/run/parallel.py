@@ -42,9 +42,14 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 1) // 2)
 
 
-def run_parallel(settings: Settings, jobs: Sequence[Job], *, workers: int,
-                 progress: ProgressHook | None = None,
-                 retry: RetryPolicy | None = None) -> list[RunResult]:
+def run_parallel(
+    settings: Settings,
+    jobs: Sequence[Job],
+    *,
+    workers: int,
+    progress: ProgressHook | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[RunResult]:
     """Run ``jobs`` with at most ``workers`` at once; results come back in the jobs' order."""
     lanes = lanes_of(jobs)
     results: list[RunResult | None] = [None] * len(jobs)
@@ -62,8 +67,10 @@ def run_parallel(settings: Settings, jobs: Sequence[Job], *, workers: int,
                 for index in lane:
                     results[index] = worker.run(jobs[index])
 
-    threads = [threading.Thread(target=work, name=f"optout-bot-job-{n}", daemon=True)
-               for n in range(min(workers, len(lanes)))]
+    threads = [
+        threading.Thread(target=work, name=f"optout-bot-job-{n}", daemon=True)
+        for n in range(min(workers, len(lanes)))
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -75,8 +82,10 @@ def run_parallel(settings: Settings, jobs: Sequence[Job], *, workers: int,
         # driver sees its pipe close and ends its browser.
         stop.set()
         raise
-    return [result if result is not None else _not_run(job) for job, result in
-            zip(jobs, results, strict=True)]
+    return [
+        result if result is not None else _not_run(job)
+        for job, result in zip(jobs, results, strict=True)
+    ]
 
 
 def lanes_of(jobs: Sequence[Job]) -> list[list[int]]:
@@ -105,20 +114,25 @@ def _conflict_keys(job: Job) -> set[tuple[str, str]]:
     login = job.account.login.casefold()
     if job.replicas:
         return {(f"replica {id(replica)}", login) for replica in job.replicas}
-    return {(f"{parts.scheme}://{parts.netloc}", login)
-            for parts in map(urlsplit, job.flow.URLS.values()) if parts.netloc}
+    return {
+        (f"{parts.scheme}://{parts.netloc}", login)
+        for parts in map(urlsplit, job.flow.URLS.values())
+        if parts.netloc
+    }
 
 
 def _not_run(job: Job) -> RunResult:
-    return RunResult(job.flow.PLATFORM, job.label, Outcome.FAILED,
-                     "not run: the run was interrupted", None)
+    return RunResult(
+        job.flow.PLATFORM, job.label, Outcome.FAILED, "not run: the run was interrupted", None
+    )
 
 
 class _Worker:
     """One thread's Playwright, browser and ledger connection."""
 
-    def __init__(self, settings: Settings, progress: ProgressHook | None,
-                 retry: RetryPolicy | None) -> None:
+    def __init__(
+        self, settings: Settings, progress: ProgressHook | None, retry: RetryPolicy | None
+    ) -> None:
         self.settings = settings
         self.progress = progress
         self.retry = retry
@@ -129,8 +143,12 @@ class _Worker:
     def __enter__(self) -> _Worker:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         if self.ledger is not None:
             self.ledger.close()
         if self.browser is not None and not self.settings.browser.endpoint:
@@ -143,15 +161,26 @@ class _Worker:
     def run(self, job: Job) -> RunResult:
         """Run one job; whatever goes wrong outside the engine fails this job alone."""
         try:
-            engine = Engine(self.settings, self._ledger(), self._browser(),
-                            progress=self.progress, retry=self.retry)
+            engine = Engine(
+                self.settings,
+                self._ledger(),
+                self._browser(),
+                progress=self.progress,
+                retry=self.retry,
+            )
             return engine.run(job)
         except Exception as error:
-            log.exception("job failed outside the engine", platform=job.flow.PLATFORM,
-                          account=job.label)
+            log.exception(
+                "job failed outside the engine", platform=job.flow.PLATFORM, account=job.label
+            )
             first = (str(error).strip() or type(error).__name__).splitlines()[0]
-            return RunResult(job.flow.PLATFORM, job.label, Outcome.FAILED,
-                             f"the browser connection failed: {first}", None)
+            return RunResult(
+                job.flow.PLATFORM,
+                job.label,
+                Outcome.FAILED,
+                f"the browser connection failed: {first}",
+                None,
+            )
 
     def _ledger(self) -> Ledger:
         if self.ledger is None:
@@ -169,6 +198,9 @@ class _Worker:
         if self.playwright is None:
             self.playwright = sync_playwright().start()
         endpoint = self.settings.browser.endpoint
-        self.browser = (connect(self.playwright, endpoint) if endpoint
-                        else launch(self.playwright, self.settings.browser))
+        self.browser = (
+            connect(self.playwright, endpoint)
+            if endpoint
+            else launch(self.playwright, self.settings.browser)
+        )
         return self.browser

@@ -13,13 +13,17 @@ from optout_bot.settings import Settings
 
 def check_output_writable(settings: Settings) -> None:
     """ConfigError naming the setting when its folder cannot be created or written."""
-    for setting, folder in (("output.evidence_dir", settings.output.evidence_dir),
-                            ("output.ledger", settings.output.ledger.parent)):
+    for setting, folder in (
+        ("output.evidence_dir", settings.output.evidence_dir),
+        ("output.ledger", settings.output.ledger.parent),
+    ):
         try:
             _probe(folder)
         except OSError as error:
-            raise ConfigError(f"{setting}: cannot write to {folder} "
-                              f"({error.strerror or error}); choose another folder") from None
+            raise ConfigError(
+                f"{setting}: cannot write to {folder} "
+                f"({error.strerror or error}); choose another folder"
+            ) from None
 
 
 def _probe(folder: Path) -> None:

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from optout_bot.run.recorder import EvidenceRecorder
 
 
-def prove(job: Job, recorder: EvidenceRecorder, retry: RetryPolicy, started: datetime,
-          log: Any) -> Proof:
+def prove(
+    job: Job, recorder: EvidenceRecorder, retry: RetryPolicy, started: datetime, log: Any
+) -> Proof:
     """The proof level of a run whose change went through; the email, when found, is kept
     in the evidence with its hash and its DKIM result."""
     if job.flow.KIND == "setting":
@@ -36,7 +37,8 @@ def prove(job: Job, recorder: EvidenceRecorder, retry: RetryPolicy, started: dat
     found = _confirmation_email(job, pattern, retry, started, log)
     if found is None:
         recorder.facts.setdefault("notes", {})["proof"] = (
-            "no confirmation email yet: `optout-bot mail` collects it when it arrives")
+            "no confirmation email yet: `optout-bot mail` collects it when it arrives"
+        )
         return Proof.PAGE_ONLY
     recorder.bundle.add_file(EMAIL_FILE, found.mail.raw)
     recorder.note("confirmation_email", found.fact(EMAIL_FILE))
@@ -46,8 +48,9 @@ def prove(job: Job, recorder: EvidenceRecorder, retry: RetryPolicy, started: dat
     return Proof.EMAIL
 
 
-def _confirmation_email(job: Job, pattern: MailPattern, retry: RetryPolicy,
-                        started: datetime, log: Any) -> EmailProof | None:
+def _confirmation_email(
+    job: Job, pattern: MailPattern, retry: RetryPolicy, started: datetime, log: Any
+) -> EmailProof | None:
     account = job.account
     recipient = account.form_email_or_none()
     dns = next((replica.dkim_dns() for replica in job.replicas), None)
@@ -69,17 +72,21 @@ def _confirmation_email(job: Job, pattern: MailPattern, retry: RetryPolicy,
             return found
 
         try:
-            for attempt in retry.mail(mailbox.wait_seconds,
-                                      announce(log, "confirmation email not here yet")):
+            for attempt in retry.mail(
+                mailbox.wait_seconds, announce(log, "confirmation email not here yet")
+            ):
                 with attempt:
                     return look()
         except MailNotYet:
             return None
     for replica in job.replicas:  # the replica's own mailbox: the platform's mail in its world
         for mail in reversed(replica.mailbox):
-            if mail.raw and (recipient is None or mail.to == recipient) \
-                    and pattern.sender_matches(mail.sender) and pattern.body_matches(mail.body):
-
+            if (
+                mail.raw
+                and (recipient is None or mail.to == recipient)
+                and pattern.sender_matches(mail.sender)
+                and pattern.body_matches(mail.body)
+            ):
                 fetched = parse_message("replica", mail.raw)
                 if fetched.date is None or fetched.date >= started - timedelta(seconds=60):
                     return EmailProof(fetched, verify_dkim(mail.raw, pattern, dns))

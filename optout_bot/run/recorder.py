@@ -36,8 +36,9 @@ MASK_COLOR = "#3a3b3c"
 class EvidenceRecorder:
     """One run's bundle, and what the engine writes into it."""
 
-    def __init__(self, bundle: EvidenceBundle, settings: Settings, email: str | None,
-                 log: Any) -> None:
+    def __init__(
+        self, bundle: EvidenceBundle, settings: Settings, email: str | None, log: Any
+    ) -> None:
         self.bundle = bundle
         self.page: Page | None = None  # set once the run has one
         self.failed = False  # some evidence could not be written
@@ -47,16 +48,26 @@ class EvidenceRecorder:
         self._shown: tuple[str | None, str | None] = (None, None)  # fingerprint, file
 
     @classmethod
-    def create(cls, settings: Settings, job: Job, previous_manifest: str | None,
-               log: Any) -> EvidenceRecorder:
+    def create(
+        cls, settings: Settings, job: Job, previous_manifest: str | None, log: Any
+    ) -> EvidenceRecorder:
         flow = job.flow
         jurisdiction, country = job.account.applicable_law()
         bundle = EvidenceBundle.create(
-            settings.output.evidence_dir, flow.PLATFORM, job.label,
-            {"mode": job.mode, "flow": flow.__module__, "flow_version": flow.FLOW_VERSION,
-             "description": flow.DESCRIPTION, "locale": job.account.locale,
-             "jurisdiction": jurisdiction, "jurisdiction_country": country,
-             "previous_manifest_sha256": previous_manifest})
+            settings.output.evidence_dir,
+            flow.PLATFORM,
+            job.label,
+            {
+                "mode": job.mode,
+                "flow": flow.__module__,
+                "flow_version": flow.FLOW_VERSION,
+                "description": flow.DESCRIPTION,
+                "locale": job.account.locale,
+                "jurisdiction": jurisdiction,
+                "jurisdiction_country": country,
+                "previous_manifest_sha256": previous_manifest,
+            },
+        )
         return cls(bundle, settings, job.account.form_email_or_none(), log)
 
     @property
@@ -76,25 +87,30 @@ class EvidenceRecorder:
     def begin_step(self, name: str, attempt: int) -> StepRecord:
         return self.bundle.begin_step(name, attempt)
 
-    def end_step(self, record: StepRecord, status: str,
-                 error: BaseException | None = None) -> None:
+    def end_step(self, record: StepRecord, status: str, error: BaseException | None = None) -> None:
         """Close the step with the page's URL and a screenshot, unless the page is unchanged
         since the last one taken: then the manifest names that earlier file."""
         url = self._url()
         fingerprint = page_fingerprint(self.page)
         unchanged = fingerprint is not None and fingerprint == self._shown[0]
         shot = None if unchanged else self._screenshot()
-        self.bundle.end_step(record, status=status, url=url, screenshot=shot,
-                             same_screenshot_as=self._shown[1] if unchanged else None,
-                             error=one_line(error) if error is not None else None)
+        self.bundle.end_step(
+            record,
+            status=status,
+            url=url,
+            screenshot=shot,
+            same_screenshot_as=self._shown[1] if unchanged else None,
+            error=one_line(error) if error is not None else None,
+        )
         if shot is not None:
             # Kept only if the page held still while it was taken: else no later step may
             # say it shows the same.
             still = fingerprint is not None and page_fingerprint(self.page) == fingerprint
             self._shown = (fingerprint if still else None, record.screenshot)
 
-    def keep_trace(self, context: BrowserContext, outcome: Outcome, check: bool,
-                   secrets: list[str]) -> None:
+    def keep_trace(
+        self, context: BrowserContext, outcome: Outcome, check: bool, secrets: list[str]
+    ) -> None:
         """The trace goes into the evidence only when the run did not reach its outcome."""
         keep = outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE) and not check
         data = tracing.stop(context, keep, secrets)
@@ -104,16 +120,20 @@ class EvidenceRecorder:
             except OSError as error:
                 self._log.warning("trace not kept", error=one_line(error))
 
-    def finish(self, outcome: Outcome, message: str, replicas: Sequence[Replica]
-               ) -> tuple[str, str | None]:
+    def finish(
+        self, outcome: Outcome, message: str, replicas: Sequence[Replica]
+    ) -> tuple[str, str | None]:
         """Write the replicas' request log, the receipt and the final manifest: the message
         (naming what could not be written) and the manifest's hash (None when not written)."""
         try:
             if replicas:
                 lines = [entry for replica in replicas for entry in replica.log]
-                self.bundle.add_file("replica-requests.jsonl", "".join(
-                    _json_line(e) for e in sorted(lines, key=lambda e: e["time"])
-                ).encode("utf-8"))
+                self.bundle.add_file(
+                    "replica-requests.jsonl",
+                    "".join(_json_line(e) for e in sorted(lines, key=lambda e: e["time"])).encode(
+                        "utf-8"
+                    ),
+                )
             return message, self.bundle.finish(outcome.value, message)
         except OSError as error:  # the outcome stands; the ledger says what is missing
             if not self.failed:
@@ -134,9 +154,13 @@ class EvidenceRecorder:
             return None
         mask = [] if self._settings.output.unmasked_evidence else _masks(page, self._email)
         try:
-            return page.screenshot(full_page=True, mask=mask, mask_color=MASK_COLOR,
-                                   animations="disabled",
-                                   timeout=self._settings.browser.timeout_ms)
+            return page.screenshot(
+                full_page=True,
+                mask=mask,
+                mask_color=MASK_COLOR,
+                animations="disabled",
+                timeout=self._settings.browser.timeout_ms,
+            )
         except (PlaywrightError, PlaywrightTimeout) as error:
             self._log.warning("screenshot failed", error=one_line(error))
             return None
@@ -177,14 +201,20 @@ def page_fingerprint(page: Page | None) -> str | None:
 def unwritable(error: OSError) -> str:
     """What the person reads when evidence could not be written, and what to do."""
     where = f" to {Path(error.filename).parent}" if error.filename else ""
-    return (f"the evidence could not be written{where}: {error.strerror or error}; free some "
-            "space or choose another folder with --out")
+    return (
+        f"the evidence could not be written{where}: {error.strerror or error}; free some "
+        "space or choose another folder with --out"
+    )
 
 
 def _masks(page: Page, email: str | None) -> list[Any]:
-    masks: list[Any] = [page.locator("input[type=password]"),
-                        page.locator("input[type=email], input[name*=email i], "
-                                     "input[autocomplete=email], input[autocomplete=username]")]
+    masks: list[Any] = [
+        page.locator("input[type=password]"),
+        page.locator(
+            "input[type=email], input[name*=email i], "
+            "input[autocomplete=email], input[autocomplete=username]"
+        ),
+    ]
     if email:
         masks.append(page.get_by_text(email))
     return masks

@@ -54,32 +54,46 @@ class RetryPolicy:
     def steps(self, tries_of: Callable[[str], int], on_retry: OnRetry) -> Retrying:
         """Steps that fail transiently, until the failing step (named by the error) has been
         tried ``attempts`` times (``tries_of``), or the run has spent ``total_seconds``."""
-        return Retrying(retry=retry_if_exception_type(Transient), reraise=True,
-                        stop=_StepUsedUp(tries_of, self.attempts)
-                        | stop_after_delay(self.total_seconds),
-                        wait=self._backoff(), before_sleep=on_retry)
+        return Retrying(
+            retry=retry_if_exception_type(Transient),
+            reraise=True,
+            stop=_StepUsedUp(tries_of, self.attempts) | stop_after_delay(self.total_seconds),
+            wait=self._backoff(),
+            before_sleep=on_retry,
+        )
 
     def reads(self, on_retry: OnRetry) -> Retrying:
         """Re-reading the platform (``Flow.is_applied``), which changes nothing."""
-        return Retrying(retry=retry_if_exception_type(Transient), reraise=True,
-                        stop=stop_after_attempt(self.attempts), wait=self._backoff(),
-                        before_sleep=on_retry)
+        return Retrying(
+            retry=retry_if_exception_type(Transient),
+            reraise=True,
+            stop=stop_after_attempt(self.attempts),
+            wait=self._backoff(),
+            before_sleep=on_retry,
+        )
 
     def loads(self, on_retry: OnRetry) -> Retrying:
         """Loading a page, which changes nothing."""
-        return Retrying(retry=retry_if_exception_type(Transient), reraise=True,
-                        stop=stop_after_attempt(self.page_loads),
-                        wait=wait_exponential_jitter(multiplier=self.page_initial_seconds,
-                                                     max=self.page_max_seconds),
-                        before_sleep=on_retry)
+        return Retrying(
+            retry=retry_if_exception_type(Transient),
+            reraise=True,
+            stop=stop_after_attempt(self.page_loads),
+            wait=wait_exponential_jitter(
+                multiplier=self.page_initial_seconds, max=self.page_max_seconds
+            ),
+            before_sleep=on_retry,
+        )
 
     def mail(self, wait_seconds: float, on_retry: OnRetry) -> Retrying:
         """Looking for the platform's confirmation email, which may take a while to arrive:
         reading a mailbox changes nothing. ``MailNotYet`` means "look again"."""
-        return Retrying(retry=retry_if_exception_type(MailNotYet), reraise=True,
-                        stop=stop_after_delay(wait_seconds),
-                        wait=wait_exponential_jitter(multiplier=1, max=15),
-                        before_sleep=on_retry)
+        return Retrying(
+            retry=retry_if_exception_type(MailNotYet),
+            reraise=True,
+            stop=stop_after_delay(wait_seconds),
+            wait=wait_exponential_jitter(multiplier=1, max=15),
+            before_sleep=on_retry,
+        )
 
     def sends(self, safe_to_repeat: bool) -> int:
         """How many times in all a request the page says was lost is sent."""
@@ -113,8 +127,9 @@ def restart_index(steps: Sequence[Step], failed: Step) -> int:
     return next(i for i, step in enumerate(steps) if step.name == restart)
 
 
-def announce(log: Any, event: str,
-             report: Callable[[str | None, str], None] | None = None) -> OnRetry:
+def announce(
+    log: Any, event: str, report: Callable[[str | None, str], None] | None = None
+) -> OnRetry:
     """A tenacity ``before_sleep`` that logs each retry as ``event`` (and reports it, e.g. to
     the progress display), so every retry is visible."""
 
@@ -122,8 +137,13 @@ def announce(log: Any, event: str,
         error = state.outcome.exception() if state.outcome else None
         step = getattr(error, "step", None)
         wait = state.next_action.sleep if state.next_action else 0
-        log.warning(event, step=step, cause=one_line(error), attempt=state.attempt_number,
-                    wait_seconds=round(wait, 2))
+        log.warning(
+            event,
+            step=step,
+            cause=one_line(error),
+            attempt=state.attempt_number,
+            wait_seconds=round(wait, 2),
+        )
         if report is not None:
             report(step, one_line(error))
 

@@ -27,15 +27,17 @@ FORM_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 def _hex(value: int, width: int) -> str:
     """``value`` in hex, either case per digit."""
-    return "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d
-                   for d in f"{value:0{width}x}")
+    return "".join(f"[{d.lower()}{d.upper()}]" if d.isalpha() else d for d in f"{value:0{width}x}")
 
 
 def _character(char: str) -> str:
     code = ord(char)
-    choices = [BACKSLASHES + re.escape(char),
-               "".join(f"%(?:25)?{_hex(byte, 2)}" for byte in char.encode("utf-8")),
-               f"&#0*{code};?", f"&#[xX]0*{_hex(code, 1)};?"]
+    choices = [
+        BACKSLASHES + re.escape(char),
+        "".join(f"%(?:25)?{_hex(byte, 2)}" for byte in char.encode("utf-8")),
+        f"&#0*{code};?",
+        f"&#[xX]0*{_hex(code, 1)};?",
+    ]
     if char == " ":
         choices.append(r"\+")
     if code < 0x10000:
@@ -52,8 +54,10 @@ def _character(char: str) -> str:
 
 def form_encoded(secret: str) -> str:
     """``secret`` as a browser encodes a submitted form field."""
-    return "".join("+" if byte == 0x20 else chr(byte) if byte in FORM_SAFE else f"%{byte:02X}"
-                   for byte in secret.encode("utf-8"))
+    return "".join(
+        "+" if byte == 0x20 else chr(byte) if byte in FORM_SAFE else f"%{byte:02X}"
+        for byte in secret.encode("utf-8")
+    )
 
 
 def base64_stretches(text: str) -> set[str]:
@@ -63,7 +67,7 @@ def base64_stretches(text: str) -> set[str]:
     stretches = set()
     for offset in range(3):
         encoded = base64.b64encode(bytes(offset) + data).decode("ascii")
-        stretch = encoded[-(-offset * 8 // 6):(offset + len(data)) * 8 // 6]
+        stretch = encoded[-(-offset * 8 // 6) : (offset + len(data)) * 8 // 6]
         if len(stretch) >= MIN_LENGTH:
             stretches |= {stretch, stretch.translate(str.maketrans("+/", "-_"))}
     return stretches
@@ -75,8 +79,13 @@ def pattern(secret: str) -> str:
     spelled = "".join(_character(char) for char in secret)
     if secret.isdigit():
         spelled = rf"(?<![0-9]){spelled}(?![0-9])"
-    encodings = {secret, form_encoded(secret), quote(secret, safe=""), quote_plus(secret),
-                 json.dumps(secret)[1:-1]}
+    encodings = {
+        secret,
+        form_encoded(secret),
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+    }
     stretches = {s for e in encodings for s in base64_stretches(e)}
     return "|".join([spelled, *(re.escape(s) for s in sorted(stretches, key=len, reverse=True))])
 

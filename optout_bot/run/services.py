@@ -29,8 +29,9 @@ MANIFEST_FACTS = frozenset({"form_url", "form_version", "via", "confirmation", "
 class RunServices:
     """The services of one run."""
 
-    def __init__(self, job: Job, recorder: EvidenceRecorder, page: Page, *, headless: bool,
-                 log: Any) -> None:
+    def __init__(
+        self, job: Job, recorder: EvidenceRecorder, page: Page, *, headless: bool, log: Any
+    ) -> None:
         self._job = job
         self._recorder = recorder
         self._page = page
@@ -40,8 +41,10 @@ class RunServices:
     def totp_code(self) -> str:
         seed = self._job.account.totp_seed
         if seed is None:
-            raise NeedsHuman("the platform asks for an authenticator code and no TOTP seed is "
-                             "configured: rerun with --headed and type it, or set totp_seed")
+            raise NeedsHuman(
+                "the platform asks for an authenticator code and no TOTP seed is "
+                "configured: rerun with --headed and type it, or set totp_seed"
+            )
         return redactor.secret(str(pyotp.TOTP(seed.get_secret_value()).now()))
 
     def email_code(self, purpose: str) -> str:
@@ -54,12 +57,17 @@ class RunServices:
                     return redactor.secret(found.group(1))
         if self._job.ask_code is not None:
             return redactor.secret(self._job.ask_code(purpose))
-        raise NeedsHuman(f"{purpose}: the platform emailed a code; rerun in a terminal to type "
-                         "it")
+        raise NeedsHuman(f"{purpose}: the platform emailed a code; rerun in a terminal to type it")
 
     def hand_over(self, what: str, *, until: Callable[[], bool]) -> None:
-        hand_over(self._page, f"{self._job.flow.PLATFORM}/{self._job.label}", what,
-                  headless=self._headless, until=until, log=self._log)
+        hand_over(
+            self._page,
+            f"{self._job.flow.PLATFORM}/{self._job.label}",
+            what,
+            headless=self._headless,
+            until=until,
+            log=self._log,
+        )
 
     def note(self, key: str, value: Any) -> None:
         if key in MANIFEST_FACTS:
@@ -72,19 +80,23 @@ class RunServices:
 
     def confirmation(self, text: str) -> None:
         lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-        self.note("confirmation", " ".join(
-            line if line[-1] in ".!?。:" else f"{line}." for line in lines))
+        self.note(
+            "confirmation", " ".join(line if line[-1] in ".!?。:" else f"{line}." for line in lines)
+        )
 
 
 def account_view(job: Job) -> AccountView:
     """The account as the flow sees it: secrets only behind methods."""
     account = job.account
     return AccountView(
-        platform=job.flow.PLATFORM, label=job.label, login=account.login,
-        email=account.form_email_or_none() or "", locale=account.locale,
-        country=account.country, reason=account.form_reason(),
+        platform=job.flow.PLATFORM,
+        label=job.label,
+        login=account.login,
+        email=account.form_email_or_none() or "",
+        locale=account.locale,
+        country=account.country,
+        reason=account.form_reason(),
         default_reason=DEFAULT_REASONS[account.locale],
         _password=lambda: account.password.get_secret_value() if account.password else "",
-        _totp_seed=lambda: (account.totp_seed.get_secret_value()
-                            if account.totp_seed else None),
+        _totp_seed=lambda: account.totp_seed.get_secret_value() if account.totp_seed else None,
     )

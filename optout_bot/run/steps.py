@@ -33,10 +33,19 @@ Report = Callable[[str, str | None, str], None]  # (event, step, detail) for the
 class StepLoop:
     """Runs one flow instance's ``STEPS`` to an outcome."""
 
-    def __init__(self, flow: Flow, *, recorder: EvidenceRecorder, checks: CheckRecorder,
-                 guard: SubmissionGuard, retry: RetryPolicy, report: Report,
-                 logged_in: Callable[[], None], log: Any,
-                 teacher: Teacher | None = None) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        *,
+        recorder: EvidenceRecorder,
+        checks: CheckRecorder,
+        guard: SubmissionGuard,
+        retry: RetryPolicy,
+        report: Report,
+        logged_in: Callable[[], None],
+        log: Any,
+        teacher: Teacher | None = None,
+    ) -> None:
         self.flow = flow
         self.teacher = teacher
         self.steps = type(flow).STEPS
@@ -47,8 +56,9 @@ class StepLoop:
         self.log = log
         self.attempts: dict[str, int] = {}
         self.restart_at = 0
-        self.on_retry = announce(log, "transient fault; retrying",
-                                 lambda step, cause: report("retry", step, cause))
+        self.on_retry = announce(
+            log, "transient fault; retrying", lambda step, cause: report("retry", step, cause)
+        )
 
     def run(self) -> tuple[Outcome, str]:
         retrying = self.retry.steps(lambda step: self.attempts.get(step, 0), self.on_retry)
@@ -58,8 +68,9 @@ class StepLoop:
                     return self._steps_from(self.restart_at)
         except Transient as error:
             tries = self.attempts.get(error.step or "", 1)
-            return Outcome.FAILED, (f"{error.step or 'run'}: gave up after {tries} attempts: "
-                                    f"{error.message}")
+            return Outcome.FAILED, (
+                f"{error.step or 'run'}: gave up after {tries} attempts: {error.message}"
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _steps_from(self, start: int) -> tuple[Outcome, str]:
@@ -78,7 +89,7 @@ class StepLoop:
     def _steps_once(self, start: int) -> tuple[Outcome, str]:
         steps = self.steps
         for index in range(start, len(steps)):
-            step, later = steps[index], steps[index + 1:]
+            step, later = steps[index], steps[index + 1 :]
             if self.checks.enabled and step.changes_state:
                 return self._check_instead(step, later)
             try:
@@ -86,8 +97,10 @@ class StepLoop:
             except Transient as error:
                 error.step = error.step or step.name
                 if self._applied_after_fault(step):
-                    return (Outcome.SUBMITTED, "done; the answer was lost, and the platform "
-                            "now shows it on record")
+                    return (
+                        Outcome.SUBMITTED,
+                        "done; the answer was lost, and the platform now shows it on record",
+                    )
                 self.restart_at = restart_index(steps, step)
                 raise
             if step.logs_in:
@@ -95,8 +108,10 @@ class StepLoop:
             if step.changes_state:
                 self.guard.sent()
             if result is State.DONE:
-                self.checks.skip(later, "already on record for this account, so the platform "
-                                 "does not show this page")
+                self.checks.skip(
+                    later,
+                    "already on record for this account, so the platform does not show this page",
+                )
                 return Outcome.ALREADY_DONE, "the platform already has it on record; nothing sent"
             if later and later[0].changes_state:
                 self.guard.about_to_send(self.recorder.facts)
@@ -110,14 +125,21 @@ class StepLoop:
         stands). Once something may have been sent, nothing is taught or run again: a submit
         that failed is first checked with the platform (``is_applied``), as after a fault."""
         step = next((s for s in self.steps if s.name == error.step), None)
-        if self.teacher is None or step is None or self.guard.state_changed \
-                or not self.teacher.can_teach(error):
+        if (
+            self.teacher is None
+            or step is None
+            or self.guard.state_changed
+            or not self.teacher.can_teach(error)
+        ):
             return None
         if step.changes_state and not self.checks.enabled:
             try:
                 if self._applied_after_fault(step):
-                    return (Outcome.SUBMITTED, "done; the platform shows it on record "
-                            f"although {error.element} was not found afterwards")
+                    return (
+                        Outcome.SUBMITTED,
+                        "done; the platform shows it on record "
+                        f"although {error.element} was not found afterwards",
+                    )
             except (FlowError, NotImplementedError):  # cannot tell: never risk a second send
                 return None
         if self.teacher.teach(error) is None:
@@ -133,11 +155,13 @@ class StepLoop:
         return Outcome.SUBMITTED, "check passed; nothing was sent"
 
     def _applied_after_fault(self, step: Step) -> bool:
-        applied = self.guard.applied_after_fault(self.flow, step,
-                                                 self.retry.reads(self.on_retry))
+        applied = self.guard.applied_after_fault(self.flow, step, self.retry.reads(self.on_retry))
         if applied:
-            self.recorder.note("confirmation", self.recorder.facts.get("confirmation")
-                               or "on record on the platform (checked after a lost answer)")
+            self.recorder.note(
+                "confirmation",
+                self.recorder.facts.get("confirmation")
+                or "on record on the platform (checked after a lost answer)",
+            )
         return applied
 
     def _step(self, name: str, call: Callable[[], object] | None = None) -> object:
@@ -154,8 +178,12 @@ class StepLoop:
         except BaseException as error:
             status = "retry" if isinstance(error, Transient) else "failed"
             self.recorder.end_step(record, status, error)
-            self.log.info("step ended", status=status, seconds=round(time.monotonic() - began, 3),
-                          error=one_line(error))
+            self.log.info(
+                "step ended",
+                status=status,
+                seconds=round(time.monotonic() - began, 3),
+                error=one_line(error),
+            )
             self.checks.record(name, record.screenshot, time.monotonic() - began, error)
             self._note_labels(name)
             raise

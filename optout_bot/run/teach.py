@@ -175,10 +175,16 @@ def wanted_in(error: UiChanged) -> list[Wanted]:
 class Teacher:
     """Teach mode for one run's page; ``say`` is how the person is told (the terminal)."""
 
-    def __init__(self, flow: Flow, page: Page, *, log: Any,
-                 note: Callable[[str, Any], None] | None = None,
-                 say: Callable[[str], None] | None = None,
-                 wait_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        page: Page,
+        *,
+        log: Any,
+        note: Callable[[str, Any], None] | None = None,
+        say: Callable[[str], None] | None = None,
+        wait_seconds: float | None = None,
+    ) -> None:
         self.flow, self.page, self.log = flow, page, log
         self.note = note or (lambda _key, _value: None)
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
@@ -219,17 +225,23 @@ class Teacher:
 
     def _ask(self, error: UiChanged, wanted: list[Wanted]) -> Candidate | None:
         deadline = time.monotonic() + self.wait_seconds
-        self.say(f"\n>>> {self.flow.PLATFORM}/{self.flow.account.label}: {error.element} not "
-                 "found. Click it in the browser window (the closest candidates are outlined "
-                 f"in red), or press Skip; waiting up to {round(self.wait_seconds / 60)} "
-                 "minutes.")
-        self.log.info("teach mode: waiting for the person", element=error.element,
-                      keys=[w.key for w in wanted])
+        self.say(
+            f"\n>>> {self.flow.PLATFORM}/{self.flow.account.label}: {error.element} not "
+            "found. Click it in the browser window (the closest candidates are outlined "
+            f"in red), or press Skip; waiting up to {round(self.wait_seconds / 60)} "
+            "minutes."
+        )
+        self.log.info(
+            "teach mode: waiting for the person",
+            element=error.element,
+            keys=[w.key for w in wanted],
+        )
         while (remaining := deadline - time.monotonic()) > 0:
             candidates = self._candidates(wanted)
             if not candidates:
-                self.say(f">>> teach mode: no {' or '.join(_kinds(wanted))} on this page to "
-                         "choose from.")
+                self.say(
+                    f">>> teach mode: no {' or '.join(_kinds(wanted))} on this page to choose from."
+                )
                 return None
             try:
                 answer = self._show_and_wait(error, wanted, candidates, remaining)
@@ -241,16 +253,19 @@ class Teacher:
             self._clean()
             if "picked" in answer:
                 return next(c for c in candidates if c.index == answer["picked"])
-            self.say(">>> teach mode: " + ("skipped." if "skipped" in answer else
-                                           "nobody chose in time."))
+            self.say(
+                ">>> teach mode: "
+                + ("skipped." if "skipped" in answer else "nobody chose in time.")
+            )
             return None
         return None
 
     def _candidates(self, wanted: list[Wanted]) -> list[Candidate]:
         """The visible elements a lookup could have meant, each marked on the page with its
         index, the closest names first."""
-        roles = list(dict.fromkeys(r for w in wanted for r in ((w.role,) if w.role
-                                                                 else FIELD_ROLES)))
+        roles = list(
+            dict.fromkeys(r for w in wanted for r in ((w.role,) if w.role else FIELD_ROLES))
+        )
         union: Locator = self.page.get_by_role(roles[0])  # type: ignore[arg-type]
         for role in roles[1:]:
             union = union.or_(self.page.get_by_role(role))  # type: ignore[arg-type]
@@ -261,23 +276,35 @@ class Teacher:
             if not fits:
                 continue
             element.evaluate(MARK_JS, index)
-            found.append(Candidate(index, role, name, max(
-                _closeness(name, v) for w in fits for v in w.variants)))
+            found.append(
+                Candidate(
+                    index, role, name, max(_closeness(name, v) for w in fits for v in w.variants)
+                )
+            )
         return sorted(found, key=lambda c: -c.closeness)
 
-    def _show_and_wait(self, error: UiChanged, wanted: list[Wanted],
-                       candidates: list[Candidate], remaining: float) -> dict[str, Any]:
+    def _show_and_wait(
+        self, error: UiChanged, wanted: list[Wanted], candidates: list[Candidate], remaining: float
+    ) -> dict[str, Any]:
         looked_for = "; or ".join(w.describe() for w in wanted)
-        message = (f"optout-bot could not find \u201c{error.element}\u201d: it looks for "
-                   f"{looked_for}. Click the right element on this page (the closest are "
-                   f"outlined in red); it is only noted, not pressed. It will be remembered "
-                   f"for {self.flow.PLATFORM} in language \u201c{self.locale}\u201d. "
-                   "Skip or Esc: do not teach.")
+        message = (
+            f"optout-bot could not find \u201c{error.element}\u201d: it looks for "
+            f"{looked_for}. Click the right element on this page (the closest are "
+            f"outlined in red); it is only noted, not pressed. It will be remembered "
+            f"for {self.flow.PLATFORM} in language \u201c{self.locale}\u201d. "
+            "Skip or Esc: do not teach."
+        )
         ranks = [[c.index, rank] for rank, c in enumerate(candidates[:OUTLINED], start=1)]
-        answer = self.page.evaluate(ASK_JS, {
-            "message": message, "ranks": ranks, "waitMs": max(1, int(remaining * 1000)),
-            "notCandidate": "That is not one of the outlined elements: click one of them, "
-                            "or Skip."})
+        answer = self.page.evaluate(
+            ASK_JS,
+            {
+                "message": message,
+                "ranks": ranks,
+                "waitMs": max(1, int(remaining * 1000)),
+                "notCandidate": "That is not one of the outlined elements: click one of them, "
+                "or Skip.",
+            },
+        )
         return dict(answer or {})
 
     def _clean(self) -> None:
@@ -288,73 +315,107 @@ class Teacher:
 
     # --- learning -------------------------------------------------------------------------
 
-    def _learn(self, error: UiChanged, wanted: list[Wanted],
-               picked: Candidate) -> Lesson | None:
+    def _learn(self, error: UiChanged, wanted: list[Wanted], picked: Candidate) -> Lesson | None:
         lookup = next(w for w in wanted if w.accepts(picked.role))
         if not picked.name.strip():
             self.say(f">>> teach mode: that {picked.role} has no name to look for; not taught.")
             return None
         if any(labels.normalise(picked.name) == labels.normalise(v) for v in lookup.variants):
-            self.say(f">>> teach mode: that {picked.role} is already named "
-                     f"\u201c{picked.name}\u201d in the label files, so a new label cannot "
-                     "help (the page may show it twice, or hide it); not taught.")
+            self.say(
+                f">>> teach mode: that {picked.role} is already named "
+                f"\u201c{picked.name}\u201d in the label files, so a new label cannot "
+                "help (the page may show it twice, or hide it); not taught."
+            )
             return None
-        variant = user_labels.taught_variant(picked.name, picked.role, self.page.url,
-                                             date.today())
+        variant = user_labels.taught_variant(picked.name, picked.role, self.page.url, date.today())
         path = user_labels.remember(self.platform, self.locale, lookup.key, variant)
         self.flow.labels = self.flow.label_book()
-        contribution = redactor.scrub(contribution_text(
-            self.flow, error, lookup.key, self.locale, variant, path))
+        contribution = redactor.scrub(
+            contribution_text(self.flow, error, lookup.key, self.locale, variant, path)
+        )
         lesson = Lesson(self.platform, self.locale, lookup.key, variant, path, contribution)
         self.lessons.append(lesson)
-        self.note("taught", [{"key": x.key, "locale": x.locale, "role": x.variant.role,
-                              "text": x.variant.text, "source": x.variant.source}
-                             for x in self.lessons])
-        self.log.info("taught a label", key=lookup.key, locale=self.locale, role=picked.role,
-                      file=str(path))
+        self.note(
+            "taught",
+            [
+                {
+                    "key": x.key,
+                    "locale": x.locale,
+                    "role": x.variant.role,
+                    "text": x.variant.text,
+                    "source": x.variant.source,
+                }
+                for x in self.lessons
+            ],
+        )
+        self.log.info(
+            "taught a label", key=lookup.key, locale=self.locale, role=picked.role, file=str(path)
+        )
         self.say(contribution)
         return lesson
 
 
-def contribution_text(flow: Flow, error: UiChanged, key: str, locale: str, variant: Variant,
-                      saved: Path) -> str:
+def contribution_text(
+    flow: Flow, error: UiChanged, key: str, locale: str, variant: Variant, saved: Path
+) -> str:
     """What the person is asked to send back: the label-file lines and a broken-flow issue
     (the fields of ``.github/ISSUE_TEMPLATE/broken_flow.yml``), filled in."""
     lines = user_labels.toml_lines(key, [variant]).rstrip("\n")
     project_file = project_label_file(type(flow), key, locale)
-    shown = f'{variant.role} \u201c{variant.text}\u201d'
-    return "\n".join([
-        f">>> Taught: {flow.PLATFORM}, language {locale}, label `{key}` = {shown}.",
-        f"    Saved in {saved}; later runs and checks use it until the project's labels "
-        "catch up. The run goes on.",
-        "",
-        f"--- To contribute: these lines for {project_file} (a maintainer replaces `taught` "
-        "with a public source before it counts as confirmed) ---",
-        lines,
-        "",
-        "--- and a \u201cBroken flow\u201d issue (see CONTRIBUTING.md) ---",
-        f"Title: {flow.PLATFORM} ({locale}): {error.element} is now \u201c{variant.text}\u201d",
-        "",
-        "### Platform", flow.PLATFORM, "",
-        "### Language of your account", locale, "",
-        "### Output of `optout-bot check PLATFORM -v`",
-        f"(run `optout-bot check {flow.PLATFORM} -v` and paste what it prints)", "",
-        "### The failing step from the report", error.message, "",
-        "### What the real page says now",
-        f"{shown} (label key `{key}`), seen {variant.source.removeprefix('taught by the user ')}"
-        if variant.source else shown,
-        "", "```toml", lines, "```",
-        "---",
-    ])
+    shown = f"{variant.role} \u201c{variant.text}\u201d"
+    return "\n".join(
+        [
+            f">>> Taught: {flow.PLATFORM}, language {locale}, label `{key}` = {shown}.",
+            f"    Saved in {saved}; later runs and checks use it until the project's labels "
+            "catch up. The run goes on.",
+            "",
+            f"--- To contribute: these lines for {project_file} (a maintainer replaces `taught` "
+            "with a public source before it counts as confirmed) ---",
+            lines,
+            "",
+            "--- and a \u201cBroken flow\u201d issue (see CONTRIBUTING.md) ---",
+            f"Title: {flow.PLATFORM} ({locale}): {error.element} is now \u201c{variant.text}\u201d",
+            "",
+            "### Platform",
+            flow.PLATFORM,
+            "",
+            "### Language of your account",
+            locale,
+            "",
+            "### Output of `optout-bot check PLATFORM -v`",
+            f"(run `optout-bot check {flow.PLATFORM} -v` and paste what it prints)",
+            "",
+            "### The failing step from the report",
+            error.message,
+            "",
+            "### What the real page says now",
+            f"{shown} (label key `{key}`), "
+            f"seen {variant.source.removeprefix('taught by the user ')}"
+            if variant.source
+            else shown,
+            "",
+            "```toml",
+            lines,
+            "```",
+            "---",
+        ]
+    )
 
 
 def project_label_file(flow: type[Flow], key: str, locale: str) -> str:
     """The project's label file a contribution for ``key`` belongs in, as a repository path:
     the folder that defines the key (a shared one, e.g. ``flows/_meta``), in ``locale``."""
     folders = flow.label_folders()
-    home = next((f for f in reversed(folders) for loc in (locale, labels.REFERENCE_LOCALE)
-                 if (f / "labels" / f"{loc}.toml").exists()
-                 and key in labels.read_file(f / "labels" / f"{loc}.toml")), folders[-1])
+    home = next(
+        (
+            f
+            for f in reversed(folders)
+            for loc in (locale, labels.REFERENCE_LOCALE)
+            if (f / "labels" / f"{loc}.toml").exists()
+            and key in labels.read_file(f / "labels" / f"{loc}.toml")
+        ),
+        folders[-1],
+    )
     return f"{home.parent.name}/{home.name}/labels/{locale}.toml"
 
 
@@ -369,8 +430,9 @@ def _role_and_name(snapshot: str) -> tuple[str, str]:
 
 
 def _closeness(name: str, wording: str) -> float:
-    return difflib.SequenceMatcher(None, labels.normalise(name, casefold=True),
-                                   labels.normalise(wording, casefold=True)).ratio()
+    return difflib.SequenceMatcher(
+        None, labels.normalise(name, casefold=True), labels.normalise(wording, casefold=True)
+    ).ratio()
 
 
 def _kinds(wanted: Sequence[Wanted]) -> list[str]:

@@ -30,8 +30,11 @@ from optout_bot.log import REDACTED
 from optout_bot.run.secret_spellings import matcher
 from optout_bot.scrub import scrub_url
 
-SECRET_NAME = re.compile(r"cookie|authori[sz]ation|token|csrf|xsrf|session|secret|passw|"
-                         r"api[-_]?key|^auth", re.IGNORECASE)
+SECRET_NAME = re.compile(
+    r"cookie|authori[sz]ation|token|csrf|xsrf|session|secret|passw|"
+    r"api[-_]?key|^auth",
+    re.IGNORECASE,
+)
 TYPING_METHODS = frozenset({"fill", "type", "insertText", "pressSequentially", "setInputFiles"})
 STORAGE_KEYS = frozenset({"cookies", "localStorage", "sessionStorage", "indexedDB"})
 HIDDEN_INPUTS = frozenset({"password", "hidden"})
@@ -44,8 +47,9 @@ def scrub_trace(data: bytes, secrets: Iterable[str]) -> bytes:
     """A copy of the trace zip ``data`` holding none of ``secrets`` nor any cookie value."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = {info.filename: source.read(info) for info in source.infolist()}
-    events = {name: _events(content) for name, content in members.items()
-              if name.endswith(EVENT_MEMBER)}
+    events = {
+        name: _events(content) for name, content in members.items() if name.endswith(EVENT_MEMBER)
+    }
     seen = [event for lines in events.values() for event in lines]
     cleaner = _Cleaner([*secrets, *cookie_values(seen)], seen)
     kept: dict[str, bytes] = {}
@@ -77,8 +81,11 @@ def cookie_values(events: Iterable[Any]) -> set[str]:
                 found.update(_from_header(name.lower(), value["value"]))
             for key, item in value.items():
                 if key == "cookies" and isinstance(item, list):
-                    found.update(c["value"] for c in item
-                                 if isinstance(c, dict) and isinstance(c.get("value"), str))
+                    found.update(
+                        c["value"]
+                        for c in item
+                        if isinstance(c, dict) and isinstance(c.get("value"), str)
+                    )
                 visit(item)
         elif isinstance(value, list):
             for item in value:
@@ -93,8 +100,11 @@ def _from_header(name: str, value: str) -> list[str]:
     if name == "cookie":
         return [pair.split("=", 1)[1].strip() for pair in value.split(";") if "=" in pair]
     if name == "set-cookie":
-        return [line.split(";", 1)[0].split("=", 1)[1].strip()
-                for line in value.splitlines() if "=" in line.split(";", 1)[0]]
+        return [
+            line.split(";", 1)[0].split("=", 1)[1].strip()
+            for line in value.splitlines()
+            if "=" in line.split(";", 1)[0]
+        ]
     return []
 
 
@@ -103,13 +113,25 @@ class _Cleaner:
 
     def __init__(self, secrets: list[str], events: list[Any]) -> None:
         self.pattern = matcher(secrets)
-        self.typing = {e.get("callId") for e in events if isinstance(e, dict)
-                       and e.get("type") == "before" and e.get("method") in TYPING_METHODS}
-        self.typed = [v for e in events if isinstance(e, dict) and e.get("callId") in self.typing
-                      and e.get("type") == "before"
-                      for v in (e.get("params") or {}).values() if isinstance(v, str) and v]
-        self.screencast = {e.get("sha1") for e in events if isinstance(e, dict)
-                           and e.get("type") == "screencast-frame"}
+        self.typing = {
+            e.get("callId")
+            for e in events
+            if isinstance(e, dict)
+            and e.get("type") == "before"
+            and e.get("method") in TYPING_METHODS
+        }
+        self.typed = [
+            v
+            for e in events
+            if isinstance(e, dict) and e.get("callId") in self.typing and e.get("type") == "before"
+            for v in (e.get("params") or {}).values()
+            if isinstance(v, str) and v
+        ]
+        self.screencast = {
+            e.get("sha1")
+            for e in events
+            if isinstance(e, dict) and e.get("type") == "screencast-frame"
+        }
         self.bodies: set[str] = set()
         self._find_bodies(events)
 
@@ -118,8 +140,9 @@ class _Cleaner:
         if isinstance(value, dict):
             body = value.get("postData")
             if isinstance(body, dict):
-                self.bodies.update(_member_sha1(str(body[k])) for k in ("_file", "_sha1")
-                                   if body.get(k))
+                self.bodies.update(
+                    _member_sha1(str(body[k])) for k in ("_file", "_sha1") if body.get(k)
+                )
             for item in value.values():
                 self._find_bodies(item)
         elif isinstance(value, list):
@@ -135,16 +158,17 @@ class _Cleaner:
                 continue
             if isinstance(event, dict) and event.get("callId") in self.typing:
                 event = self._untyped(event)
-            lines.append(json.dumps(self.clean(event), ensure_ascii=False,
-                                    separators=(",", ":")))
+            lines.append(json.dumps(self.clean(event), ensure_ascii=False, separators=(",", ":")))
         return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
     def _untyped(self, event: dict[str, Any]) -> dict[str, Any]:
         """A typing action without what was typed, in its parameters and its log lines."""
         event = dict(event)
         if isinstance(event.get("params"), dict):
-            event["params"] = {k: (REDACTED if k in ("value", "text", "payloads", "localPaths")
-                                   and v else v) for k, v in event["params"].items()}
+            event["params"] = {
+                k: (REDACTED if k in ("value", "text", "payloads", "localPaths") and v else v)
+                for k, v in event["params"].items()
+            }
         if isinstance(event.get("message"), str):
             message = event["message"]
             for typed in self.typed:
@@ -185,8 +209,11 @@ class _Cleaner:
         if isinstance(body, dict):
             kept = {k: body[k] for k in ("mimeType", "_sha1", "_file") if k in body}
             if body.get("params"):
-                kept["params"] = [{"name": self.text(str(p.get("name", ""))), "value": REDACTED}
-                                  for p in body["params"] if isinstance(p, dict)]
+                kept["params"] = [
+                    {"name": self.text(str(p.get("name", ""))), "value": REDACTED}
+                    for p in body["params"]
+                    if isinstance(p, dict)
+                ]
             return {**kept, "text": REDACTED} if body.get("text") else kept
         return REDACTED if body else body
 
@@ -237,8 +264,9 @@ class _Cleaner:
 
 
 def _events(content: bytes) -> list[Any]:
-    return [json.loads(line) for line in content.decode("utf-8", "replace").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in content.decode("utf-8", "replace").splitlines() if line.strip()
+    ]
 
 
 def _as_text(content: bytes) -> str:
@@ -248,4 +276,3 @@ def _as_text(content: bytes) -> str:
 
 def _member_sha1(name: str) -> str:
     return name.rsplit("/", 1)[-1]
-

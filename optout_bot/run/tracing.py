@@ -61,8 +61,9 @@ def one_time_codes(seed: str | None, since: float) -> list[str]:
         return []
     totp = pyotp.TOTP(seed)
     now = time.time()
-    steps = range(int(since) - TOTP_STEP_SECONDS, int(now) + 2 * TOTP_STEP_SECONDS,
-                  TOTP_STEP_SECONDS)
+    steps = range(
+        int(since) - TOTP_STEP_SECONDS, int(now) + 2 * TOTP_STEP_SECONDS, TOTP_STEP_SECONDS
+    )
     return sorted({totp.at(moment) for moment in steps})
 
 

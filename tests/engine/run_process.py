@@ -23,9 +23,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 PASSWORD = "pw~Kx*9!canary-KILLED-<&>-4471"
-CONFIG = ("[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
-          "[accounts.instagram.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
-          "[log]\nfile = 'log.jsonl'\n")
+CONFIG = (
+    "[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
+    "[accounts.instagram.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
+    "[log]\nfile = 'log.jsonl'\n"
+)
 TEMP_FOLDERS = ("tmp", "runtime", "data")
 PROC = Path("/proc")
 
@@ -47,10 +49,16 @@ def environment(temp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_BOT_")}
     for folder in TEMP_FOLDERS:
         (temp / folder).mkdir(mode=0o700, exist_ok=True)
-    env.update({"OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD": PASSWORD,
-                "OPTOUT_BOT_ACCOUNTS__INSTAGRAM__MINA__PASSWORD": PASSWORD,
-                "TMPDIR": str(temp / "tmp"), "XDG_RUNTIME_DIR": str(temp / "runtime"),
-                "XDG_DATA_HOME": str(temp / "data"), "XDG_CONFIG_HOME": str(temp / "config")})
+    env.update(
+        {
+            "OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD": PASSWORD,
+            "OPTOUT_BOT_ACCOUNTS__INSTAGRAM__MINA__PASSWORD": PASSWORD,
+            "TMPDIR": str(temp / "tmp"),
+            "XDG_RUNTIME_DIR": str(temp / "runtime"),
+            "XDG_DATA_HOME": str(temp / "data"),
+            "XDG_CONFIG_HOME": str(temp / "config"),
+        }
+    )
     return env
 
 
@@ -60,37 +68,75 @@ def start_run(root: Path, temp: Path, *arguments: str) -> subprocess.Popen[bytes
     (root / "optout-bot.toml").write_text(CONFIG, encoding="utf-8")
     with open(root / "stderr.txt", "wb") as errors:
         return subprocess.Popen(
-            [sys.executable, "-m", "optout_bot", "--log-json", "--out", "ev", "--ledger",
-             "l.sqlite3", "run", "--replica", *arguments], cwd=root, env=environment(temp),
-            stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "optout_bot",
+                "--log-json",
+                "--out",
+                "ev",
+                "--ledger",
+                "l.sqlite3",
+                "run",
+                "--replica",
+                *arguments,
+            ],
+            cwd=root,
+            env=environment(temp),
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,
+        )
 
 
 def finish_run(root: Path, temp: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     """``optout-bot run --replica ARGUMENTS`` to its end."""
     (root / "optout-bot.toml").write_text(CONFIG, encoding="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "optout_bot", "--out", "ev", "--ledger", "l.sqlite3", "run",
-         "--replica", *arguments], cwd=root, env=environment(temp), capture_output=True,
-        text=True, timeout=600, check=False)
+        [
+            sys.executable,
+            "-m",
+            "optout_bot",
+            "--out",
+            "ev",
+            "--ledger",
+            "l.sqlite3",
+            "run",
+            "--replica",
+            *arguments,
+        ],
+        cwd=root,
+        env=environment(temp),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
-def wait_for_steps(root: Path, process: subprocess.Popen[bytes], step: str, *,
-                   platforms: int = 1) -> None:
+def wait_for_steps(
+    root: Path, process: subprocess.Popen[bytes], step: str, *, platforms: int = 1
+) -> None:
     """Until the run's log says ``step`` started, and ``platforms`` flows have started a
     step (so that many browsers are up); fails if the run ends first."""
     log = root / "log.jsonl"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
-        events = [json.loads(line) for line in
-                  (log.read_text(encoding="utf-8").splitlines() if log.exists() else [])]
+        events = [
+            json.loads(line)
+            for line in (log.read_text(encoding="utf-8").splitlines() if log.exists() else [])
+        ]
         started = [e for e in events if e.get("event") == "step started"]
-        if (any(e.get("step") == step for e in started)
-                and len({e.get("platform") for e in started}) >= platforms):
+        if (
+            any(e.get("step") == step for e in started)
+            and len({e.get("platform") for e in started}) >= platforms
+        ):
             return
         time.sleep(0.05)  # polling the log of another process (tests only)
     errors = (root / "stderr.txt").read_text(encoding="utf-8", errors="replace")[-2000:]
-    raise AssertionError(f"the run ended or stalled before {step} (exit {process.poll()}): "
-                         f"{errors}")
+    raise AssertionError(
+        f"the run ended or stalled before {step} (exit {process.poll()}): {errors}"
+    )
 
 
 def start_time(pid: int) -> str | None:
@@ -109,7 +155,8 @@ def descendants(pid: int) -> dict[int, str]:
         if entry.name.isdigit():
             try:
                 parents[int(entry.name)] = int(
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
             except OSError:
                 continue
     found, todo = {pid}, [pid]
@@ -174,8 +221,12 @@ def listening_tcp(processes: Iterable[int]) -> list[str]:
 
 def _command(pid: int) -> str:
     try:
-        return (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")[:200].decode(
-            "utf-8", "replace")
+        return (
+            (PROC / str(pid) / "cmdline")
+            .read_bytes()
+            .replace(b"\0", b" ")[:200]
+            .decode("utf-8", "replace")
+        )
     except OSError:
         return f"pid {pid}"
 

@@ -24,8 +24,10 @@ FORM_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 
 def form_encoded(secret: str) -> str:
     """How Chromium encodes ``secret`` in a submitted form."""
-    return "".join("+" if byte == 0x20 else chr(byte) if byte in FORM_SAFE else f"%{byte:02X}"
-                   for byte in secret.encode("utf-8"))
+    return "".join(
+        "+" if byte == 0x20 else chr(byte) if byte in FORM_SAFE else f"%{byte:02X}"
+        for byte in secret.encode("utf-8")
+    )
 
 
 def _hex_cases(text: str) -> set[str]:
@@ -49,8 +51,12 @@ def _json_forms(secret: str) -> set[str]:
 def text_forms(secret: str) -> set[str]:
     """The textual spellings of ``secret``."""
     forms = {secret} | _json_forms(secret) | _html_forms(secret)
-    for encoded in (quote(secret), quote(secret, safe=""), quote_plus(secret),
-                    form_encoded(secret)):
+    for encoded in (
+        quote(secret),
+        quote(secret, safe=""),
+        quote_plus(secret),
+        form_encoded(secret),
+    ):
         forms |= _hex_cases(encoded)
     return {f for f in forms if f}
 

@@ -21,9 +21,12 @@ ALIKE = [("me", "me!"), ("민지", "서연"), ("work fb", "work-fb"), ("a/b", "a
 
 @pytest.mark.parametrize(("first", "second"), ALIKE)
 def test_labels_that_clean_up_alike_get_their_own_folder_and_session(
-        tmp_path: Path, first: str, second: str) -> None:
-    folders = {EvidenceBundle.create(tmp_path, "facebook", label, {}).directory.parent
-               for label in (first, second)}
+    tmp_path: Path, first: str, second: str
+) -> None:
+    folders = {
+        EvidenceBundle.create(tmp_path, "facebook", label, {}).directory.parent
+        for label in (first, second)
+    }
     assert len(folders) == 2
     assert all(f.parent == tmp_path / "facebook" for f in folders)  # never outside its platform
     sessions = {session_file(tmp_path, "live", "facebook", label) for label in (first, second)}
@@ -37,7 +40,9 @@ def test_two_accounts_whose_labels_clean_up_alike_both_object(tmp_path: Path) ->
         "[accounts.facebook.me]\nlogin = 'first@example.org'\npassword = 'pw-first-1'\n"
         "country = 'Germany'\n"
         "[accounts.facebook.'me!']\nlogin = 'second@example.org'\npassword = 'pw-second-2'\n"
-        "country = 'Germany'\n", encoding="utf-8")
+        "country = 'Germany'\n",
+        encoding="utf-8",
+    )
     config.chmod(0o600)
     done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -48,26 +53,35 @@ def test_two_accounts_whose_labels_clean_up_alike_both_object(tmp_path: Path) ->
     assert sent == [("me", "confirmed"), ("me!", "confirmed")]
 
 
-@pytest.mark.parametrize(("first", "second"), [
-    ("Me", "me"),
-    (unicodedata.normalize("NFC", "민지"), unicodedata.normalize("NFD", "민지")),
-])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Me", "me"),
+        (unicodedata.normalize("NFC", "민지"), unicodedata.normalize("NFD", "민지")),
+    ],
+)
 def test_true_duplicate_labels_are_refused(tmp_path: Path, first: str, second: str) -> None:
     config = tmp_path / "optout-bot.toml"
-    config.write_text(f"[accounts.facebook.\"{first}\"]\nlogin = 'a@example.org'\n"
-                      f"[accounts.facebook.\"{second}\"]\nlogin = 'b@example.org'\n",
-                      encoding="utf-8")
+    config.write_text(
+        f"[accounts.facebook.\"{first}\"]\nlogin = 'a@example.org'\n"
+        f"[accounts.facebook.\"{second}\"]\nlogin = 'b@example.org'\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match="name the same account"):
         load_settings(config)
 
 
 @pytest.mark.parametrize("label", ["Mina", "my fb", "민지", "me!"])
 def test_the_environment_variable_the_error_suggests_reaches_the_account(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, label: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, label: str
+) -> None:
     config = tmp_path / "optout-bot.toml"
-    config.write_text(f"[accounts.facebook.\"{label}\"]\nlogin = 'mina@example.org'\n"
-                      "[accounts.facebook.other]\nlogin = 'other@example.org'\n"
-                      "password = 'pw-other'\n", encoding="utf-8")
+    config.write_text(
+        f"[accounts.facebook.\"{label}\"]\nlogin = 'mina@example.org'\n"
+        "[accounts.facebook.other]\nlogin = 'other@example.org'\n"
+        "password = 'pw-other'\n",
+        encoding="utf-8",
+    )
     config.chmod(0o600)
     done = optout("run", cwd=tmp_path)
     assert done.returncode == 2, done.stderr

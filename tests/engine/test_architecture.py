@@ -30,9 +30,12 @@ def imported_modules(path: Path) -> set[str]:
 
 
 def test_engine_never_imports_flows_or_fixtures() -> None:
-    offenders = {str(p.relative_to(ENGINE)): sorted(m for m in imported_modules(p)
-                                                    if m.split(".")[0] in {"flows", "fixtures"})
-                 for p in ENGINE.rglob("*.py")}
+    offenders = {
+        str(p.relative_to(ENGINE)): sorted(
+            m for m in imported_modules(p) if m.split(".")[0] in {"flows", "fixtures"}
+        )
+        for p in ENGINE.rglob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
@@ -45,8 +48,9 @@ def test_engine_names_no_platform() -> None:
 
 def test_every_platform_folder_is_discovered() -> None:
     flows_dir = ENGINE.parent / "flows"
-    folders = {p.parent.name for p in flows_dir.glob("*/flow.py")
-               if not p.parent.name.startswith("_")}
+    folders = {
+        p.parent.name for p in flows_dir.glob("*/flow.py") if not p.parent.name.startswith("_")
+    }
     assert set(registry.discover()) == folders
     assert folders >= {"facebook", "instagram", "linkedin", "threads", "x"}
 
@@ -73,8 +77,9 @@ def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(pkgutil, "iter_modules", with_duplicate)
     registry.discover.cache_clear()
     try:
-        with pytest.raises(registry.DuplicatePlatform,
-                           match=r"flows\.facebook\.flow and flows\.zz_duplicate\.flow"):
+        with pytest.raises(
+            registry.DuplicatePlatform, match=r"flows\.facebook\.flow and flows\.zz_duplicate\.flow"
+        ):
             registry.discover()
     finally:
         registry.discover.cache_clear()
@@ -88,47 +93,69 @@ REPOSITORY = ENGINE.parent
 
 def test_no_engine_class_is_longer_than_a_reader_can_hold() -> None:
     """Small pieces: a class that grows past this splits by job, as the engine's _Run did."""
-    long = {f"{path.relative_to(ENGINE)}:{node.name}": node.end_lineno - node.lineno + 1
-            for path in ENGINE.rglob("*.py")
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-            if isinstance(node, ast.ClassDef) and node.end_lineno is not None
-            and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES}
+    long = {
+        f"{path.relative_to(ENGINE)}:{node.name}": node.end_lineno - node.lineno + 1
+        for path in ENGINE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES
+    }
     assert long == {}
 
 
-@pytest.mark.parametrize(("package", "never"), [
-    ("records", ("optout_bot.run", "optout_bot.check", "optout_bot.replica", "optout_bot.flow")),
-    ("replica", ("optout_bot.run", "optout_bot.check", "optout_bot.records",
-                 "optout_bot.flow")),
-])
-def test_records_and_the_replica_kit_stand_on_their_own(package: str,
-                                                        never: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("package", "never"),
+    [
+        (
+            "records",
+            ("optout_bot.run", "optout_bot.check", "optout_bot.replica", "optout_bot.flow"),
+        ),
+        (
+            "replica",
+            ("optout_bot.run", "optout_bot.check", "optout_bot.records", "optout_bot.flow"),
+        ),
+    ],
+)
+def test_records_and_the_replica_kit_stand_on_their_own(
+    package: str, never: tuple[str, ...]
+) -> None:
     """Evidence can be verified, and a replica served, without the engine."""
-    offenders = {str(p.relative_to(ENGINE)): sorted(m for m in imported_modules(p)
-                                                    if m.startswith(never))
-                 for p in (ENGINE / package).rglob("*.py")}
+    offenders = {
+        str(p.relative_to(ENGINE)): sorted(m for m in imported_modules(p) if m.startswith(never))
+        for p in (ENGINE / package).rglob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def test_every_retry_policy_lives_in_one_module() -> None:
     """Retry decisions (tenacity) are made in optout_bot/run/retry.py and nowhere else, flows
     and replicas included."""
-    users = sorted(str(p.relative_to(REPOSITORY)) for folder in ("optout_bot", "flows", "fixtures")
-                   for p in (REPOSITORY / folder).rglob("*.py")
-                   if any(m.split(".")[0] == "tenacity" for m in imported_modules(p)))
+    users = sorted(
+        str(p.relative_to(REPOSITORY))
+        for folder in ("optout_bot", "flows", "fixtures")
+        for p in (REPOSITORY / folder).rglob("*.py")
+        if any(m.split(".")[0] == "tenacity" for m in imported_modules(p))
+    )
     assert users == ["optout_bot/run/retry.py"]
 
 
 def test_one_module_knows_how_chromium_is_launched() -> None:
     """Launching or connecting a browser, and Debian's browser path, live in browser.py only."""
-    needles = (".chromium.launch(", ".connect_over_cdp(", "/usr/bin/chromium",
-               "--remote-debugging-port")
+    needles = (
+        ".chromium.launch(",
+        ".connect_over_cdp(",
+        "/usr/bin/chromium",
+        "--remote-debugging-port",
+    )
     this = Path(__file__).resolve()
     # The benchmark's yardstick, a bare Playwright script, uses none of our code by design.
     yardstick = (REPOSITORY / "bench" / "bare_script.py").resolve()
-    found = sorted(str(p.relative_to(REPOSITORY))
-                   for folder in ("optout_bot", "flows", "fixtures", "tests", "bench", "scripts")
-                   for p in (REPOSITORY / folder).rglob("*.py")
-                   if p.resolve() not in (this, yardstick)
-                   and any(n in p.read_text(encoding="utf-8") for n in needles))
+    found = sorted(
+        str(p.relative_to(REPOSITORY))
+        for folder in ("optout_bot", "flows", "fixtures", "tests", "bench", "scripts")
+        for p in (REPOSITORY / folder).rglob("*.py")
+        if p.resolve() not in (this, yardstick)
+        and any(n in p.read_text(encoding="utf-8") for n in needles)
+    )
     assert found == ["optout_bot/browser.py"]

@@ -40,23 +40,28 @@ def _one_line_exit_2(done: subprocess.CompletedProcess[str], expected: str) -> N
 
 
 def _keyring_env(tmp_path: Path) -> dict[str, str]:
-    return {"PYTHON_KEYRING_BACKEND": "tests.engine.keyring_file.FileKeyring",
-            "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
-            "PYTHONPATH": str(ROOT)}
+    return {
+        "PYTHON_KEYRING_BACKEND": "tests.engine.keyring_file.FileKeyring",
+        "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 # --- output --------------------------------------------------------------------------------
 
+
 def test_an_output_folder_that_cannot_be_written_stops_before_anything(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
-    done = optout("--out", "a-file/evidence", "--ledger", "l.sqlite3", "demo", "facebook",
-                  cwd=tmp_path)
+    done = optout(
+        "--out", "a-file/evidence", "--ledger", "l.sqlite3", "demo", "facebook", cwd=tmp_path
+    )
     _one_line_exit_2(done, "output.evidence_dir: cannot write to")
     assert not (tmp_path / "l.sqlite3").exists()
 
 
 def test_a_disk_that_fills_up_mid_run_fails_clearly_and_keeps_what_was_written(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     writes = {"n": 0}
     real_write = evidence.write_atomically
 
@@ -85,9 +90,19 @@ def test_a_disk_that_fills_up_mid_run_fails_clearly_and_keeps_what_was_written(
 
 # --- browser -------------------------------------------------------------------------------
 
+
 def test_a_browser_path_that_points_nowhere_is_one_line(tmp_path: Path) -> None:
-    done = optout("--browser", "/nowhere/chromium", "--out", "ev", "--ledger", "l.sqlite3",
-                  "demo", "facebook", cwd=tmp_path)
+    done = optout(
+        "--browser",
+        "/nowhere/chromium",
+        "--out",
+        "ev",
+        "--ledger",
+        "l.sqlite3",
+        "demo",
+        "facebook",
+        cwd=tmp_path,
+    )
     _one_line_exit_2(done, "browser.executable: /nowhere/chromium does not exist")
 
 
@@ -106,14 +121,14 @@ def _browser_pids(marker: str) -> list[int]:
                 cmdline = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if marker.encode() in cmdline and not any(a.startswith(b"--type=")
-                                                      for a in cmdline):
+            if marker.encode() in cmdline and not any(a.startswith(b"--type=") for a in cmdline):
                 found.append(int(entry.name))
     return found
 
 
 def test_a_browser_that_crashes_mid_flow_fails_with_the_cause_and_sends_nothing(
-        playwright: Playwright, tmp_path: Path) -> None:
+    playwright: Playwright, tmp_path: Path
+) -> None:
     marker = f"--optout-crash-test={os.getpid()}"
     own = browsers.launch(playwright, BrowserSettings(args=[marker]))
     runner = FlowRunner(own, tmp_path / "out")
@@ -129,10 +144,12 @@ def test_a_browser_that_crashes_mid_flow_fails_with_the_cause_and_sends_nothing(
     user = account()
     seed(replica, user)
     try:
-        engine = Engine(runner.settings, runner.ledger, own, progress=kill_at_fill,
-                        retry=FAST_RETRY)
-        result = engine.run(Job(flow=FacebookFlow, label="me", account=user, mode="replica",
-                                replicas=[replica]))
+        engine = Engine(
+            runner.settings, runner.ledger, own, progress=kill_at_fill, retry=FAST_RETRY
+        )
+        result = engine.run(
+            Job(flow=FacebookFlow, label="me", account=user, mode="replica", replicas=[replica])
+        )
     finally:
         runner.ledger.close()
     assert killed, "the browser process was not found"
@@ -145,6 +162,7 @@ def test_a_browser_that_crashes_mid_flow_fails_with_the_cause_and_sends_nothing(
 
 
 # --- second factor -------------------------------------------------------------------------
+
 
 def test_a_totp_seed_the_platform_rejects_is_not_retried(runner: FlowRunner) -> None:
     replica = FacebookReplica()
@@ -159,10 +177,12 @@ def test_a_totp_seed_the_platform_rejects_is_not_retried(runner: FlowRunner) -> 
 
 # --- keyring -------------------------------------------------------------------------------
 
+
 def test_init_without_a_keyring_says_so_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "optout-bot.toml").write_text(ACCOUNT, encoding="utf-8")
-    done = optout("init", cwd=tmp_path, env={"PYTHON_KEYRING_BACKEND":
-                                              "keyring.backends.fail.Keyring"})
+    done = optout(
+        "init", cwd=tmp_path, env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    )
     _one_line_exit_2(done, "cannot store passwords: no system keyring backend is available")
 
 
@@ -179,9 +199,9 @@ def test_init_stores_the_password_and_runs_use_it_without_asking(tmp_path: Path)
     assert stored.returncode == 0, stored.stderr
     assert "facebook/mina: stored in the system keyring" in stored.stdout
     assert json.loads((tmp_path / "keyring.json").read_text()) == {
-        "optout-bot:facebook/mina": "pw-keyring-canary-6604"}
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path,
-                  env=env)
+        "optout-bot:facebook/mina": "pw-keyring-canary-6604"
+    }
+    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=env)
     assert done.returncode == Outcome.SUBMITTED.exit_code, done.stderr
     assert "password: missing" not in done.stderr
     for path in (tmp_path / "ev").rglob("*"):
@@ -190,7 +210,8 @@ def test_init_stores_the_password_and_runs_use_it_without_asking(tmp_path: Path)
 
 
 def test_headed_device_approval_waits_for_the_person_then_continues(
-        runner: FlowRunner, capsys: pytest.CaptureFixture[str]) -> None:
+    runner: FlowRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Headed: the terminal says what to do, the run waits until the page moves on (here the
     person approves on their phone a moment later), then finishes the objection."""
     import threading
@@ -204,8 +225,9 @@ def test_headed_device_approval_waits_for_the_person_then_continues(
     def person() -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (
-                runner.log_file.exists() and "waiting for the person" in
-                runner.log_file.read_text(encoding="utf-8")):
+            runner.log_file.exists()
+            and "waiting for the person" in runner.log_file.read_text(encoding="utf-8")
+        ):
             time.sleep(0.05)  # the person looks at their phone now and then
         replica.approve_device(user.login)
 

@@ -28,10 +28,17 @@ SECRETS = (PASSWORD, WRONG_PASSWORD, SEED)
 
 def _seed(platform: str, **extra: Any) -> Any:
     replica = replica_class(platform)()
-    options: dict[str, Any] = {"two_factor": "totp", "totp_seed": SEED} \
-        if platform in TWO_FACTOR else {}
-    replica.seed_account(login="canary@example.org", password=PASSWORD,
-                         email="canary@example.org", country="Germany", **options, **extra)
+    options: dict[str, Any] = (
+        {"two_factor": "totp", "totp_seed": SEED} if platform in TWO_FACTOR else {}
+    )
+    replica.seed_account(
+        login="canary@example.org",
+        password=PASSWORD,
+        email="canary@example.org",
+        country="Germany",
+        **options,
+        **extra,
+    )
     return replica
 
 
@@ -53,32 +60,55 @@ def test_no_secret_reaches_any_byte_written(runner: FlowRunner, platform: str) -
     flow = registry.get_flow(platform)
     results: list[RunResult] = []
     ok = _seed(platform)
-    done = runner.run(flow, ok, account(password=PASSWORD, totp_seed=SEED,
-                                        login="canary@example.org",
-                                        email="canary@example.org"), label="ok")
+    done = runner.run(
+        flow,
+        ok,
+        account(
+            password=PASSWORD,
+            totp_seed=SEED,
+            login="canary@example.org",
+            email="canary@example.org",
+        ),
+        label="ok",
+    )
     results.append(done)
     assert done.outcome is Outcome.SUBMITTED, done.message
     wrong = _seed(platform)
-    refused = runner.run(flow, wrong, account(password=WRONG_PASSWORD, totp_seed=SEED,
-                                              login="canary@example.org",
-                                              email="canary@example.org"), label="bad")
+    refused = runner.run(
+        flow,
+        wrong,
+        account(
+            password=WRONG_PASSWORD,
+            totp_seed=SEED,
+            login="canary@example.org",
+            email="canary@example.org",
+        ),
+        label="bad",
+    )
     results.append(refused)
     assert refused.outcome is Outcome.LOGIN_FAILED, refused.message
     traces = list(runner.root.rglob(TRACE))
-    assert [t.parent for t in traces] == [refused.evidence_dir], \
+    assert [t.parent for t in traces] == [refused.evidence_dir], (
         "a trace is kept for the failed run only"
+    )
     write_json(results, runner.root / "report.json")
     write_html(results, runner.root / "report.html")
 
     scanned = _every_byte(runner.root)
     assert any(name.endswith(".trace") for name, _ in scanned), "trace members were scanned"
-    leaks = [(name, secret) for name, data in scanned for secret in SECRETS
-             for spelling in spellings(secret) if spelling.encode() in data]
+    leaks = [
+        (name, secret)
+        for name, data in scanned
+        for secret in SECRETS
+        for spelling in spellings(secret)
+        if spelling.encode() in data
+    ]
     assert leaks == []
 
 
 def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Playwright records typed values and request bodies: the scrubber is what keeps them
     out, so the canary above is not passing by luck."""
     from optout_bot.run import tracing
@@ -91,9 +121,11 @@ def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
         return scrub(data, secrets)
 
     monkeypatch.setattr(tracing, "scrub_zip", keep_raw)
-    result = runner.run(registry.get_flow("linkedin"), _seed("linkedin"),
-                        account(password=WRONG_PASSWORD, login="canary@example.org",
-                                email="canary@example.org"))
+    result = runner.run(
+        registry.get_flow("linkedin"),
+        _seed("linkedin"),
+        account(password=WRONG_PASSWORD, login="canary@example.org", email="canary@example.org"),
+    )
     assert result.outcome is Outcome.LOGIN_FAILED
     [data] = raw
     with zipfile.ZipFile(io.BytesIO(data)) as trace:

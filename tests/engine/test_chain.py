@@ -11,11 +11,21 @@ from tests.engine.test_cli import evidence_folders, optout
 
 def _two_runs(tmp_path: Path) -> tuple[Path, Path]:
     (tmp_path / "optout-bot.toml").write_text(
-        "[accounts.linkedin.mina]\nlogin = 'mina@example.org'\n", encoding="utf-8")
+        "[accounts.linkedin.mina]\nlogin = 'mina@example.org'\n", encoding="utf-8"
+    )
     env = {"OPTOUT_BOT_ACCOUNTS__LINKEDIN__MINA__PASSWORD": "pw-chain-3391"}
     for _ in range(2):
-        done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", "--force",
-                      cwd=tmp_path, env=env)
+        done = optout(
+            "--out",
+            "ev",
+            "--ledger",
+            "l.sqlite3",
+            "run",
+            "--replica",
+            "--force",
+            cwd=tmp_path,
+            env=env,
+        )
         assert done.returncode == 0, done.stderr
     first, second = evidence_folders(tmp_path / "ev")
     return first, second
@@ -35,8 +45,7 @@ def test_each_bundle_names_the_one_before_and_verify_checks_the_link(tmp_path: P
         assert "chain intact" in ok.stdout
 
 
-def test_a_replaced_earlier_bundle_breaks_the_link_named_by_the_later_one(tmp_path: Path
-                                                                           ) -> None:
+def test_a_replaced_earlier_bundle_breaks_the_link_named_by_the_later_one(tmp_path: Path) -> None:
     first, second = _two_runs(tmp_path)
     manifest = json.loads((first / "manifest.json").read_text())
     manifest["message"] = "rewritten later"
@@ -48,7 +57,8 @@ def test_a_replaced_earlier_bundle_breaks_the_link_named_by_the_later_one(tmp_pa
 
 
 def test_without_the_ledger_the_link_is_checked_against_the_folder_beside_it(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     first, second = _two_runs(tmp_path)
     (tmp_path / "l.sqlite3").unlink()
     ok = optout("--ledger", "l.sqlite3", "evidence", "verify", str(second), cwd=tmp_path)

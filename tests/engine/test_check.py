@@ -25,12 +25,17 @@ PLATFORMS = sorted(discover())
 STATE_CHANGES = {"objection_received", "objection_confirmed", "code_sent", "setting_changed"}
 # Every platform in every language its labels have and every page version its replica serves:
 # each has its own committed baselines, and each must match them.
-EVERY_PAGE = [(p, loc, v) for p in PLATFORMS for loc in discover()[p].locales()
-              for v in replica_class(p).VERSIONS]
+EVERY_PAGE = [
+    (p, loc, v)
+    for p in PLATFORMS
+    for loc in discover()[p].locales()
+    for v in replica_class(p).VERSIONS
+]
 
 
-def prepared(platform: str, locale: str = "en", drift: str | None = None,
-             version: str | None = None) -> tuple[type[Flow], Replica, Any]:
+def prepared(
+    platform: str, locale: str = "en", drift: str | None = None, version: str | None = None
+) -> tuple[type[Flow], Replica, Any]:
     flow = discover()[platform]
     replica = replica_class(platform)(locale=locale, version=version)
     replica.set_drift(drift)
@@ -39,8 +44,9 @@ def prepared(platform: str, locale: str = "en", drift: str | None = None,
     return flow, replica, user
 
 
-def check(runner: FlowRunner, flow: type[Flow], replica: Replica, user: Any,
-          **job: Any) -> RunResult:
+def check(
+    runner: FlowRunner, flow: type[Flow], replica: Replica, user: Any, **job: Any
+) -> RunResult:
     return runner.run(flow, replica, user, check=True, trust_ledger=False, **job)
 
 
@@ -48,10 +54,12 @@ def changes(replica: Replica) -> list[str]:
     return [e["event"] for e in replica.log if e["event"] in STATE_CHANGES]
 
 
-@pytest.mark.parametrize(("platform", "locale", "version"), EVERY_PAGE,
-                         ids=["-".join(case) for case in EVERY_PAGE])
+@pytest.mark.parametrize(
+    ("platform", "locale", "version"), EVERY_PAGE, ids=["-".join(case) for case in EVERY_PAGE]
+)
 def test_check_sends_nothing_and_matches_the_committed_baselines(
-        runner: FlowRunner, platform: str, locale: str, version: str) -> None:
+    runner: FlowRunner, platform: str, locale: str, version: str
+) -> None:
     flow, replica, user = prepared(platform, locale, version=version)
     result = check(runner, flow, replica, user)
     assert result.check_verdict == "ok", result.message
@@ -59,8 +67,11 @@ def test_check_sends_nothing_and_matches_the_committed_baselines(
     changing = next(s.name for s in flow.STEPS if s.changes_state)
     statuses = {c.step: c.status for c in result.checks}
     assert statuses[changing] == "ok"  # checked in place, without acting
-    assert all(statuses[s.name] == "skipped" for s in flow.STEPS
-               if flow.STEPS.index(s) > [x.name for x in flow.STEPS].index(changing))
+    assert all(
+        statuses[s.name] == "skipped"
+        for s in flow.STEPS
+        if flow.STEPS.index(s) > [x.name for x in flow.STEPS].index(changing)
+    )
     compared = 0
     for step in result.checks:
         if step.diff is not None:
@@ -99,10 +110,14 @@ REAL_CHANGES = [
 ]
 
 
-@pytest.mark.parametrize(("platform", "drift", "step", "named"), REAL_CHANGES,
-                         ids=[f"{p}-{d}" for p, d, _, _ in REAL_CHANGES])
+@pytest.mark.parametrize(
+    ("platform", "drift", "step", "named"),
+    REAL_CHANGES,
+    ids=[f"{p}-{d}" for p, d, _, _ in REAL_CHANGES],
+)
 def test_a_real_change_is_caught_named_and_never_reported_as_success(
-        runner: FlowRunner, platform: str, drift: str, step: str, named: str) -> None:
+    runner: FlowRunner, platform: str, drift: str, step: str, named: str
+) -> None:
     runner.settings.browser.timeout_ms = 2000  # a missing element is waited for this long
     flow, replica, user = prepared(platform, drift=drift)
     checked = check(runner, flow, replica, user, label="checked")
@@ -116,7 +131,8 @@ def test_a_real_change_is_caught_named_and_never_reported_as_success(
 
 
 def test_an_account_already_on_record_is_reported_with_what_could_not_be_checked(
-        runner: FlowRunner) -> None:
+    runner: FlowRunner,
+) -> None:
     flow, replica, user = prepared("facebook")
     seed(replica, user, already_objected=True)
     result = check(runner, flow, replica, user)
@@ -126,8 +142,9 @@ def test_an_account_already_on_record_is_reported_with_what_could_not_be_checked
     assert "already on record" in skipped[0].detail
 
 
-def test_baselines_change_only_with_the_flag(runner: FlowRunner, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_baselines_change_only_with_the_flag(
+    runner: FlowRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "baselines"
     monkeypatch.setattr(check_module, "baseline_dir", lambda flow: root / flow.PLATFORM)
     flow, replica, user = prepared("facebook")
@@ -158,10 +175,30 @@ def test_a_needed_label_missing_from_the_live_page_is_breaking(tmp_path: Path) -
 def test_cli_check_writes_junit_with_a_case_per_step(tmp_path: Path) -> None:
     junit = tmp_path / "check.xml"
     done = subprocess.run(
-        [sys.executable, "-m", "optout_bot", "--ledger", "l.sqlite3", "check", "--replica",
-         "facebook", "linkedin", "--locale", "en", "--drift", "cosmetic",
-         "--junit", str(junit), "--json", "check.json"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "optout_bot",
+            "--ledger",
+            "l.sqlite3",
+            "check",
+            "--replica",
+            "facebook",
+            "linkedin",
+            "--locale",
+            "en",
+            "--drift",
+            "cosmetic",
+            "--junit",
+            str(junit),
+            "--json",
+            "check.json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     suites = ET.parse(junit).getroot()
     cases = {(s.get("name"), c.get("name")) for s in suites for c in s}
@@ -174,18 +211,42 @@ def test_cli_check_writes_junit_with_a_case_per_step(tmp_path: Path) -> None:
 def test_cli_check_exits_8_and_names_the_element(tmp_path: Path) -> None:
     junit = tmp_path / "check.xml"
     done = subprocess.run(
-        [sys.executable, "-m", "optout_bot", "--ledger", "l.sqlite3", "check", "--replica",
-         "facebook", "--locale", "de", "--drift", "send_renamed", "--junit", str(junit)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "optout_bot",
+            "--ledger",
+            "l.sqlite3",
+            "check",
+            "--replica",
+            "facebook",
+            "--locale",
+            "de",
+            "--drift",
+            "send_renamed",
+            "--junit",
+            str(junit),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 8, done.stdout + done.stderr
     assert "open_form: objection form: Send button not found" in done.stdout
-    failures = [c for c in ET.parse(junit).getroot().iter("testcase")
-                if c.find("failure") is not None]
+    failures = [
+        c for c in ET.parse(junit).getroot().iter("testcase") if c.find("failure") is not None
+    ]
     assert [c.get("name") for c in failures] == ["open_form"]
 
 
 def test_cli_check_without_accounts_could_not_run(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "optout_bot", "check"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "optout_bot", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 10
     assert "no test accounts configured" in done.stderr

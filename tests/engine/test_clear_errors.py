@@ -40,14 +40,16 @@ def test_a_nul_in_a_path_is_one_line(tmp_path: Path) -> None:
 def test_a_ten_kilobyte_label_is_one_short_line(tmp_path: Path) -> None:
     label = "x" * 10_000
     (tmp_path / "optout-bot.toml").write_text(
-        f"[accounts.facebook.{label}]\nlogin = 'a@example.org'\npassword = 'pw'\n")
+        f"[accounts.facebook.{label}]\nlogin = 'a@example.org'\npassword = 'pw'\n"
+    )
     done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
     _one_line_exit_2(done, "is 10000 characters long; use at most 100")
     assert len(done.stderr) < 400
 
 
 def test_no_home_and_no_passwd_entry_is_one_line(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import pwd
 
     def no_entry(uid: int) -> pwd.struct_passwd:
@@ -66,8 +68,18 @@ def test_no_home_and_no_passwd_entry_is_one_line(
 
 
 def test_an_output_that_cannot_encode_korean_still_shows_the_results(tmp_path: Path) -> None:
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "demo", "facebook", "--locale", "ko",
-                  cwd=tmp_path, env={"PYTHONIOENCODING": "ascii", "LANG": "C", "LC_ALL": "C"})
+    done = optout(
+        "--out",
+        "ev",
+        "--ledger",
+        "l.sqlite3",
+        "demo",
+        "facebook",
+        "--locale",
+        "ko",
+        cwd=tmp_path,
+        env={"PYTHONIOENCODING": "ascii", "LANG": "C", "LC_ALL": "C"},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "crashed" not in done.stderr
     assert "submitted" in done.stdout and "\\u" in done.stdout  # Korean, escaped
@@ -82,11 +94,24 @@ def _closed_port() -> int:
 
 @pytest.mark.parametrize("scheme", ["http", "ws"])
 def test_an_unreachable_browser_endpoint_is_one_line_with_its_key_masked(
-        tmp_path: Path, scheme: str) -> None:
-    endpoint = (f"{scheme}://grid-user:key-canary-8812@127.0.0.1:{_closed_port()}/session"
-                "?token=token-canary-7731")
-    done = optout("-v", "--out", "ev", "--ledger", "l.sqlite3", "--browser-endpoint", endpoint,
-                  "demo", "facebook", cwd=tmp_path)
+    tmp_path: Path, scheme: str
+) -> None:
+    endpoint = (
+        f"{scheme}://grid-user:key-canary-8812@127.0.0.1:{_closed_port()}/session"
+        "?token=token-canary-7731"
+    )
+    done = optout(
+        "-v",
+        "--out",
+        "ev",
+        "--ledger",
+        "l.sqlite3",
+        "--browser-endpoint",
+        endpoint,
+        "demo",
+        "facebook",
+        cwd=tmp_path,
+    )
     _one_line_exit_2(done, "browser.endpoint: cannot reach")
     assert "key-canary-8812" not in done.stdout + done.stderr
     assert "token-canary-7731" not in done.stdout + done.stderr

@@ -13,12 +13,20 @@ import pytest
 from optout_bot.outcome import EXIT_CODES, Outcome
 
 
-def optout(*args: str, cwd: Path, env: dict[str, str] | None = None,
-           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def optout(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_BOT_")}
     environment.update(env or {})
-    return subprocess.run([sys.executable, "-m", "optout_bot", *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=300, input=stdin or "")
+    return subprocess.run(
+        [sys.executable, "-m", "optout_bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin or "",
+    )
 
 
 def evidence_folders(root: Path) -> list[Path]:
@@ -31,11 +39,11 @@ def test_demo_submits_on_the_replica_and_says_where_the_evidence_is(tmp_path: Pa
     assert "submitted" in done.stdout and "facebook" in done.stdout
     [folder] = evidence_folders(tmp_path / "ev")
     assert str(folder.relative_to(tmp_path)) in done.stdout.replace("\n", "")
-    received = [json.loads(line) for line in
-                (folder / "replica-requests.jsonl").read_text().splitlines()]
+    received = [
+        json.loads(line) for line in (folder / "replica-requests.jsonl").read_text().splitlines()
+    ]
     assert [r["event"] for r in received].count("objection_received") == 1
-    verified = optout("--ledger", "ledger.sqlite3", "evidence", "verify", str(folder),
-                      cwd=tmp_path)
+    verified = optout("--ledger", "ledger.sqlite3", "evidence", "verify", str(folder), cwd=tmp_path)
     assert verified.returncode == 0 and "matches the ledger" in verified.stdout
     history = optout("--ledger", "ledger.sqlite3", "history", cwd=tmp_path)
     assert "facebook" in history.stdout and "submitted" in history.stdout
@@ -51,13 +59,26 @@ def test_run_without_accounts_falls_back_to_the_demo(tmp_path: Path) -> None:
 def test_run_with_a_configured_account_against_the_replica(tmp_path: Path) -> None:
     (tmp_path / "optout-bot.toml").write_text(
         "[accounts.facebook.mina]\nlogin = 'mina@example.org'\nlocale = 'de'\n"
-        "country = 'Deutschland'\n", encoding="utf-8")
+        "country = 'Deutschland'\n",
+        encoding="utf-8",
+    )
     env = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD": "pw-cli-canary-5519"}
-    first = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica",
-                   "--page-version", "2024", cwd=tmp_path, env=env)
+    first = optout(
+        "--out",
+        "ev",
+        "--ledger",
+        "l.sqlite3",
+        "run",
+        "--replica",
+        "--page-version",
+        "2024",
+        cwd=tmp_path,
+        env=env,
+    )
     assert first.returncode == EXIT_CODES[Outcome.SUBMITTED], first.stderr
-    second = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path,
-                    env=env)
+    second = optout(
+        "--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=env
+    )
     assert second.returncode == EXIT_CODES[Outcome.ALREADY_DONE]
     assert "already_done" in second.stdout
     for path in tmp_path.rglob("*"):
@@ -78,22 +99,38 @@ def test_a_changed_byte_in_the_evidence_fails_verification(tmp_path: Path) -> No
     assert f"FAILED {shot.name}: changed" in verified.stderr
 
 
-@pytest.mark.parametrize(("config", "args", "expected"), [
-    ("[accounts.facebook.me]\nlogin = 'a@example.org'\nemail = 'nope'\n", ["run"],
-     "accounts.facebook.me.email: 'nope' is not an email address"),
-    ("[accounts.facebook.me]\nlogin = 'a@example.org'\n", ["run"],
-     "accounts.facebook.me.password: missing"),
-    ("", ["run", "myspace"], "unknown platform 'myspace'"),
-    ("[accounts.facebook.me]\nlogin = 'a@example.org'\npassword = 'x'\n",
-     ["run", "--account", "nobody"], "unknown account 'nobody'"),
-    ("[browser\n", ["run"], "cannot read configuration"),
-    ("", ["demo", "--locale", "fr"], "--locale: 'fr' is not one of en, de, ko"),
-    ("[accounts.facebook.me]\nlogin = 'a@example.org'\ntotp_seed = 'not-a-seed!'\n", ["run"],
-     "accounts.facebook.me.totp_seed: the TOTP seed must be base32"),
-    ("", ["demo", "--faults", "1.5"], "--faults: 1.5 is not a share between 0 and 1"),
-])
-def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, config: str, args: list[str],
-                                          expected: str) -> None:
+@pytest.mark.parametrize(
+    ("config", "args", "expected"),
+    [
+        (
+            "[accounts.facebook.me]\nlogin = 'a@example.org'\nemail = 'nope'\n",
+            ["run"],
+            "accounts.facebook.me.email: 'nope' is not an email address",
+        ),
+        (
+            "[accounts.facebook.me]\nlogin = 'a@example.org'\n",
+            ["run"],
+            "accounts.facebook.me.password: missing",
+        ),
+        ("", ["run", "myspace"], "unknown platform 'myspace'"),
+        (
+            "[accounts.facebook.me]\nlogin = 'a@example.org'\npassword = 'x'\n",
+            ["run", "--account", "nobody"],
+            "unknown account 'nobody'",
+        ),
+        ("[browser\n", ["run"], "cannot read configuration"),
+        ("", ["demo", "--locale", "fr"], "--locale: 'fr' is not one of en, de, ko"),
+        (
+            "[accounts.facebook.me]\nlogin = 'a@example.org'\ntotp_seed = 'not-a-seed!'\n",
+            ["run"],
+            "accounts.facebook.me.totp_seed: the TOTP seed must be base32",
+        ),
+        ("", ["demo", "--faults", "1.5"], "--faults: 1.5 is not a share between 0 and 1"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, config: str, args: list[str], expected: str
+) -> None:
     (tmp_path / "optout-bot.toml").write_text(config, encoding="utf-8")
     done = optout(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -115,9 +152,11 @@ def test_platforms_lists_each_flow_with_its_address(tmp_path: Path) -> None:
 
 
 def test_verbose_header_shows_versions_and_each_settings_source_with_secrets_masked(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     (tmp_path / "optout-bot.toml").write_text(
-        "[accounts.facebook.me]\nlogin = 'me@example.org'\nlocale = 'de'\n", encoding="utf-8")
+        "[accounts.facebook.me]\nlogin = 'me@example.org'\nlocale = 'de'\n", encoding="utf-8"
+    )
     (tmp_path / ".env").write_text("OPTOUT_BOT_BROWSER__TIMEOUT_MS=9000\n", encoding="utf-8")
     env = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__PASSWORD": "pw-header-canary-3141"}
     done = optout("-v", "--ledger", "l.sqlite3", "history", cwd=tmp_path, env=env)

@@ -20,7 +20,7 @@ COMMAND = "optout-bot check --replica --update-baselines"
 def worked_example() -> str:
     text = GUIDE.read_text(encoding="utf-8")
     start = text.index("## A worked example")
-    return text[start:text.index("\n## ", start + 1)]
+    return text[start : text.index("\n## ", start + 1)]
 
 
 def test_the_guide_names_the_one_line_and_the_one_command() -> None:
@@ -38,38 +38,74 @@ def test_the_worked_example_is_one_line_one_command_and_the_tests_pass(tmp_path:
     before = labels.read_text(encoding="utf-8")
     assert before.count(OLD) == 1
     labels.write_text(before.replace(OLD, NEW), encoding="utf-8")
-    changed = [line for line in difflib.unified_diff(before.splitlines(),
-                                                     labels.read_text().splitlines(), n=0)
-               if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    changed = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), labels.read_text().splitlines(), n=0)
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
     assert changed == [f"-{OLD}", f"+{NEW}"]  # one line
 
     program, *arguments = COMMAND.split()
     assert program == "optout-bot"
-    regenerated = in_copy(root, "-m", "optout_bot", "--ledger", str(tmp_path / "l.sqlite3"),
-                          "--out", str(tmp_path / "evidence"), *arguments, "--jobs", "2",
-                          "--report-dir", str(tmp_path / "report"), timeout=1800)
+    regenerated = in_copy(
+        root,
+        "-m",
+        "optout_bot",
+        "--ledger",
+        str(tmp_path / "l.sqlite3"),
+        "--out",
+        str(tmp_path / "evidence"),
+        *arguments,
+        "--jobs",
+        "2",
+        "--report-dir",
+        str(tmp_path / "report"),
+        timeout=1800,
+    )
     assert regenerated.returncode == 0, regenerated.stdout[-3000:] + regenerated.stderr[-2000:]
 
-    old_baselines = {p.relative_to(PROJECT): p.read_text() for p in
-                     (PROJECT / "flows").glob("*/baselines/*/*.yml")}
-    new_baselines = {p.relative_to(root): p.read_text() for p in
-                     (root / "flows").glob("*/baselines/*/*.yml")}
+    old_baselines = {
+        p.relative_to(PROJECT): p.read_text()
+        for p in (PROJECT / "flows").glob("*/baselines/*/*.yml")
+    }
+    new_baselines = {
+        p.relative_to(root): p.read_text() for p in (root / "flows").glob("*/baselines/*/*.yml")
+    }
     assert new_baselines.keys() == old_baselines.keys()  # none lost, none added
     differ = sorted(str(p) for p in new_baselines if new_baselines[p] != old_baselines[p])
     assert len(differ) == 24
-    assert all(re.fullmatch(r"flows/(facebook|instagram|threads)/baselines/de/"
-                            r"(open_form|fill|read_state|submit)-202[45]\.yml", p) for p in differ)
+    assert all(
+        re.fullmatch(
+            r"flows/(facebook|instagram|threads)/baselines/de/"
+            r"(open_form|fill|read_state|submit)-202[45]\.yml",
+            p,
+        )
+        for p in differ
+    )
     for path in differ:
         old, new = old_baselines[Path(path)], new_baselines[Path(path)]
         assert new == old.replace('- button "Senden"', '- button "Absenden"'), path
 
     tests = in_copy(
-        root, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q",
-        "tests/engine/test_check.py", "tests/flows/test_label_files.py",
-        "tests/replicas/test_replica_strings.py", "tests/flows/test_facebook.py",
-        "tests/flows/test_instagram.py", "tests/flows/test_threads.py",
-        "-k", "(committed_baselines and -de-) or exits_8 or label or replica_shows or "
-              "(test_flow and de- and (submitted or objects or already))", timeout=1800)
+        root,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        "-q",
+        "tests/engine/test_check.py",
+        "tests/flows/test_label_files.py",
+        "tests/replicas/test_replica_strings.py",
+        "tests/flows/test_facebook.py",
+        "tests/flows/test_instagram.py",
+        "tests/flows/test_threads.py",
+        "-k",
+        "(committed_baselines and -de-) or exits_8 or label or replica_shows or "
+        "(test_flow and de- and (submitted or objects or already))",
+        timeout=1800,
+    )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert "failed" not in tests.stdout
     assert int(re.findall(r"(\d+) passed", tests.stdout)[-1]) >= 30

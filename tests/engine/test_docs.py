@@ -18,8 +18,12 @@ NOT_IN_README = {"optout-bot --help"}
 def code_lines(text: str) -> list[str]:
     """Command lines of the fenced blocks, without their (translated) trailing comments."""
     blocks = re.findall(r"```\w*\n(.*?)```", text, flags=re.S)
-    return [re.sub(r"\s+#.*$", "", line).rstrip()
-            for block in blocks for line in block.splitlines() if line.strip()]
+    return [
+        re.sub(r"\s+#.*$", "", line).rstrip()
+        for block in blocks
+        for line in block.splitlines()
+        if line.strip()
+    ]
 
 
 def outcome_rows(text: str) -> list[tuple[str, str]]:

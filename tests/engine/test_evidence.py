@@ -33,7 +33,8 @@ def test_one_changed_byte_is_named(tmp_path: Path) -> None:
     data[-1] ^= 1
     shot.write_bytes(bytes(data))
     assert [str(p) for p in verify_bundle(bundle.directory)] == [
-        "01-fill.png: changed (SHA-256 differs)"]
+        "01-fill.png: changed (SHA-256 differs)"
+    ]
 
 
 def test_missing_and_unlisted_files_are_named(tmp_path: Path) -> None:

@@ -8,13 +8,16 @@ from collections import Counter
 
 from optout_bot.replica.faults import FaultPlan
 
-IDENTITIES = [(method, path) for path in ("/", "/login/", "/help/contact/712876720715583",
-                                          "/settings/grok", "/favicon.ico")
-              for method in ("GET", "POST")]
+IDENTITIES = [
+    (method, path)
+    for path in ("/", "/login/", "/help/contact/712876720715583", "/settings/grok", "/favicon.ico")
+    for method in ("GET", "POST")
+]
 
 
-def faults_per_request(plan: FaultPlan, arrivals: list[tuple[str, str]]
-                       ) -> dict[tuple[str, str, int], str | None]:
+def faults_per_request(
+    plan: FaultPlan, arrivals: list[tuple[str, str]]
+) -> dict[tuple[str, str, int], str | None]:
     """What each request (its identity and how many like it came before) was given."""
     seen: Counter[tuple[str, str]] = Counter()
     given: dict[tuple[str, str, int], str | None] = {}

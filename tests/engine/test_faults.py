@@ -38,7 +38,8 @@ def test_lost_answer_to_the_submit_ends_with_exactly_one_submission(runner: Flow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("kind", ["server_error", "timeout", "cut"])
 def test_transient_faults_anywhere_are_retried_to_the_true_outcome(
-        runner: FlowRunner, kind: str, seed: int) -> None:
+    runner: FlowRunner, kind: str, seed: int
+) -> None:
     """Three faults at random places can never use up five attempts of one step."""
     replica, user = seeded("2024")
     replica.faults = FaultPlan(rate=0.5, seed=seed, kinds=(kind,), limit=3)
@@ -58,7 +59,8 @@ def test_a_platform_that_stays_down_ends_failed_with_the_cause(runner: FlowRunne
 
 
 def test_a_lost_login_answer_is_retried_without_a_second_password_rejection(
-        runner: FlowRunner) -> None:
+    runner: FlowRunner,
+) -> None:
     replica, user = seeded()
     replica.faults = FaultPlan(rate=1, kinds=("lost_answer",), match=r"^/login/?$", limit=1)
     result = runner.run(FacebookFlow, replica, user)

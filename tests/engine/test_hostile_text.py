@@ -18,8 +18,11 @@ MARKUP = "[/x] [red]me[/red] :smile:"
 
 def test_a_label_with_markup_runs_and_shows_as_typed(tmp_path: Path) -> None:
     config = tmp_path / "optout-bot.toml"
-    config.write_text(f"[accounts.facebook.\"{MARKUP}\"]\nlogin = 'mina@example.org'\n"
-                      "password = 'pw-markup-1'\ncountry = 'Germany'\n", encoding="utf-8")
+    config.write_text(
+        f"[accounts.facebook.\"{MARKUP}\"]\nlogin = 'mina@example.org'\n"
+        "password = 'pw-markup-1'\ncountry = 'Germany'\n",
+        encoding="utf-8",
+    )
     config.chmod(0o600)
     done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -31,7 +34,8 @@ def test_a_label_with_markup_runs_and_shows_as_typed(tmp_path: Path) -> None:
 
 
 def test_the_platform_s_words_with_markup_are_shown_as_typed(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     words = "Objection [/x] received [bold]now[/bold] :warning:"
     cli._summary([RunResult("facebook", "me", Outcome.SUBMITTED, words, None)])
     shown = capsys.readouterr().out.replace("\n", " ")
@@ -52,8 +56,7 @@ def test_global_options_after_the_command_work(tmp_path: Path) -> None:
     done = optout("demo", "facebook", "--out", "ev", "--ledger=l.sqlite3", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     [folder] = evidence_folders(tmp_path / "ev")
-    verified = optout("evidence", "verify", str(folder), "--ledger", "l.sqlite3",
-                      cwd=tmp_path)
+    verified = optout("evidence", "verify", str(folder), "--ledger", "l.sqlite3", cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
     assert "matches the ledger" in verified.stdout
     assert (tmp_path / "l.sqlite3").is_file()

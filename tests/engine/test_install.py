@@ -72,9 +72,13 @@ class Machine:
         _write(self.bin / "id", '#!/bin/sh\necho "${FAKE_UID:-0}"\n')
         _write(self.bin / "uname", '#!/bin/sh\necho "${FAKE_SYSTEM:-Linux}"\n')
         self.chromium = root / "usr-bin-chromium"
-        self.env: dict[str, str] = {"PATH": str(self.bin), "HOME": str(root),
-                                    "FAKE_SNAP_INSTALLED": "1",
-                                    "SYSTEM_CHROMIUM": str(self.chromium), "PROBE_SECONDS": "1"}
+        self.env: dict[str, str] = {
+            "PATH": str(self.bin),
+            "HOME": str(root),
+            "FAKE_SNAP_INSTALLED": "1",
+            "SYSTEM_CHROMIUM": str(self.chromium),
+            "PROBE_SECONDS": "1",
+        }
 
     def with_apt(self, snap: bool = False) -> Machine:
         _write(self.bin / "apt-get", "#!/bin/sh\nexit 0\n")
@@ -89,8 +93,14 @@ class Machine:
 
     def run(self, snippet: str, **facts: str) -> subprocess.CompletedProcess[str]:
         env = {**self.env, **facts}
-        return subprocess.run([BASH, "-c", f'. "{LIB}"; {snippet}'], env=env, text=True,
-                              capture_output=True, timeout=120, check=False)
+        return subprocess.run(
+            [BASH, "-c", f'. "{LIB}"; {snippet}'],
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
 
     def choose(self, **facts: str) -> str:
         done = self.run(f'choose_browser "{self.python}"', **facts)
@@ -104,7 +114,8 @@ def machine(tmp_path: Path) -> Machine:
 
 
 def test_playwrights_own_chromium_already_downloaded_is_what_optout_bot_uses(
-        machine: Machine) -> None:
+    machine: Machine,
+) -> None:
     machine.with_apt().with_chromium(REAL_CHROMIUM)
     assert machine.choose(FAKE_PLAYWRIGHT_HAS_CHROMIUM="0") == "playwright"
 
@@ -131,8 +142,7 @@ def test_debians_own_launcher_script_is_not_a_stub(machine: Machine) -> None:
     assert machine.run(f'is_snap_stub "{machine.chromium}"').returncode == 1
 
 
-def test_without_a_browser_or_the_download_debians_chromium_is_installed(
-        machine: Machine) -> None:
+def test_without_a_browser_or_the_download_debians_chromium_is_installed(machine: Machine) -> None:
     machine.with_apt()
     assert machine.choose() == "apt"
 
@@ -147,8 +157,7 @@ def test_a_hanging_download_host_is_given_up_on(machine: Machine) -> None:
     assert machine.choose(FAKE_DOWNLOAD_HANGS="1") == "apt"
 
 
-def test_ubuntu_without_the_download_has_no_browser_and_says_what_to_do(
-        machine: Machine) -> None:
+def test_ubuntu_without_the_download_has_no_browser_and_says_what_to_do(machine: Machine) -> None:
     machine.with_apt(snap=True).with_chromium(UBUNTU_STUB)
     assert machine.choose() == "none"
     advice = machine.run("no_browser_advice", FAKE_APT_SNAP="1").stdout
@@ -175,8 +184,9 @@ def test_sudo_without_a_password_counts_as_root(machine: Machine) -> None:
 def test_macos_advice_names_what_to_install(machine: Machine) -> None:
     advice = machine.run("no_browser_advice", FAKE_SYSTEM="Darwin").stdout
     assert advice.count("\n") == 1 and "Google Chrome" in advice
-    no_python = machine.run("find_python || no_python_advice", FAKE_SYSTEM="Darwin",
-                            FAKE_PYTHON_TOO_OLD="1")
+    no_python = machine.run(
+        "find_python || no_python_advice", FAKE_SYSTEM="Darwin", FAKE_PYTHON_TOO_OLD="1"
+    )
     assert no_python.stdout.count("\n") == 1
     assert "python.org" in no_python.stdout and "Homebrew" in no_python.stdout
 
@@ -188,9 +198,14 @@ def test_setup_browser_forces_a_way(machine: Machine) -> None:
 
 
 def test_python_dash_m_optout_bot_is_the_command() -> None:
-    done = subprocess.run([sys.executable, "-m", "optout_bot", "--help"], capture_output=True,
-                          text=True, timeout=120, check=False,
-                          env={**os.environ, "COLUMNS": "100"})
+    done = subprocess.run(
+        [sys.executable, "-m", "optout_bot", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     assert done.returncode == 0, done.stderr
     assert "Usage:" in done.stdout and "demo" in done.stdout and "evidence" in done.stdout
 
@@ -203,10 +218,25 @@ def test_the_wheel_holds_every_data_file(tmp_path: Path) -> None:
         (source / name).parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, source / name)
     for top in ("optout_bot", "flows", "fixtures"):
-        shutil.copytree(ROOT / top, source / top,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir",
-                    str(tmp_path), str(source)], check=True, capture_output=True, timeout=600)
+        shutil.copytree(
+            ROOT / top, source / top, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--wheel-dir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = tmp_path.glob("optout_bot-*.whl")
     packed = set(zipfile.ZipFile(wheel).namelist())
     wanted = {

@@ -36,7 +36,8 @@ def temp() -> Iterator[Path]:
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("kill", ["group", "process"])
 def test_a_killed_run_leaves_no_browser_and_no_secret_behind(
-        tmp_path: Path, temp: Path, jobs: int, kill: str) -> None:
+    tmp_path: Path, temp: Path, jobs: int, kill: str
+) -> None:
     process = start_run(tmp_path, temp, "--jobs", str(jobs))
     running: dict[int, str] = {}
     try:
@@ -58,6 +59,5 @@ def test_a_killed_run_leaves_no_browser_and_no_secret_behind(
 
     rerun = finish_run(tmp_path, temp, "facebook")
     assert rerun.returncode == Outcome.SUBMITTED.exit_code, rerun.stderr
-    left = [leak for folder in TEMP_FOLDERS for leak in
-            leaks_in_files(temp / folder, [PASSWORD])]
+    left = [leak for folder in TEMP_FOLDERS for leak in leaks_in_files(temp / folder, [PASSWORD])]
     assert left == []

@@ -18,7 +18,7 @@ from optout_bot.registry import discover
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCED = 'source = "https://example.org/guide"\ndate = "2025-05-14"\n'
-ENGLISH = f'''[[send]]
+ENGLISH = f"""[[send]]
 text = "Send"
 {SOURCED}
 [[wrong]]
@@ -38,8 +38,8 @@ unconfirmed = true
 
 [[page.outro]]
 text = "Bye"
-{SOURCED}'''
-GERMAN = f'''[[send]]
+{SOURCED}"""
+GERMAN = f"""[[send]]
 text = "Senden"
 {SOURCED}
 [[wrong]]
@@ -49,14 +49,20 @@ unconfirmed = true
 [[page.intro]]
 text = "Hallo"
 unconfirmed = true
-'''
+"""
 
 
 def optout(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The command, with the test's own configuration folder (``XDG_CONFIG_HOME``)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_BOT_")}
-    return subprocess.run([sys.executable, "-m", "optout_bot", *args], cwd=cwd,
-                          env=environment, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "optout_bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_counts_confirmed_unconfirmed_taught_and_missing_strings(tmp_path: Path) -> None:
@@ -64,37 +70,66 @@ def test_counts_confirmed_unconfirmed_taught_and_missing_strings(tmp_path: Path)
     (project / "labels").mkdir(parents=True)
     (project / "labels" / "en.toml").write_text(ENGLISH, encoding="utf-8")
     (project / "labels" / "de.toml").write_text(GERMAN, encoding="utf-8")
-    user_labels.remember("demo", "de", "wrong", user_labels.taught_variant(
-        "Passwort falsch", None, "https://example.org/login", date(2026, 1, 2)))
+    user_labels.remember(
+        "demo",
+        "de",
+        "wrong",
+        user_labels.taught_variant(
+            "Passwort falsch", None, "https://example.org/login", date(2026, 1, 2)
+        ),
+    )
     found = label_coverage.coverage("demo", labels.load(labels.layer_dirs([project])))
     english, german = found
-    assert (english.locale, english.keys, english.confirmed, english.unconfirmed,
-            english.taught, english.missing) == ("en", 5, 3, 2, 0, 0)
+    assert (
+        english.locale,
+        english.keys,
+        english.confirmed,
+        english.unconfirmed,
+        english.taught,
+        english.missing,
+    ) == ("en", 5, 3, 2, 0, 0)
     assert (english.flow_confirmed, english.flow_keys) == (2, 3)  # send, code; not wrong
-    assert (german.locale, german.keys, german.confirmed, german.unconfirmed,
-            german.taught, german.missing) == ("de", 3, 1, 2, 1, 2)  # lacks code, page.outro
+    assert (
+        german.locale,
+        german.keys,
+        german.confirmed,
+        german.unconfirmed,
+        german.taught,
+        german.missing,
+    ) == ("de", 3, 1, 2, 1, 2)  # lacks code, page.outro
     assert (german.flow_confirmed, german.flow_keys) == (1, 3)  # taught never confirms
     assert (english.taught_keys, german.taught_keys) == ((), ("wrong",))
     assert label_coverage.rows(found)[1][-1] == "1/3 (33%)"
 
 
-def test_the_command_prints_each_language_and_counts_what_the_user_taught(
-        tmp_path: Path) -> None:
-    user_labels.remember("facebook", "de", "send", user_labels.taught_variant(
-        "Anfrage senden", "button", "https://www.facebook.com/help/contact/1", date.today()))
+def test_the_command_prints_each_language_and_counts_what_the_user_taught(tmp_path: Path) -> None:
+    user_labels.remember(
+        "facebook",
+        "de",
+        "send",
+        user_labels.taught_variant(
+            "Anfrage senden", "button", "https://www.facebook.com/help/contact/1", date.today()
+        ),
+    )
     printed = optout("labels", "facebook", "--json", cwd=tmp_path)
     assert printed.returncode == 0, printed.stderr
     rows = {row["locale"]: row for row in json.loads(printed.stdout)}
-    expected = {c.locale: c.as_json() for c in label_coverage.coverage(
-        "facebook", discover()["facebook"].label_book())}
+    expected = {
+        c.locale: c.as_json()
+        for c in label_coverage.coverage("facebook", discover()["facebook"].label_book())
+    }
     assert rows == expected and set(rows) == {"en", "de", "ko"}
     assert (rows["de"]["taught"], rows["en"]["taught"], rows["ko"]["taught"]) == (1, 0, 0)
     table = optout("labels", "facebook", cwd=tmp_path)
     assert table.returncode == 0, table.stderr
     de = rows["de"]
-    assert re.search(rf"^facebook\s+de\s+{de['keys']}\s+{de['confirmed']}\s+"
-                     rf"{de['unconfirmed']}\s+1\s+{de['missing']}\s+"
-                     rf"{de['flow_confirmed']}/{de['flow_keys']} ", table.stdout, re.M)
+    assert re.search(
+        rf"^facebook\s+de\s+{de['keys']}\s+{de['confirmed']}\s+"
+        rf"{de['unconfirmed']}\s+1\s+{de['missing']}\s+"
+        rf"{de['flow_confirmed']}/{de['flow_keys']} ",
+        table.stdout,
+        re.M,
+    )
     assert "taught by you: facebook de: send" in table.stdout
 
 
@@ -106,13 +141,18 @@ def test_an_unknown_platform_is_one_line(tmp_path: Path) -> None:
 
 def test_the_readme_shows_the_current_table(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = re.search(r"<!-- generated by `optout-bot labels --markdown`.*?-->\n(.*?)\n<!--",
-                      readme, re.S)
+    shown = re.search(
+        r"<!-- generated by `optout-bot labels --markdown`.*?-->\n(.*?)\n<!--", readme, re.S
+    )
     assert shown, "the README has no label coverage table"
-    found = [c for name, flow in discover().items()
-             for c in label_coverage.coverage(name, flow.label_book())]
+    found = [
+        c
+        for name, flow in discover().items()
+        for c in label_coverage.coverage(name, flow.label_book())
+    ]
     assert shown.group(1).strip() == label_coverage.markdown(found), (
-        "the label files changed: paste `optout-bot labels --markdown` into the README")
+        "the label files changed: paste `optout-bot labels --markdown` into the README"
+    )
 
 
 @pytest.mark.parametrize("command", ["run", "check"])

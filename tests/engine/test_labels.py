@@ -18,7 +18,7 @@ from optout_bot.flow import AccountView
 from optout_bot.run.engine import RunResult
 from tests.conftest import FlowRunner, account
 
-ENGLISH = '''# test labels
+ENGLISH = """# test labels
 [[send]]
 text = "Send"
 unconfirmed = true
@@ -35,7 +35,7 @@ unconfirmed = true
 [[page.intro]]
 text = "Hello {name}"
 unconfirmed = true
-'''
+"""
 
 
 def write(path: Path, text: str) -> Path:
@@ -44,22 +44,23 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("typed", "shown"), [
-    ("That's not right.", "That\u2019s not right."),
-    ("That's not right.", "That\u02bcs  not\u00a0right."),
-    ("Grok & Third-party", "Grok &\u202fThird-party"),
-    ('Say "yes"', "Say \u201cyes\u201d"),
-    ("Senden", "  Senden\n"),
-])
-def test_one_normalisation_irons_out_apostrophes_quotes_and_spaces(typed: str,
-                                                                  shown: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("That's not right.", "That\u2019s not right."),
+        ("That's not right.", "That\u02bcs  not\u00a0right."),
+        ("Grok & Third-party", "Grok &\u202fThird-party"),
+        ('Say "yes"', "Say \u201cyes\u201d"),
+        ("Senden", "  Senden\n"),
+    ],
+)
+def test_one_normalisation_irons_out_apostrophes_quotes_and_spaces(typed: str, shown: str) -> None:
     assert labels.normalise(typed) == labels.normalise(shown)
     assert labels.pattern([typed], whole=True).search(shown)
 
 
 def test_normalise_casefolds_only_when_asked() -> None:
-    assert labels.normalise("STRASSE", casefold=True) == labels.normalise("straße",
-                                                                           casefold=True)
+    assert labels.normalise("STRASSE", casefold=True) == labels.normalise("straße", casefold=True)
     assert labels.normalise("Send") != labels.normalise("send")
 
 
@@ -69,8 +70,9 @@ def test_a_pattern_is_exact_when_whole_and_a_substring_otherwise() -> None:
     assert not whole.search("log in")  # exact is case-sensitive, as Playwright's exact
     part = labels.pattern(["Log in"], ignore_case=True)
     assert part.search("Log in with Facebook") and part.search("LOG IN")
-    assert labels.pattern(["a.b (c)"]).search("a.b (c)") and not labels.pattern(
-        ["a.b"]).search("axb")
+    assert labels.pattern(["a.b (c)"]).search("a.b (c)") and not labels.pattern(["a.b"]).search(
+        "axb"
+    )
 
 
 def test_a_file_lists_every_variant_with_its_source(tmp_path: Path) -> None:
@@ -81,30 +83,38 @@ def test_a_file_lists_every_variant_with_its_source(tmp_path: Path) -> None:
     assert "page.intro" in table
 
 
-@pytest.mark.parametrize(("text", "complaint"), [
-    ('[[send]]\ntext = "Send"\n', "needs a source and a date, or unconfirmed = true"),
-    ('[[send]]\ntext = "Send"\nsource = "https://example.org"\n', "needs a source and a date"),
-    ('[[send]]\ntext = ""\nunconfirmed = true\n', "needs a non-empty text"),
-    ('[[send]]\ntext = "Send"\nunconfirmed = true\ncolour = "red"\n', "unknown field(s) colour"),
-    ('send = "Send"\n', "must be one or more [[send]] tables"),
-    ('[[send]\n', "cannot read label file"),
-])
-def test_a_malformed_file_is_one_readable_error(tmp_path: Path, text: str,
-                                                complaint: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ('[[send]]\ntext = "Send"\n', "needs a source and a date, or unconfirmed = true"),
+        ('[[send]]\ntext = "Send"\nsource = "https://example.org"\n', "needs a source and a date"),
+        ('[[send]]\ntext = ""\nunconfirmed = true\n', "needs a non-empty text"),
+        (
+            '[[send]]\ntext = "Send"\nunconfirmed = true\ncolour = "red"\n',
+            "unknown field(s) colour",
+        ),
+        ('send = "Send"\n', "must be one or more [[send]] tables"),
+        ("[[send]\n", "cannot read label file"),
+    ],
+)
+def test_a_malformed_file_is_one_readable_error(tmp_path: Path, text: str, complaint: str) -> None:
     path = write(tmp_path / "de.toml", text)
     with pytest.raises(ConfigError) as caught:
         labels.read_file(path)
     assert complaint in str(caught.value) and "de.toml" in str(caught.value)
 
 
-def test_layers_add_languages_and_replace_keys(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_layers_add_languages_and_replace_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = tmp_path / "flows" / "demo"
     write(project / "labels" / "en.toml", ENGLISH)
     user = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(user))
-    write(user / "optout-bot" / "labels" / "demo" / "en.toml",
-          '[[send]]\ntext = "Send it"\nunconfirmed = true\n')
+    write(
+        user / "optout-bot" / "labels" / "demo" / "en.toml",
+        '[[send]]\ntext = "Send it"\nunconfirmed = true\n',
+    )
     extra = tmp_path / "extra"
     write(extra / "demo" / "xx.toml", '[[send]]\ntext = "Fraq"\nunconfirmed = true\n')
     monkeypatch.setenv(labels.LABELS_PATH_ENV, str(extra))
@@ -135,22 +145,38 @@ class _Page:
 
 
 def view(locale: str) -> AccountView:
-    return AccountView(platform="linkedin", label="me", login="m@example.org",
-                       email="m@example.org", locale=locale, country=None, reason="",
-                       default_reason="", _password=lambda: "", _totp_seed=lambda: None)
+    return AccountView(
+        platform="linkedin",
+        label="me",
+        login="m@example.org",
+        email="m@example.org",
+        locale=locale,
+        country=None,
+        reason="",
+        default_reason="",
+        _password=lambda: "",
+        _totp_seed=lambda: None,
+    )
 
 
-GUESSED = ('[[sign_in]]\ntext = "Einloggen"\nunconfirmed = true\n'
-           '[[login_field]]\ntext = "E-Mail oder Telefon"\nunconfirmed = true\n'
-           '[[toggle]]\ntext = "Daten für KI verwenden"\nunconfirmed = true\n')
+GUESSED = (
+    '[[sign_in]]\ntext = "Einloggen"\nunconfirmed = true\n'
+    '[[login_field]]\ntext = "E-Mail oder Telefon"\nunconfirmed = true\n'
+    '[[toggle]]\ntext = "Daten für KI verwenden"\nunconfirmed = true\n'
+)
 
 
-def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_flow_records_the_labels_each_step_relied_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "guessed"))
-    write(tmp_path / "guessed" / "linkedin" / "de.toml", "".join(
-        f'[[{key}]]\ntext = "{key} (de)"\nunconfirmed = true\n'
-        for key in ("sign_in", "login_field", "toggle")))
+    write(
+        tmp_path / "guessed" / "linkedin" / "de.toml",
+        "".join(
+            f'[[{key}]]\ntext = "{key} (de)"\nunconfirmed = true\n'
+            for key in ("sign_in", "login_field", "toggle")
+        ),
+    )
     flow = LinkedInFlow(_Page(), view("de"), services=None)
     flow.step = "log_in"
     flow.label("sign_in")
@@ -159,8 +185,11 @@ def test_a_flow_records_the_labels_each_step_relied_on(tmp_path: Path,
     flow.label("toggle")
     assert flow.unconfirmed_used("log_in") == ["login_field", "sign_in"]
     assert flow.unconfirmed_used("turn_off") == ["toggle"]
-    write(tmp_path / "linkedin" / "de.toml", '[[sign_in]]\ntext = "Einloggen"\n'
-          'source = "https://example.org/anleitung"\ndate = "2025-11-03"\n')
+    write(
+        tmp_path / "linkedin" / "de.toml",
+        '[[sign_in]]\ntext = "Einloggen"\n'
+        'source = "https://example.org/anleitung"\ndate = "2025-11-03"\n',
+    )
     confirmed = LinkedInFlow(_Page(), view("de"), services=None)
     confirmed.step = "log_in"
     confirmed.label("sign_in")
@@ -177,34 +206,45 @@ def test_a_flow_finds_a_label_however_the_page_spells_it(page: Page) -> None:
     page.set_content(f'<button>Sign\u00a0in</button><p role="alert">{shown}</p>')
     flow = LinkedInFlow(page, view("en"), services=None)
     flow.timeout_ms = 2000
-    assert flow.find("Sign in button", Target(role="button", name=flow.label("sign_in"),
-                                              exact=True)).count() == 1
+    assert (
+        flow.find(
+            "Sign in button", Target(role="button", name=flow.label("sign_in"), exact=True)
+        ).count()
+        == 1
+    )
     assert flow.present(Target(text=flow.label("wrong_password")))
     assert flow.present(Target(text=flow.any_label("wrong_password")))
     assert not flow.present(Target(role="button", name=flow.label("toggle")))
 
 
 def test_check_reports_and_the_log_say_which_steps_relied_on_unconfirmed_labels(
-        runner: FlowRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: FlowRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "labels"))
-    write(tmp_path / "labels" / "linkedin" / "en.toml",
-          GUESSED.replace("Einloggen", "Sign in").replace("E-Mail oder Telefon", "Email or phone")
-          .replace("Daten für KI verwenden", "Use my data for training content creation AI "
-                   "models"))
+    write(
+        tmp_path / "labels" / "linkedin" / "en.toml",
+        GUESSED.replace("Einloggen", "Sign in")
+        .replace("E-Mail oder Telefon", "Email or phone")
+        .replace("Daten für KI verwenden", "Use my data for training content creation AI models"),
+    )
 
     def checked(label: str) -> RunResult:
         replica = LinkedInReplica()
         user = account(country=None)
         assert user.password is not None
-        replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                             email=user.login)
-        return runner.run(LinkedInFlow, replica, user, label=label, check=True,
-                          trust_ledger=False)
+        replica.seed_account(
+            login=user.login, password=user.password.get_secret_value(), email=user.login
+        )
+        return runner.run(LinkedInFlow, replica, user, label=label, check=True, trust_ledger=False)
 
-    guessed = '\nunconfirmed = true\n'
-    write(tmp_path / "guessed" / "linkedin" / "en.toml",
-          '[[toggle]]\ntext = "Use my data for training content creation AI models"' + guessed
-          + '[[sign_in]]\ntext = "Sign in"' + guessed)
+    guessed = "\nunconfirmed = true\n"
+    write(
+        tmp_path / "guessed" / "linkedin" / "en.toml",
+        '[[toggle]]\ntext = "Use my data for training content creation AI models"'
+        + guessed
+        + '[[sign_in]]\ntext = "Sign in"'
+        + guessed,
+    )
     monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "guessed"))
     first = checked("guessed")
     steps = {c.step: c.unconfirmed for c in first.checks}
@@ -215,9 +255,10 @@ def test_check_reports_and_the_log_say_which_steps_relied_on_unconfirmed_labels(
     assert "relied on unconfirmed labels: " in junit.read_text()
 
     sourced = '\nsource = "https://example.org/linkedin-help"\ndate = "2025-11-03"\n'
-    write(tmp_path / "overlay" / "linkedin" / "en.toml",
-          '[[toggle]]\ntext = "Use my data for training content creation AI models"'
-          + sourced)
+    write(
+        tmp_path / "overlay" / "linkedin" / "en.toml",
+        '[[toggle]]\ntext = "Use my data for training content creation AI models"' + sourced,
+    )
     monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "overlay"))
     second = checked("sourced")
     assert second.check_verdict == "ok"

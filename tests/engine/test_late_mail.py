@@ -46,13 +46,15 @@ def _submitted_run(tmp_path: Path, ledger: Ledger) -> tuple[int, Path]:
 
 def _settings(tmp_path: Path, mailbox: MailSettings) -> Settings:
     account = Account(login=TO, password=SecretStr("pw-not-used"), mail=mailbox)
-    return Settings(accounts={"facebook": {"me": account}},
-                    output=OutputSettings(ledger=tmp_path / "ledger.sqlite3"))
+    return Settings(
+        accounts={"facebook": {"me": account}},
+        output=OutputSettings(ledger=tmp_path / "ledger.sqlite3"),
+    )
 
 
 def test_late_confirmation_upgrades_page_only_to_email(
-        tmp_path: Path, mailbox: MailSettings, key: SigningKey,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, mailbox: MailSettings, key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(FacebookFlow, "confirmation_mail", classmethod(lambda cls: PATTERN))
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     run_id, bundle = _submitted_run(tmp_path, ledger)
@@ -63,8 +65,16 @@ def test_late_confirmation_upgrades_page_only_to_email(
     [nothing_yet] = collect_late_mail(settings, ledger, dns_lookup=key.dns())
     assert nothing_yet.result == "no confirmation email yet"
 
-    deliver(mailbox, password, key.sign(sender="security@facebookmail.com", to=TO,
-                                        subject="We received your objection", body="Done."))
+    deliver(
+        mailbox,
+        password,
+        key.sign(
+            sender="security@facebookmail.com",
+            to=TO,
+            subject="We received your objection",
+            body="Done.",
+        ),
+    )
     [late] = collect_late_mail(settings, ledger, dns_lookup=key.dns())
     assert late.proof is Proof.EMAIL, late.result
     [row] = ledger.runs()
@@ -86,15 +96,20 @@ def test_late_confirmation_upgrades_page_only_to_email(
 
 
 def test_forged_late_confirmation_keeps_page_only(
-        tmp_path: Path, mailbox: MailSettings, key: SigningKey,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, mailbox: MailSettings, key: SigningKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(FacebookFlow, "confirmation_mail", classmethod(lambda cls: PATTERN))
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     _, bundle = _submitted_run(tmp_path, ledger)
     assert mailbox.password is not None
     forger = SigningKey.generate("facebookmail.com")
-    deliver(mailbox, mailbox.password.get_secret_value(), forger.sign(
-        sender="security@facebookmail.com", to=TO, subject="objection received", body="x"))
+    deliver(
+        mailbox,
+        mailbox.password.get_secret_value(),
+        forger.sign(
+            sender="security@facebookmail.com", to=TO, subject="objection received", body="x"
+        ),
+    )
     [late] = collect_late_mail(_settings(tmp_path, mailbox), ledger, dns_lookup=key.dns())
     assert late.proof is Proof.PAGE_ONLY
     assert "signature failed" in late.result

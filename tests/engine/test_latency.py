@@ -33,7 +33,8 @@ def draws(latency: Latency, requests: list[tuple[str, str, str]]) -> list[float]
 
 def test_delays_depend_on_the_seed_and_the_request_not_on_arrival_order() -> None:
     requests = [("GET", f"/page{n}", "document") for n in range(20)] + [
-        ("GET", f"/static/{n}.css", "stylesheet") for n in range(20)]
+        ("GET", f"/static/{n}.css", "stylesheet") for n in range(20)
+    ]
     first = dict(zip(requests, draws(Latency(seed=7), requests), strict=True))
     shuffled = random.Random(1).sample(requests, len(requests))
     again = dict(zip(shuffled, draws(Latency(seed=7), shuffled), strict=True))
@@ -57,18 +58,21 @@ def test_documents_and_sub_resources_have_their_own_medians() -> None:
     assert statistics.median(assets) == pytest.approx(REAL_SUBRESOURCE_MS, rel=0.05)
     assert min(pages) > 0 and max(pages) > 2 * REAL_DOCUMENT_MS  # jitter, both ways
     fixed = Latency(document_ms=300, subresource_ms=20, spread=0)
-    assert draws(fixed, [("POST", "/login", "document"), ("GET", "/i.png", "image")]) == [
-        300, 20]
+    assert draws(fixed, [("POST", "/login", "document"), ("GET", "/i.png", "image")]) == [300, 20]
 
 
-@pytest.mark.parametrize(("text", "document_ms"), [
-    ("real", REAL_DOCUMENT_MS), ("250", 250.0), ("250ms", 250.0), ("none", None), ("0", None)])
+@pytest.mark.parametrize(
+    ("text", "document_ms"),
+    [("real", REAL_DOCUMENT_MS), ("250", 250.0), ("250ms", 250.0), ("none", None), ("0", None)],
+)
 def test_the_command_line_choices(text: str, document_ms: float | None) -> None:
     latency = parse_latency(text)
     assert (latency.document_ms if latency else None) == document_ms
     if latency is not None:  # a number scales the real profile
+        assert document_ms is not None
         assert latency.subresource_ms == pytest.approx(
-            REAL_SUBRESOURCE_MS * document_ms / REAL_DOCUMENT_MS)  # type: ignore[operator]
+            REAL_SUBRESOURCE_MS * document_ms / REAL_DOCUMENT_MS
+        )
 
 
 @pytest.mark.parametrize("text", ["fast", "-5", "nan", ""])
@@ -86,8 +90,7 @@ def test_each_replica_gets_its_own_seeded_latency() -> None:
     assert [r.latency for r in replicas] == [None, None]
 
 
-def test_a_flow_against_a_slow_replica_waits_each_request_its_own_delay(
-        runner: FlowRunner) -> None:
+def test_a_flow_against_a_slow_replica_waits_each_request_its_own_delay(runner: FlowRunner) -> None:
     replica = FacebookReplica(version="2025")
     replica.latency = Latency(document_ms=30, subresource_ms=5, seed=11)
     user = account()
@@ -104,8 +107,9 @@ def test_a_flow_against_a_slow_replica_waits_each_request_its_own_delay(
         seen[identity] += 1
 
 
-def test_a_request_on_the_wire_does_not_hold_up_the_others(context: BrowserContext,
-                                                           page: Page) -> None:
+def test_a_request_on_the_wire_does_not_hold_up_the_others(
+    context: BrowserContext, page: Page
+) -> None:
     """One image waits long; the other is answered meanwhile, in the same worker."""
     slow = Latency(document_ms=0, subresource_ms=4000, spread=0)
     done: list[str] = []
@@ -115,8 +119,11 @@ def test_a_request_on_the_wire_does_not_hold_up_the_others(context: BrowserConte
         path = route.request.url.removeprefix(ORIGIN)
         if path == "/slow.png":
             slow.wait(route, ORIGIN, path)
-        route.fulfill(status=200, content_type="text/html" if path == "/" else "image/png",
-                      body="<img src=/slow.png><img src=/fast.png>" if path == "/" else b"")
+        route.fulfill(
+            status=200,
+            content_type="text/html" if path == "/" else "image/png",
+            body="<img src=/slow.png><img src=/fast.png>" if path == "/" else b"",
+        )
         with lock:
             done.append(path)
 

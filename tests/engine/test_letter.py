@@ -23,9 +23,20 @@ TODAY = datetime(2026, 11, 27, 10, 0)
 
 
 def make_bundle(root: Path, **facts: Any) -> Path:
-    bundle = EvidenceBundle.create(root, "facebook", "me", {
-        "mode": "replica", "locale": "de", "jurisdiction": "gdpr", "jurisdiction_country": "DE",
-        "description": "objection form", "form_url": "https://example.org/form/1", **facts})
+    bundle = EvidenceBundle.create(
+        root,
+        "facebook",
+        "me",
+        {
+            "mode": "replica",
+            "locale": "de",
+            "jurisdiction": "gdpr",
+            "jurisdiction_country": "DE",
+            "description": "objection form",
+            "form_url": "https://example.org/form/1",
+            **facts,
+        },
+    )
     step = bundle.begin_step("fill")
     bundle.end_step(step, status="ok", url="https://example.org/form/1", screenshot=b"\x89PNG1")
     bundle.note("submitted", {"email": "mina@example.org", "reason": "Ich widerspreche."})
@@ -34,18 +45,26 @@ def make_bundle(root: Path, **facts: Any) -> Path:
     return bundle.directory
 
 
-def letter_of(folder: Path, to: str = "authority", form: str = "text",
-              secrets: tuple[str, ...] = ()) -> str:
+def letter_of(
+    folder: Path, to: str = "authority", form: str = "text", secrets: tuple[str, ...] = ()
+) -> str:
     checked = check_bundle(folder, None)
-    return render(compose(checked, "platform" if to == "platform" else "authority", TODAY,
-                          secrets), "html" if form == "html" else "text")
+    return render(
+        compose(checked, "platform" if to == "platform" else "authority", TODAY, secrets),
+        "html" if form == "html" else "text",
+    )
 
 
 def started_date(folder: Path, pattern: str) -> str:
     started = json.loads((folder / "manifest.json").read_text())["started_utc"]
     moment = datetime.fromisoformat(started.replace("Z", "+00:00"))
-    return pattern.format(d=moment.day, m=moment.month, y=moment.year, dd=f"{moment.day:02d}",
-                          mm=f"{moment.month:02d}")
+    return pattern.format(
+        d=moment.day,
+        m=moment.month,
+        y=moment.year,
+        dd=f"{moment.day:02d}",
+        mm=f"{moment.month:02d}",
+    )
 
 
 def test_a_german_complaint_holds_the_bundle_s_facts(tmp_path: Path) -> None:
@@ -55,16 +74,26 @@ def test_a_german_complaint_holds_the_bundle_s_facts(tmp_path: Path) -> None:
     assert sha256_file(folder / "manifest.json") in text
     assert f"Am {started_date(folder, '{dd}.{mm}.{y}')} um" in one_line
     assert "Datum:   27.11.2026" in text  # the letter's own date
-    for phrase in ("Sehr geehrte Damen und Herren,", "Beschwerde", "Art. 77 DSGVO",
-                   "mein Widerspruchsrecht nach Art. 21 DSGVO", "https://example.org/form/1",
-                   "„Dein Widerspruch ist eingegangen.“", "reason: Ich widerspreche.",
-                   "Landesdatenschutzbehörde", "01-fill.png", "Jede Datei stimmt noch",
-                   "Ergebnis: eingereicht", "Nachweis: nicht festgehalten"):
+    for phrase in (
+        "Sehr geehrte Damen und Herren,",
+        "Beschwerde",
+        "Art. 77 DSGVO",
+        "mein Widerspruchsrecht nach Art. 21 DSGVO",
+        "https://example.org/form/1",
+        "„Dein Widerspruch ist eingegangen.“",
+        "reason: Ich widerspreche.",
+        "Landesdatenschutzbehörde",
+        "01-fill.png",
+        "Jede Datei stimmt noch",
+        "Ergebnis: eingereicht",
+        "Nachweis: nicht festgehalten",
+    ):
         assert phrase in one_line, phrase
 
 
 def test_a_follow_up_to_the_platform_asks_for_an_answer_within_the_legal_time(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     folder = make_bundle(tmp_path, locale="en", jurisdiction="gdpr", jurisdiction_country="IE")
     text = " ".join(letter_of(folder, to="platform").split())
     assert "To: facebook: data-protection officer" in text
@@ -96,9 +125,15 @@ def test_a_verified_late_email_raises_the_proof_and_is_no_problem(tmp_path: Path
     digest = sha256_file(folder / "manifest.json")
     mail = b"From: platform\r\n\r\nconfirmed"
     (folder / "addendum-1-confirmation-email.eml").write_bytes(mail)
-    (folder / "addendum-1.json").write_text(json.dumps({
-        "manifest_sha256": digest, "proof": "email",
-        "files": {"addendum-1-confirmation-email.eml": hashlib.sha256(mail).hexdigest()}}))
+    (folder / "addendum-1.json").write_text(
+        json.dumps(
+            {
+                "manifest_sha256": digest,
+                "proof": "email",
+                "files": {"addendum-1-confirmation-email.eml": hashlib.sha256(mail).hexdigest()},
+            }
+        )
+    )
     text = " ".join(letter_of(folder).split())
     assert "Nachweis: E-Mail: die Bestätigungs-E-Mail der Plattform" in text
     assert "Jede Datei stimmt noch" in text
@@ -106,8 +141,11 @@ def test_a_verified_late_email_raises_the_proof_and_is_no_problem(tmp_path: Path
 
 def test_outside_text_is_escaped_in_html_and_secrets_never_appear(tmp_path: Path) -> None:
     secret = "pw-Zq9!x"
-    folder = make_bundle(tmp_path, description="<img src=x onerror=alert(1)>",
-                         form_url=f"https://example.org/f?note={secret}")
+    folder = make_bundle(
+        tmp_path,
+        description="<img src=x onerror=alert(1)>",
+        form_url=f"https://example.org/f?note={secret}",
+    )
     manifest = folder / "manifest.json"
     data = json.loads(manifest.read_text())
     data["confirmation"] = f"<script>alert('{secret}')</script>"
@@ -122,11 +160,15 @@ def test_outside_text_is_escaped_in_html_and_secrets_never_appear(tmp_path: Path
 def test_the_letter_s_own_out_option_stays_with_it() -> None:
     from typer.main import get_command
 
-    args = global_options_first(["letter", "b", "--out", "l.txt", "--ledger", "x"],
-                                get_command(app))
+    args = global_options_first(
+        ["letter", "b", "--out", "l.txt", "--ledger", "x"], get_command(app)
+    )
     assert args == ["--ledger", "x", "letter", "b", "--out", "l.txt"]
     assert global_options_first(["demo", "--out", "ev"], get_command(app)) == [
-        "--out", "ev", "demo"]
+        "--out",
+        "ev",
+        "demo",
+    ]
 
 
 @pytest.mark.parametrize(("option", "value"), [("--to", "nobody"), ("--format", "pdf")])
@@ -136,17 +178,29 @@ def test_bad_letter_options_fail_in_one_line(tmp_path: Path, option: str, value:
     assert done.returncode == 2 and value in done.stderr and not done.stdout
 
 
-@pytest.mark.parametrize(("locale", "receipt_says", "letter_says", "date_pattern"), [
-    ("ko", ["개인정보 보호법 제37조", "개인정보의 처리정지 요구권", "개인정보침해 신고센터"],
-     ["수신:", "개인정보보호위원회", "manifest.json의 SHA-256"], "{y}년 {m}월 {d}일"),
-    ("de", ["Widerspruchsrecht nach Art. 21 DSGVO", "Landesdatenschutzbehörde"],
-     ["An:", "Beschwerde", "Art. 77 DSGVO", "SHA-256 von manifest.json"], "{dd}.{mm}.{y}"),
-])
+@pytest.mark.parametrize(
+    ("locale", "receipt_says", "letter_says", "date_pattern"),
+    [
+        (
+            "ko",
+            ["개인정보 보호법 제37조", "개인정보의 처리정지 요구권", "개인정보침해 신고센터"],
+            ["수신:", "개인정보보호위원회", "manifest.json의 SHA-256"],
+            "{y}년 {m}월 {d}일",
+        ),
+        (
+            "de",
+            ["Widerspruchsrecht nach Art. 21 DSGVO", "Landesdatenschutzbehörde"],
+            ["An:", "Beschwerde", "Art. 77 DSGVO", "SHA-256 von manifest.json"],
+            "{dd}.{mm}.{y}",
+        ),
+    ],
+)
 def test_demo_receipt_and_letter_in_the_account_s_language(
-        tmp_path: Path, locale: str, receipt_says: list[str], letter_says: list[str],
-        date_pattern: str) -> None:
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "demo", "facebook", "--locale",
-                  locale, cwd=tmp_path)
+    tmp_path: Path, locale: str, receipt_says: list[str], letter_says: list[str], date_pattern: str
+) -> None:
+    done = optout(
+        "--out", "ev", "--ledger", "l.sqlite3", "demo", "facebook", "--locale", locale, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     [folder] = evidence_folders(tmp_path / "ev")
     receipt = (folder / "receipt.html").read_text(encoding="utf-8")
@@ -156,8 +210,17 @@ def test_demo_receipt_and_letter_in_the_account_s_language(
 
     text = optout("--ledger", "l.sqlite3", "letter", str(folder), cwd=tmp_path)
     assert text.returncode == 0, text.stderr
-    page = optout("letter", str(folder), "--format", "html", "--out", "letter.html",
-                  "--ledger", "l.sqlite3", cwd=tmp_path)
+    page = optout(
+        "letter",
+        str(folder),
+        "--format",
+        "html",
+        "--out",
+        "letter.html",
+        "--ledger",
+        "l.sqlite3",
+        cwd=tmp_path,
+    )
     assert page.returncode == 0, page.stderr
     html_letter = (tmp_path / "letter.html").read_text(encoding="utf-8")
     digest = sha256_file(folder / "manifest.json")

@@ -13,8 +13,12 @@ def test_secrets_are_removed_from_values_keys_and_nested_structures() -> None:
     log.redactor.add(["s3cr3t-pass", "JBSWY3DPEHPK3PXP"])
     log.configure(json_lines=True, stream=stream)
     log.get_logger(platform="facebook").info(
-        "typed s3cr3t-pass into the form", detail={"nested": ["x s3cr3t-pass y"]},
-        password="anything", cookie="c_user=1", note="seed JBSWY3DPEHPK3PXP")
+        "typed s3cr3t-pass into the form",
+        detail={"nested": ["x s3cr3t-pass y"]},
+        password="anything",
+        cookie="c_user=1",
+        note="seed JBSWY3DPEHPK3PXP",
+    )
     line = json.loads(stream.getvalue())
     text = stream.getvalue()
     assert "s3cr3t-pass" not in text and "JBSWY3DPEHPK3PXP" not in text

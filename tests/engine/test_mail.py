@@ -18,8 +18,9 @@ from optout_bot.records.mail import (
 from optout_bot.replica.mail import SigningKey, deliver
 from tests.support.dovecot import dovecot_server
 
-PLATFORM = MailPattern(domains=("facebookmail.com",), subjects=(r"objection",),
-                       code=r"code[: ]+(\d{6})")
+PLATFORM = MailPattern(
+    domains=("facebookmail.com",), subjects=(r"objection",), code=r"code[: ]+(\d{6})"
+)
 TO = "person@example.org"
 
 
@@ -44,12 +45,17 @@ def _since() -> datetime:
 
 
 def _confirmation(key: SigningKey, body: str = "We received your objection.") -> bytes:
-    return key.sign(sender="Facebook <security@facebookmail.com>", to=TO,
-                    subject="Your objection was received", body=body)
+    return key.sign(
+        sender="Facebook <security@facebookmail.com>",
+        to=TO,
+        subject="Your objection was received",
+        body=body,
+    )
 
 
-def test_signed_confirmation_is_fetched_and_verified(mailbox: MailSettings,
-                                                     key: SigningKey) -> None:
+def test_signed_confirmation_is_fetched_and_verified(
+    mailbox: MailSettings, key: SigningKey
+) -> None:
     sent = _confirmation(key)
     deliver(mailbox, _password(mailbox), sent)
     found = fetch_matching(mailbox, _password(mailbox), MailQuery(PLATFORM, _since(), TO))
@@ -61,14 +67,26 @@ def test_signed_confirmation_is_fetched_and_verified(mailbox: MailSettings,
     assert result.public_key == key.txt_record.decode()
 
 
-def test_other_senders_and_older_mail_are_not_taken(mailbox: MailSettings,
-                                                    key: SigningKey) -> None:
+def test_other_senders_and_older_mail_are_not_taken(mailbox: MailSettings, key: SigningKey) -> None:
     other = SigningKey.generate("example.net")
-    deliver(mailbox, _password(mailbox), other.sign(
-        sender="news@example.net", to=TO, subject="Your objection was received", body="x"))
-    deliver(mailbox, _password(mailbox), key.sign(
-        sender="security@facebookmail.com", to=TO, subject="Your objection was received",
-        body="old", date=datetime.now(UTC) - timedelta(days=3)))
+    deliver(
+        mailbox,
+        _password(mailbox),
+        other.sign(
+            sender="news@example.net", to=TO, subject="Your objection was received", body="x"
+        ),
+    )
+    deliver(
+        mailbox,
+        _password(mailbox),
+        key.sign(
+            sender="security@facebookmail.com",
+            to=TO,
+            subject="Your objection was received",
+            body="old",
+            date=datetime.now(UTC) - timedelta(days=3),
+        ),
+    )
     assert fetch_matching(mailbox, _password(mailbox), MailQuery(PLATFORM, _since(), TO)) == []
 
 

@@ -39,6 +39,8 @@ def test_two_jobs_at_once_listen_on_no_tcp_port_and_both_submit(tmp_path: Path) 
     folders = evidence_folders(tmp_path / "ev")
     assert sorted(f.parent.parent.name for f in folders) == ["facebook", "instagram"]
     for folder in folders:
-        received = [json.loads(line)["event"] for line in
-                    (folder / "replica-requests.jsonl").read_text().splitlines()]
+        received = [
+            json.loads(line)["event"]
+            for line in (folder / "replica-requests.jsonl").read_text().splitlines()
+        ]
         assert received.count("objection_received") == 1, folder

@@ -37,8 +37,9 @@ class CrashingFacebookFlow(FacebookFlow):
         super().open_form()
 
 
-def run_outside_the_test_loop(settings: Settings, jobs: list[Job], **options: Any
-                              ) -> list[RunResult]:
+def run_outside_the_test_loop(
+    settings: Settings, jobs: list[Job], **options: Any
+) -> list[RunResult]:
     """``run_jobs`` on a thread of its own, as the command runs it: this test session's
     Playwright keeps an event loop on the main thread, where the sync API refuses to start."""
     with ThreadPoolExecutor(1) as pool:
@@ -46,15 +47,22 @@ def run_outside_the_test_loop(settings: Settings, jobs: list[Job], **options: An
 
 
 def settings_in(root: Path) -> Settings:
-    return Settings.model_validate({
-        "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3",
-                   "save_sessions": False},
-        "browser": {"timeout_ms": 5000}})
+    return Settings.model_validate(
+        {
+            "output": {
+                "evidence_dir": root / "evidence",
+                "ledger": root / "ledger.sqlite3",
+                "save_sessions": False,
+            },
+            "browser": {"timeout_ms": 5000},
+        }
+    )
 
 
 def person(name: str) -> Account:
-    return account(login=f"{name}@example.org", email=f"{name}@example.org",
-                   password=f"pw-{name}-canary-2718")
+    return account(
+        login=f"{name}@example.org", email=f"{name}@example.org", password=f"pw-{name}-canary-2718"
+    )
 
 
 def seeded(replica: Replica, user: Account) -> Replica:
@@ -65,17 +73,18 @@ def seeded(replica: Replica, user: Account) -> Replica:
 
 def facebook_job(replica: Replica, name: str, flow: type[FacebookFlow] = FacebookFlow) -> Job:
     user = person(name)
-    return Job(flow=flow, label=name, account=user, mode="replica",
-               replicas=[seeded(replica, user)])
+    return Job(
+        flow=flow, label=name, account=user, mode="replica", replicas=[seeded(replica, user)]
+    )
 
 
 def test_accounts_run_at_once_each_submits_once_and_results_keep_the_jobs_order(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     replica = FacebookReplica(version="2025")
     names = ["ana", "ben", "cem", "dia"]
     jobs = [facebook_job(replica, name) for name in names]
-    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY,
-                                        workers=2)
+    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY, workers=2)
     assert [r.account for r in results] == names
     assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 4, [r.message for r in results]
     assert sorted(s["email"] for s in replica.submissions) == [f"{n}@example.org" for n in names]
@@ -94,15 +103,25 @@ def test_accounts_run_at_once_each_submits_once_and_results_keep_the_jobs_order(
 
 def test_a_crashed_page_fails_its_own_job_and_no_other(tmp_path: Path) -> None:
     replica = FacebookReplica(version="2025")
-    jobs = [facebook_job(replica, "ana"), facebook_job(replica, "ben", CrashingFacebookFlow),
-            facebook_job(replica, "cem"), facebook_job(replica, "dia")]
-    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY,
-                                        workers=2)
+    jobs = [
+        facebook_job(replica, "ana"),
+        facebook_job(replica, "ben", CrashingFacebookFlow),
+        facebook_job(replica, "cem"),
+        facebook_job(replica, "dia"),
+    ]
+    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY, workers=2)
     outcomes = {r.account: r.outcome for r in results}
-    assert outcomes == {"ana": Outcome.SUBMITTED, "ben": Outcome.FAILED,
-                        "cem": Outcome.SUBMITTED, "dia": Outcome.SUBMITTED}
+    assert outcomes == {
+        "ana": Outcome.SUBMITTED,
+        "ben": Outcome.FAILED,
+        "cem": Outcome.SUBMITTED,
+        "dia": Outcome.SUBMITTED,
+    }
     assert sorted(s["email"] for s in replica.submissions) == [
-        "ana@example.org", "cem@example.org", "dia@example.org"]
+        "ana@example.org",
+        "cem@example.org",
+        "dia@example.org",
+    ]
     crashed = results[1]
     assert crashed.step == "open_form"
     for result in results:  # every bundle, the crashed one too, is whole and consistent
@@ -112,11 +131,11 @@ def test_a_crashed_page_fails_its_own_job_and_no_other(tmp_path: Path) -> None:
         assert result.evidence_dir is not None
         manifest = json.loads((result.evidence_dir / "manifest.json").read_text())
         shots = {s["name"]: s["screenshot"] for s in manifest["steps"]}
-        assert list(shots) == ["log_in", "open_form", "read_state", "fill", "submit",
-                               "confirm"]
+        assert list(shots) == ["log_in", "open_form", "read_state", "fill", "submit", "confirm"]
         assert all(shots.values())  # each step's own picture, or the unchanged earlier one
         assert sorted(p.name for p in result.evidence_dir.glob("*.png")) == sorted(
-            set(shots.values()))
+            set(shots.values())
+        )
 
 
 def test_the_same_login_on_one_site_runs_in_one_lane_in_order(tmp_path: Path) -> None:
@@ -126,16 +145,18 @@ def test_the_same_login_on_one_site_runs_in_one_lane_in_order(tmp_path: Path) ->
     user = person("eli")
     seeded(replica, user)
     other = facebook_job(FacebookReplica(version="2025"), "fay")
-    jobs = [Job(flow=InstagramFlow, label="eli", account=user, mode="replica",
-                replicas=[replica]), other,
-            Job(flow=ThreadsFlow, label="eli", account=user, mode="replica",
-                replicas=[replica])]
+    jobs = [
+        Job(flow=InstagramFlow, label="eli", account=user, mode="replica", replicas=[replica]),
+        other,
+        Job(flow=ThreadsFlow, label="eli", account=user, mode="replica", replicas=[replica]),
+    ]
     assert lanes_of(jobs) == [[0, 2], [1]]
-    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY,
-                                        workers=3)
+    results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY, workers=3)
     assert [(r.platform, r.outcome) for r in results] == [
-        ("instagram", Outcome.SUBMITTED), ("facebook", Outcome.SUBMITTED),
-        ("threads", Outcome.ALREADY_DONE)], [r.message for r in results]
+        ("instagram", Outcome.SUBMITTED),
+        ("facebook", Outcome.SUBMITTED),
+        ("threads", Outcome.ALREADY_DONE),
+    ], [r.message for r in results]
     assert len(replica.submissions) == 1
 
 
@@ -145,12 +166,14 @@ def test_different_logins_on_one_site_get_their_own_lanes() -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_the_demo_runs_the_same_with_one_or_two_jobs_at_once(tmp_path: Path,
-                                                             workers: int) -> None:
+def test_the_demo_runs_the_same_with_one_or_two_jobs_at_once(tmp_path: Path, workers: int) -> None:
     plan = plan_demo(["facebook", "x"])
-    results = run_outside_the_test_loop(settings_in(tmp_path), plan.jobs, retry=FAST_RETRY,
-                                        workers=workers)
+    results = run_outside_the_test_loop(
+        settings_in(tmp_path), plan.jobs, retry=FAST_RETRY, workers=workers
+    )
     assert [(r.platform, r.outcome) for r in results] == [
-        ("facebook", Outcome.SUBMITTED), ("x", Outcome.SUBMITTED)]
+        ("facebook", Outcome.SUBMITTED),
+        ("x", Outcome.SUBMITTED),
+    ]
     facebook = next(r for r in plan.replicas.values() if r.PLATFORM == "facebook")
     assert len(facebook.events("objection_received")) == 1

@@ -47,8 +47,9 @@ def test_meta_objection_is_proved_by_its_signed_confirmation_email(runner: FlowR
     assert runner.ledger.runs()[0].proof == "email"
 
 
-def test_a_forged_confirmation_is_not_proof(runner: FlowRunner,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_forged_confirmation_is_not_proof(
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The mail says 'facebookmail.com' but is signed with a key the domain never published."""
     user = account()
     replica = FacebookReplica(version="2025")
@@ -97,7 +98,8 @@ def mailbox() -> Iterator[MailSettings]:
 
 
 def test_the_confirmation_is_fetched_from_the_persons_mailbox(
-        runner: FlowRunner, mailbox: MailSettings) -> None:
+    runner: FlowRunner, mailbox: MailSettings
+) -> None:
     assert mailbox.password is not None
     password = mailbox.password.get_secret_value()
     user = account(mail=mailbox)

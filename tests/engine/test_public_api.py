@@ -51,10 +51,10 @@ REPLICA_KIT = [
 ]
 
 
-@pytest.mark.parametrize(("module", "expected"), [(optout_bot, FLOW_API),
-                                                  (optout_bot.replica, REPLICA_KIT)])
-def test_the_public_api_is_exactly_the_pinned_list(module: ModuleType,
-                                                   expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("module", "expected"), [(optout_bot, FLOW_API), (optout_bot.replica, REPLICA_KIT)]
+)
+def test_the_public_api_is_exactly_the_pinned_list(module: ModuleType, expected: list[str]) -> None:
     assert list(module.__all__) == expected
 
 

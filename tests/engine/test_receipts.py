@@ -28,12 +28,24 @@ EDPB = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
 
 def manifest(**facts: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "tool": "optout-bot", "tool_version": "0", "platform": "facebook", "account": "me",
-        "mode": "replica", "flow": "flows.facebook.flow", "flow_version": "1",
-        "description": "objection form", "started_utc": "2026-03-04T05:06:07.000Z",
-        "started_local": "2026-03-04T06:06:07+01:00", "ended_utc": "2026-03-04T05:07:00.000Z",
-        "form_url": "https://example.org/form", "outcome": "submitted", "message": "received",
-        "confirmation": "received", "steps": [], "files": {}}
+        "tool": "optout-bot",
+        "tool_version": "0",
+        "platform": "facebook",
+        "account": "me",
+        "mode": "replica",
+        "flow": "flows.facebook.flow",
+        "flow_version": "1",
+        "description": "objection form",
+        "started_utc": "2026-03-04T05:06:07.000Z",
+        "started_local": "2026-03-04T06:06:07+01:00",
+        "ended_utc": "2026-03-04T05:07:00.000Z",
+        "form_url": "https://example.org/form",
+        "outcome": "submitted",
+        "message": "received",
+        "confirmation": "received",
+        "steps": [],
+        "files": {},
+    }
     return {**base, **facts}
 
 
@@ -43,33 +55,77 @@ def visible(page: str) -> str:
     return " ".join(html.unescape(text).split())
 
 
-@pytest.mark.parametrize(("locale", "jurisdiction", "country", "expected", "absent"), [
-    ("ko", "pipa", "KR",
-     ["AI 학습 이의 제기 확인서", "개인정보 보호법 제37조에 따른 개인정보의 처리정지 요구권",
-      "개인정보보호위원회", "개인정보침해 신고센터", "privacy.kisa.or.kr", "국번없이 118",
-      "https://www.law.go.kr/법령/개인정보보호법/제37조", "manifest.json"],
-     ["Art. 21", "DSGVO"]),
-    ("de", "gdpr", "DE",
-     ["Quittung", "Widerspruchsrecht nach Art. 21 DSGVO", "Art. 77 DSGVO",
-      "Landesdatenschutzbehörde", "BfDI", EDPB, "https://dsgvo-gesetz.de/art-21-dsgvo/",
-      "manifest.json", "Bildschirmfotos"],
-     ["개인정보", "Art. 21 GDPR"]),
-    ("en", "gdpr", "FR",
-     ["your right to object under Art. 21 GDPR", "Art. 77 GDPR", "within one month", EDPB,
-      "https://gdpr-info.eu/art-21-gdpr/"],
-     ["BfDI", "개인정보"]),
-    ("en", "pipa", "KR",
-     ["개인정보 보호법 제37조 개인정보의 처리정지 요구권", "privacy.kisa.or.kr", "118"],
-     ["GDPR"]),
-    ("de", "none", None,
-     ["soweit das Recht Ihres Staates es Ihnen gibt", "jurisdiction"],
-     ["Art. 21", "개인정보 보호법"]),
-])
+@pytest.mark.parametrize(
+    ("locale", "jurisdiction", "country", "expected", "absent"),
+    [
+        (
+            "ko",
+            "pipa",
+            "KR",
+            [
+                "AI 학습 이의 제기 확인서",
+                "개인정보 보호법 제37조에 따른 개인정보의 처리정지 요구권",
+                "개인정보보호위원회",
+                "개인정보침해 신고센터",
+                "privacy.kisa.or.kr",
+                "국번없이 118",
+                "https://www.law.go.kr/법령/개인정보보호법/제37조",
+                "manifest.json",
+            ],
+            ["Art. 21", "DSGVO"],
+        ),
+        (
+            "de",
+            "gdpr",
+            "DE",
+            [
+                "Quittung",
+                "Widerspruchsrecht nach Art. 21 DSGVO",
+                "Art. 77 DSGVO",
+                "Landesdatenschutzbehörde",
+                "BfDI",
+                EDPB,
+                "https://dsgvo-gesetz.de/art-21-dsgvo/",
+                "manifest.json",
+                "Bildschirmfotos",
+            ],
+            ["개인정보", "Art. 21 GDPR"],
+        ),
+        (
+            "en",
+            "gdpr",
+            "FR",
+            [
+                "your right to object under Art. 21 GDPR",
+                "Art. 77 GDPR",
+                "within one month",
+                EDPB,
+                "https://gdpr-info.eu/art-21-gdpr/",
+            ],
+            ["BfDI", "개인정보"],
+        ),
+        (
+            "en",
+            "pipa",
+            "KR",
+            ["개인정보 보호법 제37조 개인정보의 처리정지 요구권", "privacy.kisa.or.kr", "118"],
+            ["GDPR"],
+        ),
+        (
+            "de",
+            "none",
+            None,
+            ["soweit das Recht Ihres Staates es Ihnen gibt", "jurisdiction"],
+            ["Art. 21", "개인정보 보호법"],
+        ),
+    ],
+)
 def test_the_receipt_names_the_right_its_basis_and_where_to_complain(
-        locale: str, jurisdiction: str, country: str | None, expected: list[str],
-        absent: list[str]) -> None:
-    page = render_receipt(manifest(locale=locale, jurisdiction=jurisdiction,
-                                   jurisdiction_country=country))
+    locale: str, jurisdiction: str, country: str | None, expected: list[str], absent: list[str]
+) -> None:
+    page = render_receipt(
+        manifest(locale=locale, jurisdiction=jurisdiction, jurisdiction_country=country)
+    )
     assert f'<html lang="{locale}">' in page
     text = visible(page)
     for phrase in expected:
@@ -79,17 +135,25 @@ def test_the_receipt_names_the_right_its_basis_and_where_to_complain(
 
 
 def test_a_receipt_of_a_run_that_did_not_finish_says_the_right_is_still_open() -> None:
-    text = visible(render_receipt(manifest(locale="de", jurisdiction="gdpr", outcome="failed",
-                                           message="Seite nicht erreichbar")))
+    text = visible(
+        render_receipt(
+            manifest(
+                locale="de", jurisdiction="gdpr", outcome="failed", message="Seite nicht erreichbar"
+            )
+        )
+    )
     assert "nicht abgeschlossen (fehlgeschlagen)" in text
     assert "Mit diesem Widerspruch haben Sie" not in text
 
 
-@pytest.mark.parametrize(("proof", "locale", "shown"), [
-    ("page only", "de", "nur die Seite"),
-    ("email", "ko", "DKIM 서명 검증됨"),
-    ("reread", "en", "re-read: the platform, asked again, shows the change"),
-])
+@pytest.mark.parametrize(
+    ("proof", "locale", "shown"),
+    [
+        ("page only", "de", "nur die Seite"),
+        ("email", "ko", "DKIM 서명 검증됨"),
+        ("reread", "en", "re-read: the platform, asked again, shows the change"),
+    ],
+)
 def test_the_receipt_shows_the_proof_level(proof: str, locale: str, shown: str) -> None:
     assert shown in visible(render_receipt(manifest(locale=locale, proof=proof)))
 
@@ -100,30 +164,42 @@ def test_no_proof_row_when_the_run_recorded_none() -> None:
 
 
 def test_outside_text_in_a_receipt_is_escaped() -> None:
-    page = render_receipt(manifest(locale="ko", jurisdiction="pipa",
-                                   confirmation="<script>alert(1)</script>", via="<b>x</b>"))
+    page = render_receipt(
+        manifest(
+            locale="ko",
+            jurisdiction="pipa",
+            confirmation="<script>alert(1)</script>",
+            via="<b>x</b>",
+        )
+    )
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert "<b>x</b>" not in page
 
 
 def test_a_bundle_writes_its_receipt_in_the_manifest_s_language(tmp_path: Path) -> None:
-    bundle = EvidenceBundle.create(tmp_path, "facebook", "me", {
-        "mode": "replica", "locale": "ko", "jurisdiction": "pipa",
-        "jurisdiction_country": "KR"})
+    bundle = EvidenceBundle.create(
+        tmp_path,
+        "facebook",
+        "me",
+        {"mode": "replica", "locale": "ko", "jurisdiction": "pipa", "jurisdiction_country": "KR"},
+    )
     bundle.finish("submitted", "접수됨")
     receipt = visible((bundle.directory / "receipt.html").read_text(encoding="utf-8"))
     assert "개인정보 보호법 제37조" in receipt and "제출됨" in receipt
 
 
-def test_a_language_is_added_with_files_only(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_language_is_added_with_files_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "more-locales"
     folder.mkdir()
     (folder / "xx.toml").write_text(
         'date_format = "{day}/{month}/{year}"\n'
-        "[receipt]\ntitle = \"Xreceipt\"\n"
-        "[law.gdpr]\nright = \"xright-21\"\n"
-        "[countries]\nDE = [\"Xland\"]\n", encoding="utf-8")
+        '[receipt]\ntitle = "Xreceipt"\n'
+        '[law.gdpr]\nright = "xright-21"\n'
+        '[countries]\nDE = ["Xland"]\n',
+        encoding="utf-8",
+    )
     (folder / "ko.toml").write_text('[receipt]\ntitle = "새 제목"\n', encoding="utf-8")
     monkeypatch.setenv(LOCALES_PATH_ENV, str(folder))
     page = render_receipt(manifest(locale="xx", jurisdiction="gdpr"))
@@ -142,36 +218,61 @@ def test_shipped_languages_translate_every_receipt_and_letter_text() -> None:
         def flat(data: dict[str, Any], prefix: str = "") -> set[str]:
             found: set[str] = set()
             for key, value in data.items():
-                found |= (flat(value, f"{prefix}{key}.") if isinstance(value, dict)
-                          else {f"{prefix}{key}"})
+                found |= (
+                    flat(value, f"{prefix}{key}.")
+                    if isinstance(value, dict)
+                    else {f"{prefix}{key}"}
+                )
             return found
+
         return flat(tomllib.loads((PROJECT_DIR / f"{locale}.toml").read_text("utf-8")))
 
     english = keys("en")
-    wanted = {k for k in english if k.split(".")[0] in {"receipt", "rights", "letter",
-                                                        "outcome", "proof", "mode"}}
-    wanted |= {k for k in english if k.startswith("law.") and k.rsplit(".", 1)[1] in {
-        "name", "right", "own_right", "basis", "complain", "authority", "addressee",
-        "authority_request", "platform_request"}}
+    wanted = {
+        k
+        for k in english
+        if k.split(".")[0] in {"receipt", "rights", "letter", "outcome", "proof", "mode"}
+    }
+    wanted |= {
+        k
+        for k in english
+        if k.startswith("law.")
+        and k.rsplit(".", 1)[1]
+        in {
+            "name",
+            "right",
+            "own_right",
+            "basis",
+            "complain",
+            "authority",
+            "addressee",
+            "authority_request",
+            "platform_request",
+        }
+    }
     for locale in ("de", "ko"):
         own = keys(locale)
         assert own - english == set(), f"{locale}: keys English does not have (typos?)"
         assert wanted - own == set(), f"{locale}: untranslated"
 
 
-@pytest.mark.parametrize(("settings", "expected"), [
-    ({"country": "Deutschland"}, ("gdpr", "DE")),
-    ({"country": "Germany"}, ("gdpr", "DE")),
-    ({"country": "대한민국"}, ("pipa", "KR")),
-    ({"country": "kr"}, ("pipa", "KR")),
-    ({"country": "Norwegen"}, ("gdpr", "NO")),
-    ({"country": "United States"}, ("none", None)),
-    ({}, ("none", None)),
-    ({"country": "대한민국", "jurisdiction": "none"}, ("none", "KR")),
-    ({"country": "Brazil", "jurisdiction": "gdpr"}, ("gdpr", None)),
-])
-def test_the_law_follows_the_country_unless_set(settings: dict[str, str],
-                                                expected: tuple[str, str | None]) -> None:
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"country": "Deutschland"}, ("gdpr", "DE")),
+        ({"country": "Germany"}, ("gdpr", "DE")),
+        ({"country": "대한민국"}, ("pipa", "KR")),
+        ({"country": "kr"}, ("pipa", "KR")),
+        ({"country": "Norwegen"}, ("gdpr", "NO")),
+        ({"country": "United States"}, ("none", None)),
+        ({}, ("none", None)),
+        ({"country": "대한민국", "jurisdiction": "none"}, ("none", "KR")),
+        ({"country": "Brazil", "jurisdiction": "gdpr"}, ("gdpr", None)),
+    ],
+)
+def test_the_law_follows_the_country_unless_set(
+    settings: dict[str, str], expected: tuple[str, str | None]
+) -> None:
     account = Account.model_validate({"login": "me@example.org", **settings})
     assert account.applicable_law() == expected
 

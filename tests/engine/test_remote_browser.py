@@ -32,48 +32,69 @@ def remote_chromium() -> Iterator[tuple[str, subprocess.Popen[str]]]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_jobs_run_in_the_remote_browser_and_leave_it_running(
-        tmp_path: Path, remote_chromium: tuple[str, subprocess.Popen[str]],
-        workers: int) -> None:
+    tmp_path: Path, remote_chromium: tuple[str, subprocess.Popen[str]], workers: int
+) -> None:
     endpoint, process = remote_chromium
     assert endpoint.startswith("http://127.0.0.1:")
     replica = FacebookReplica(version="2025")
     jobs = []
     for name in ("ana", "ben"):
         user = account(login=f"{name}@example.org", email=f"{name}@example.org")
-        replica.seed_account(login=user.login, password="pw-Zq7!canary-4411",
-                             email=user.login, country=user.country)
-        jobs.append(Job(flow=FacebookFlow, label=name, account=user, mode="replica",
-                        replicas=[replica]))
-    settings = Settings.model_validate({
-        "output": {"evidence_dir": tmp_path / "ev", "ledger": tmp_path / "l.sqlite3",
-                   "save_sessions": False},
-        "browser": {"endpoint": endpoint, "executable": NO_BROWSER_HERE, "timeout_ms": 5000}})
+        replica.seed_account(
+            login=user.login, password="pw-Zq7!canary-4411", email=user.login, country=user.country
+        )
+        jobs.append(
+            Job(flow=FacebookFlow, label=name, account=user, mode="replica", replicas=[replica])
+        )
+    settings = Settings.model_validate(
+        {
+            "output": {
+                "evidence_dir": tmp_path / "ev",
+                "ledger": tmp_path / "l.sqlite3",
+                "save_sessions": False,
+            },
+            "browser": {"endpoint": endpoint, "executable": NO_BROWSER_HERE, "timeout_ms": 5000},
+        }
+    )
     results = run_outside_the_test_loop(settings, jobs, retry=FAST_RETRY, workers=workers)
     assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 2, [r.message for r in results]
-    assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org",
-                                                               "ben@example.org"]
+    assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org", "ben@example.org"]
     assert process.poll() is None, "a browser we did not start must be left running"
 
 
 def test_demo_with_browser_endpoint_submits_in_that_browser(
-        tmp_path: Path, remote_chromium: tuple[str, subprocess.Popen[str]]) -> None:
+    tmp_path: Path, remote_chromium: tuple[str, subprocess.Popen[str]]
+) -> None:
     endpoint, process = remote_chromium
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "--browser", NO_BROWSER_HERE,
-                  "--browser-endpoint", endpoint, "demo", "--jobs", "2", "facebook", "x",
-                  cwd=tmp_path)
+    done = optout(
+        "--out",
+        "ev",
+        "--ledger",
+        "l.sqlite3",
+        "--browser",
+        NO_BROWSER_HERE,
+        "--browser-endpoint",
+        endpoint,
+        "demo",
+        "--jobs",
+        "2",
+        "facebook",
+        "x",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     folders = evidence_folders(tmp_path / "ev")
     assert sorted(f.parent.parent.name for f in folders) == ["facebook", "x"]
     facebook = next(f for f in folders if f.parent.parent.name == "facebook")
-    received = [json.loads(line)["event"] for line in
-                (facebook / "replica-requests.jsonl").read_text().splitlines()]
+    received = [
+        json.loads(line)["event"]
+        for line in (facebook / "replica-requests.jsonl").read_text().splitlines()
+    ]
     assert received.count("objection_received") == 1
     assert process.poll() is None
 
 
-def test_an_endpoint_that_is_neither_ws_nor_http_is_a_configuration_error(
-        tmp_path: Path) -> None:
-    done = optout("--browser-endpoint", "ftp://grid.example:4444", "demo", "facebook",
-                  cwd=tmp_path)
+def test_an_endpoint_that_is_neither_ws_nor_http_is_a_configuration_error(tmp_path: Path) -> None:
+    done = optout("--browser-endpoint", "ftp://grid.example:4444", "demo", "facebook", cwd=tmp_path)
     assert done.returncode == 2
     assert "browser.endpoint" in done.stderr and "ws://" in done.stderr

@@ -12,24 +12,40 @@ from optout_bot.contrib.replica_open import _wait_until_closed
 
 
 def replica_open(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "optout_bot", "replica", "open", *args,
-                           "--headless", "--print-and-exit"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "optout_bot",
+            "replica",
+            "open",
+            *args,
+            "--headless",
+            "--print-and-exit",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_opens_the_login_page_in_the_language_and_version_asked_for(tmp_path: Path) -> None:
     shown = replica_open(tmp_path, "linkedin", "--locale", "de")
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    assert "linkedin replica, page version 2025, language de: " \
-           "https://www.linkedin.com/login" in shown.stdout
+    assert (
+        "linkedin replica, page version 2025, language de: "
+        "https://www.linkedin.com/login" in shown.stdout
+    )
     assert "title: LinkedIn Login, Einloggen | LinkedIn" in shown.stdout
     assert "heading: Einloggen" in shown.stdout
     assert "Log in as demo.linkedin@example.org with password " in shown.stdout
 
 
 def test_serves_a_drift_variant_and_page_version(tmp_path: Path) -> None:
-    shown = replica_open(tmp_path, "facebook", "--locale", "ko", "--page-version", "2024",
-                         "--drift", "cosmetic")
+    shown = replica_open(
+        tmp_path, "facebook", "--locale", "ko", "--page-version", "2024", "--drift", "cosmetic"
+    )
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "page version 2024, language ko, drift cosmetic" in shown.stdout
     assert "title: Facebook에 로그인 | Facebook" in shown.stdout

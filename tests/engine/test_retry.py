@@ -14,10 +14,16 @@ from optout_bot.run.engine import Engine, Job, RunResult
 from optout_bot.run.retry import RetryPolicy
 from tests.conftest import FlowRunner, account
 
-ONE_TRY_PER_STEP = RetryPolicy(attempts=1, initial_seconds=0.01, max_seconds=0.02,
-                               page_loads=2, page_initial_seconds=0.01, page_max_seconds=0.02,
-                               presses=3)
-FORM = ('<form method="post" action="/send"><button type="submit">Send</button></form>')
+ONE_TRY_PER_STEP = RetryPolicy(
+    attempts=1,
+    initial_seconds=0.01,
+    max_seconds=0.02,
+    page_loads=2,
+    page_initial_seconds=0.01,
+    page_max_seconds=0.02,
+    presses=3,
+)
+FORM = '<form method="post" action="/send"><button type="submit">Send</button></form>'
 
 
 class FlakyReplica(Replica):
@@ -61,14 +67,21 @@ class FlakyFlow(Flow):
     SAFE_TO_REPEAT = True
 
     def open_app(self) -> None:
-        self.open_and_wait("app", {"home": [Target(role="heading", name="Home")]},
-                           failed=[Target(text="Something went wrong")], what="app")
+        self.open_and_wait(
+            "app",
+            {"home": [Target(role="heading", name="Home")]},
+            failed=[Target(text="Something went wrong")],
+            what="app",
+        )
 
     def send(self) -> None:
         seen = self.press_and_wait(
             self.find("Send button", Target(role="button", name="Send")),
             {"sent": [Target(role="heading", name="Sent")]},
-            failed=[Target(role="alert")], what="send", safe_to_repeat=self.SAFE_TO_REPEAT)
+            failed=[Target(role="alert")],
+            what="send",
+            safe_to_repeat=self.SAFE_TO_REPEAT,
+        )
         self.services.confirmation(seen)
 
 
@@ -78,12 +91,14 @@ class UnsafeFlow(FlakyFlow):
 
 def run(runner: FlowRunner, flow: type[Flow], replica: FlakyReplica) -> RunResult:
     engine = Engine(runner.settings, runner.ledger, runner.browser, retry=ONE_TRY_PER_STEP)
-    return engine.run(Job(flow=flow, label="me", account=account(), mode="replica",
-                          replicas=[replica]))
+    return engine.run(
+        Job(flow=flow, label="me", account=account(), mode="replica", replicas=[replica])
+    )
 
 
 def test_a_page_whose_app_failed_is_loaded_again_as_often_as_the_policy_says(
-        runner: FlowRunner) -> None:
+    runner: FlowRunner,
+) -> None:
     replica = FlakyReplica(load_failures=1)
     result = run(runner, FlakyFlow, replica)
     assert result.outcome is Outcome.SUBMITTED, result.message
@@ -96,14 +111,17 @@ def test_a_page_whose_app_failed_is_loaded_again_as_often_as_the_policy_says(
     assert replica.loads == ONE_TRY_PER_STEP.page_loads
 
 
-@pytest.mark.parametrize(("flow", "failures", "outcome", "sends"), [
-    (FlakyFlow, 2, Outcome.SUBMITTED, 3),
-    (FlakyFlow, 3, Outcome.FAILED, ONE_TRY_PER_STEP.presses),
-    (UnsafeFlow, 1, Outcome.FAILED, 1),
-])
+@pytest.mark.parametrize(
+    ("flow", "failures", "outcome", "sends"),
+    [
+        (FlakyFlow, 2, Outcome.SUBMITTED, 3),
+        (FlakyFlow, 3, Outcome.FAILED, ONE_TRY_PER_STEP.presses),
+        (UnsafeFlow, 1, Outcome.FAILED, 1),
+    ],
+)
 def test_a_lost_request_is_sent_again_only_when_safe_and_as_often_as_the_policy_says(
-        runner: FlowRunner, flow: type[Flow], failures: int, outcome: Outcome,
-        sends: int) -> None:
+    runner: FlowRunner, flow: type[Flow], failures: int, outcome: Outcome, sends: int
+) -> None:
     replica = FlakyReplica(send_failures=failures)
     result = run(runner, flow, replica)
     assert result.outcome is outcome, result.message

@@ -30,8 +30,9 @@ def project_copy(target: Path) -> Path:
 def in_copy(root: Path, *args: str, timeout: int) -> subprocess.CompletedProcess[str]:
     """Run Python in the copy, importing the copy's packages (not this clone's)."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run([sys.executable, *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.mark.slow
@@ -39,31 +40,65 @@ def test_a_new_platform_passes_the_contract_tests_out_of_the_box(tmp_path: Path)
     root = project_copy(tmp_path / "clone")
     made = in_copy(root, "-m", "optout_bot", "new-platform", "acme", timeout=600)
     assert made.returncode == 0, made.stdout + made.stderr
-    for path in ("flows/acme/flow.py", "flows/acme/labels/en.toml",
-                 "flows/acme/baselines/en/open_settings-2025.yml", "fixtures/acme/__init__.py",
-                 "fixtures/acme/templates/settings.html", "tests/flows/test_acme.py"):
+    for path in (
+        "flows/acme/flow.py",
+        "flows/acme/labels/en.toml",
+        "flows/acme/baselines/en/open_settings-2025.yml",
+        "fixtures/acme/__init__.py",
+        "fixtures/acme/templates/settings.html",
+        "tests/flows/test_acme.py",
+    ):
         assert (root / path).is_file(), path
     assert not (PROJECT / "flows" / "acme").exists()
 
     # the generated module, and the engine's tests that hold every platform to the contract
-    tests = in_copy(root, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q",
-                    "tests/flows/test_acme.py", "tests/flows/test_label_files.py",
-                    "tests/engine/test_architecture.py", "tests/engine/test_check.py",
-                    "-k", "acme or label or architecture", timeout=900)
+    tests = in_copy(
+        root,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        "-q",
+        "tests/flows/test_acme.py",
+        "tests/flows/test_label_files.py",
+        "tests/engine/test_architecture.py",
+        "tests/engine/test_check.py",
+        "-k",
+        "acme or label or architecture",
+        timeout=900,
+    )
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert "failed" not in tests.stdout and " passed" in tests.stdout
-    assert "test_flow[chromium-acme-en-2025-turned_off]" in in_copy(
-        root, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "--collect-only", "-q",
-        "tests/flows/test_acme.py", timeout=120).stdout
+    assert (
+        "test_flow[chromium-acme-en-2025-turned_off]"
+        in in_copy(
+            root,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "0",
+            "--collect-only",
+            "-q",
+            "tests/flows/test_acme.py",
+            timeout=120,
+        ).stdout
+    )
     assert "acme" in in_copy(root, "-m", "optout_bot", "platforms", timeout=120).stdout
 
 
-@pytest.mark.parametrize(("name", "complaint"), [
-    ("Acme", "use 2-31 lower-case letters"),
-    ("class", "use 2-31 lower-case letters"),
-    ("_meta", "use 2-31 lower-case letters"),
-    ("facebook", "exists already: flows/facebook"),
-])
+@pytest.mark.parametrize(
+    ("name", "complaint"),
+    [
+        ("Acme", "use 2-31 lower-case letters"),
+        ("class", "use 2-31 lower-case letters"),
+        ("_meta", "use 2-31 lower-case letters"),
+        ("facebook", "exists already: flows/facebook"),
+    ],
+)
 def test_a_bad_or_taken_name_is_refused(name: str, complaint: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=complaint):
         scaffold.new_platform(name, PROJECT)

@@ -36,11 +36,16 @@ def test_a_run_gets_a_private_temporary_folder_that_goes_with_it(runtime: Path) 
 
 
 def test_the_next_start_removes_a_dead_runs_folder_and_ends_what_still_uses_it(
-        runtime: Path) -> None:
+    runtime: Path,
+) -> None:
     base = runtime / "optout-bot"
     base.mkdir(mode=0o700)
-    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                           capture_output=True, text=True, check=True)
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead_pid = int(ended.stdout)
     dead = base / f"run-{dead_pid}-0a0b0c"
     dead.mkdir(mode=0o700)
@@ -51,8 +56,10 @@ def test_the_next_start_removes_a_dead_runs_folder_and_ends_what_still_uses_it(
     live.mkdir(mode=0o700)
     (live / "owner").write_text(scratch.identity(os.getpid()) or "", encoding="utf-8")
     left_running = subprocess.Popen(
-        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
-        env={**os.environ, "TMPDIR": str(dead)})
+        [sys.executable, "-c", "import sys; sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(dead)},
+    )
     try:
         assert left_running.pid in scratch.processes_using(dead)
 
@@ -68,7 +75,8 @@ def test_the_next_start_removes_a_dead_runs_folder_and_ends_what_still_uses_it(
 
 
 def test_a_folder_too_long_for_the_browsers_socket_is_passed_over(
-        runtime: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     deep = runtime / ("d" * 70)
     deep.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))

@@ -16,7 +16,8 @@ from tests.conftest import FlowRunner, account, seed
 
 
 def test_an_unchanged_page_is_not_shot_twice_and_the_manifest_names_the_earlier_file(
-        runner: FlowRunner) -> None:
+    runner: FlowRunner,
+) -> None:
     replica = FacebookReplica(version="2025")
     user = account()
     seed(replica, user)
@@ -37,18 +38,22 @@ def test_an_unchanged_page_is_not_shot_twice_and_the_manifest_names_the_earlier_
 
 
 def test_the_fingerprint_follows_what_a_screenshot_would_show(page: Page) -> None:
-    page.set_content("<form><input name=q><input type=checkbox id=c><select id=s>"
-                     "<option>a<option>b</select></form><p>text</p>")
+    page.set_content(
+        "<form><input name=q><input type=checkbox id=c><select id=s>"
+        "<option>a<option>b</select></form><p>text</p>"
+    )
     first = page_fingerprint(page)
     assert first is not None and page_fingerprint(page) == first
     page.screenshot(mask=[page.locator("input[name=q]")])  # masking leaves style=""
     assert page_fingerprint(page) == first
     seen = {first}
-    for change in (lambda: page.fill("input[name=q]", "typed"),
-                   lambda: page.check("#c"),
-                   lambda: page.select_option("#s", "b"),
-                   lambda: page.evaluate("document.querySelector('p').textContent = 'new'"),
-                   lambda: page.evaluate("document.body.style.height = '5000px'")):
+    for change in (
+        lambda: page.fill("input[name=q]", "typed"),
+        lambda: page.check("#c"),
+        lambda: page.select_option("#s", "b"),
+        lambda: page.evaluate("document.querySelector('p').textContent = 'new'"),
+        lambda: page.evaluate("document.body.style.height = '5000px'"),
+    ):
         change()
         now = page_fingerprint(page)
         assert now is not None and now not in seen

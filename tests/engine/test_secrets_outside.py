@@ -28,7 +28,7 @@ from tests.conftest import seed as seed_account
 from tests.engine.test_bad_input import _one_line_exit_2
 from tests.engine.test_cli import evidence_folders, optout
 
-ACCOUNT = ("[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n")
+ACCOUNT = "[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
 PASSWORD_ENV = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD": "pw-origin-canary-2231"}
 ELSEWHERE = "https://www.facebook.com.evil.example/login/"
 
@@ -44,19 +44,22 @@ def test_a_login_address_outside_the_platform_is_refused(tmp_path: Path, source:
     else:
         env["OPTOUT_BOT_PLATFORMS__FACEBOOK__URLS__LOGIN"] = ELSEWHERE
     (tmp_path / "optout-bot.toml").write_text(config)
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path,
-                  env=env)
-    _one_line_exit_2(done, "platforms.facebook.urls.login: https://www.facebook.com.evil.example"
-                     "/login/ is not on facebook's own origins")
+    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=env)
+    _one_line_exit_2(
+        done,
+        "platforms.facebook.urls.login: https://www.facebook.com.evil.example"
+        "/login/ is not on facebook's own origins",
+    )
     assert evidence_folders(tmp_path / "ev") == []
 
 
-def test_a_login_address_on_the_platform_s_own_origin_is_still_followed(
-        tmp_path: Path) -> None:
+def test_a_login_address_on_the_platform_s_own_origin_is_still_followed(tmp_path: Path) -> None:
     (tmp_path / "optout-bot.toml").write_text(
-        ACCOUNT + "[platforms.facebook.urls]\nlogin = 'https://www.facebook.com/login/?x=1'\n")
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path,
-                  env=PASSWORD_ENV)
+        ACCOUNT + "[platforms.facebook.urls]\nlogin = 'https://www.facebook.com/login/?x=1'\n"
+    )
+    done = optout(
+        "--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=PASSWORD_ENV
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -67,8 +70,9 @@ class LoginByGet(FacebookReplica):
     def handle(self, request: ReplicaRequest) -> ReplicaResponse:
         response = super().handle(request)
         if response.content_type.startswith("text/html"):
-            body = response.body.replace('<form method="post" action="/login/"',
-                                         '<form method="get" action="/login/"')
+            body = response.body.replace(
+                '<form method="post" action="/login/"', '<form method="get" action="/login/"'
+            )
             response = dataclasses.replace(response, body=body)
         return response
 
@@ -84,9 +88,13 @@ def test_a_password_sent_in_an_address_is_not_recorded(runner: FlowRunner) -> No
     manifest = (result.evidence_dir / "manifest.json").read_text()
     assert "pass=[redacted]" in manifest  # the address is kept, the password is not
     runner.ledger.close()
-    recorded = [result.evidence_dir / "manifest.json", result.evidence_dir / "receipt.html",
-                result.evidence_dir / "replica-requests.jsonl", runner.log_file,
-                *runner.root.glob("ledger.sqlite3*")]
+    recorded = [
+        result.evidence_dir / "manifest.json",
+        result.evidence_dir / "receipt.html",
+        result.evidence_dir / "replica-requests.jsonl",
+        runner.log_file,
+        *runner.root.glob("ledger.sqlite3*"),
+    ]
     for path in recorded:
         data = path.read_bytes()
         for spelling in spellings(password):
@@ -115,27 +123,49 @@ def test_files_and_folders_stay_private_under_umask_000(tmp_path: Path) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_BOT_")}
     environment["XDG_DATA_HOME"] = str(tmp_path / "data")
     done = subprocess.run(
-        [sys.executable, "-m", "optout_bot", "--out", "ev", "--ledger", "db/l.sqlite3",
-         "demo", "facebook"], cwd=tmp_path, env=environment, capture_output=True, text=True,
-        timeout=300, umask=0)
+        [
+            sys.executable,
+            "-m",
+            "optout_bot",
+            "--out",
+            "ev",
+            "--ledger",
+            "db/l.sqlite3",
+            "demo",
+            "facebook",
+        ],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        umask=0,
+    )
     assert done.returncode == 0, done.stderr
     created = [p for p in tmp_path.rglob("*")]
     assert any(p.name == "manifest.json" for p in created)
     assert any(p.name == "l.sqlite3" for p in created)
     assert any(p.suffix == ".json" and "sessions" in p.parts for p in created)
-    loose = [f"{p.relative_to(tmp_path)} {stat.S_IMODE(p.stat().st_mode):o}" for p in created
-             if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    loose = [
+        f"{p.relative_to(tmp_path)} {stat.S_IMODE(p.stat().st_mode):o}"
+        for p in created
+        if stat.S_IMODE(p.stat().st_mode) & 0o077
+    ]
     assert loose == []
 
 
 @pytest.mark.parametrize("mode", [0o666, 0o620])
 def test_a_config_file_others_can_change_is_refused_when_it_holds_a_password(
-        tmp_path: Path, mode: int) -> None:
+    tmp_path: Path, mode: int
+) -> None:
     config = tmp_path / "optout-bot.toml"
     config.write_text(ACCOUNT + "password = 'pw-shared-file-1'\n")
     config.chmod(mode)
-    with pytest.raises(ConfigError, match=r"holds a password or TOTP seed and other users can "
-                                          r"change it .*chmod 600"):
+    with pytest.raises(
+        ConfigError,
+        match=r"holds a password or TOTP seed and other users can "
+        r"change it .*chmod 600",
+    ):
         load_settings(config)
     done = optout("run", cwd=tmp_path)
     _one_line_exit_2(done, "other users can change it")
@@ -148,7 +178,8 @@ def test_a_config_file_others_can_change_is_refused_when_it_holds_a_password(
 
 
 def test_a_dotenv_file_others_can_change_is_refused_when_it_holds_a_password(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     (tmp_path / "optout-bot.toml").write_text(ACCOUNT)
     dotenv = tmp_path / ".env"
     dotenv.write_text("OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD=pw-dotenv-1\n")

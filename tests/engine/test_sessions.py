@@ -29,8 +29,7 @@ def seeded_facebook() -> tuple[FacebookReplica, Account]:
 
 def test_a_rerun_reuses_the_session_instead_of_logging_in(runner: FlowRunner) -> None:
     replica, user = seeded_facebook()
-    assert runner.run(FacebookFlow, replica, user, trust_ledger=False).outcome is \
-        Outcome.SUBMITTED
+    assert runner.run(FacebookFlow, replica, user, trust_ledger=False).outcome is Outcome.SUBMITTED
     path = session_file(runner.settings.output.sessions_dir, "replica", "facebook", "me")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert json.loads(path.read_text())["cookies"]
@@ -69,11 +68,23 @@ def test_logout_deletes_the_saved_session(tmp_path: Path) -> None:
     other = session_file(sessions, "live", "facebook", "partner")
     other.write_text("{}")
     env = {**os.environ, "OPTOUT_BOT_OUTPUT__SESSIONS_DIR": str(sessions)}
-    done = subprocess.run([sys.executable, "-m", "optout_bot", "logout", "me"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "optout_bot", "logout", "me"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert not path.exists() and other.exists()
     assert "facebook" in done.stdout
-    again = subprocess.run([sys.executable, "-m", "optout_bot", "logout", "me"], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, "-m", "optout_bot", "logout", "me"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0 and "no saved session" in again.stdout

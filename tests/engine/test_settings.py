@@ -21,7 +21,8 @@ timeout_ms = 1234
 
 
 def test_toml_environment_and_cli_merge_with_documented_precedence(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "optout-bot.toml"
     config.write_text(TOML, encoding="utf-8")
     monkeypatch.setenv("OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__PASSWORD", "from-env")
@@ -41,24 +42,33 @@ def test_default_config_file_in_working_directory_is_read(tmp_path: Path) -> Non
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("OPTOUT_BOT_OUTPUT__UNMASKED_EVIDENCE=true\n",
-                                   encoding="utf-8")
+    (tmp_path / ".env").write_text("OPTOUT_BOT_OUTPUT__UNMASKED_EVIDENCE=true\n", encoding="utf-8")
     assert load_settings().output.unmasked_evidence is True
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("[accounts.facebook.me]\nlogin = 'x@example.org'\nemail = 'not-an-email'\n",
-     "accounts.facebook.me.email: 'not-an-email' is not an email address"),
-    ("[accounts.facebook.me]\nlogin = 'x@example.org'\nlocale = 'fr'\n",
-     "accounts.facebook.me.locale"),
-    ("[accounts.facebook.me]\nlogin = 'x@example.org'\ncolour = 'red'\n",
-     "accounts.facebook.me.colour: unknown setting"),
-    ("[accounts.facebook.me]\nlogin = 'x'\ntotp_seed = 'not base32!'\n",
-     "accounts.facebook.me.totp_seed: the TOTP seed must be base32"),
-    ("this is = = not toml", "cannot read configuration"),
-])
-def test_bad_configuration_is_one_readable_line(tmp_path: Path, text: str,
-                                                expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[accounts.facebook.me]\nlogin = 'x@example.org'\nemail = 'not-an-email'\n",
+            "accounts.facebook.me.email: 'not-an-email' is not an email address",
+        ),
+        (
+            "[accounts.facebook.me]\nlogin = 'x@example.org'\nlocale = 'fr'\n",
+            "accounts.facebook.me.locale",
+        ),
+        (
+            "[accounts.facebook.me]\nlogin = 'x@example.org'\ncolour = 'red'\n",
+            "accounts.facebook.me.colour: unknown setting",
+        ),
+        (
+            "[accounts.facebook.me]\nlogin = 'x'\ntotp_seed = 'not base32!'\n",
+            "accounts.facebook.me.totp_seed: the TOTP seed must be base32",
+        ),
+        ("this is = = not toml", "cannot read configuration"),
+    ],
+)
+def test_bad_configuration_is_one_readable_line(tmp_path: Path, text: str, expected: str) -> None:
     config = tmp_path / "bad.toml"
     config.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as caught:

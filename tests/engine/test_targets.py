@@ -26,9 +26,18 @@ class Notes:
 
 
 def linkedin(page: Page, notes: Notes | None = None) -> LinkedInFlow:
-    view = AccountView(platform="linkedin", label="me", login="m@example.org",
-                       email="m@example.org", locale="en", country=None, reason="",
-                       default_reason="", _password=lambda: "", _totp_seed=lambda: None)
+    view = AccountView(
+        platform="linkedin",
+        label="me",
+        login="m@example.org",
+        email="m@example.org",
+        locale="en",
+        country=None,
+        reason="",
+        default_reason="",
+        _password=lambda: "",
+        _totp_seed=lambda: None,
+    )
     flow = LinkedInFlow(page, view, services=notes or Notes())
     flow.timeout_ms = 2000
     flow.step = "log_in"
@@ -36,30 +45,40 @@ def linkedin(page: Page, notes: Notes | None = None) -> LinkedInFlow:
 
 
 def test_two_fields_answering_one_target_stop_the_step_naming_both(page: Page) -> None:
-    page.set_content('<label>Email address <input autocomplete="username"></label>'
-                     '<label>Email address of a parent or guardian '
-                     '<input autocomplete="email username"></label>')
+    page.set_content(
+        '<label>Email address <input autocomplete="username"></label>'
+        "<label>Email address of a parent or guardian "
+        '<input autocomplete="email username"></label>'
+    )
     with pytest.raises(AmbiguousElement) as stopped:
         linkedin(page).find("login field", Target(autocomplete="username"))
     assert isinstance(stopped.value, UiChanged)
-    assert str(stopped.value) == ("log_in: login field: two candidates: textbox 'Email address', "
-                                  "textbox 'Email address of a parent or guardian'")
+    assert str(stopped.value) == (
+        "log_in: login field: two candidates: textbox 'Email address', "
+        "textbox 'Email address of a parent or guardian'"
+    )
 
 
 def test_a_control_matches_its_whole_name_however_it_is_spelled(page: Page) -> None:
     """A look-alike first ("Sign in with Apple"), then the real button in capitals with a
     non-breaking space: the real one, and only it, is what a flow presses."""
-    page.set_content('<button>Sign in with Apple</button><button> SIGN\u00a0IN </button>')
+    page.set_content("<button>Sign in with Apple</button><button> SIGN\u00a0IN </button>")
     flow = linkedin(page)
     button = flow.find("Sign in button", Target(role="button", name=flow.label("sign_in")))
     assert button.count() == 1 and button.inner_text().strip() == "SIGN\u00a0IN"
-    assert flow.find("Sign in button", Target(role="button", name=flow.any_label("sign_in"))
-                     ).inner_text().strip() == "SIGN\u00a0IN"
+    assert (
+        flow.find("Sign in button", Target(role="button", name=flow.any_label("sign_in")))
+        .inner_text()
+        .strip()
+        == "SIGN\u00a0IN"
+    )
 
 
 def test_a_control_with_only_a_look_alike_is_missing(page: Page) -> None:
-    page.set_content('<input type="checkbox" role="switch" aria-label="Use my data for '
-                     'training content creation AI models in ads">')
+    page.set_content(
+        '<input type="checkbox" role="switch" aria-label="Use my data for '
+        'training content creation AI models in ads">'
+    )
     flow = linkedin(page)
     with pytest.raises(UiChanged, match="switch not found"):
         flow.find("switch", Target(role="switch", name=flow.label("toggle")))
@@ -67,7 +86,7 @@ def test_a_control_with_only_a_look_alike_is_missing(page: Page) -> None:
 
 def test_a_page_is_still_recognised_by_part_of_a_text(page: Page) -> None:
     wrong = LinkedInFlow.label_book().text("wrong_password", "en")
-    page.set_content(f"<p>{wrong.replace(' ', chr(0xa0), 1)} Or reset it.</p><p>{wrong}</p>")
+    page.set_content(f"<p>{wrong.replace(' ', chr(0xA0), 1)} Or reset it.</p><p>{wrong}</p>")
     flow = linkedin(page)
     assert flow.present(Target(text=flow.label("wrong_password")))
     assert flow.find("error", Target(text=flow.any_label("wrong_password"))).count() == 1
@@ -76,45 +95,67 @@ def test_a_page_is_still_recognised_by_part_of_a_text(page: Page) -> None:
 def test_an_attribute_comes_first_and_a_label_in_another_language_is_noted(page: Page) -> None:
     """``autocomplete`` holds a list of tokens; the field named otherwise than any wording of
     its label is still the field, and the difference goes into the evidence."""
-    page.set_content('<label for="u">Adresse e-mail ou téléphone</label>'
-                     '<input id="u" name="session_key" autocomplete="username webauthn">'
-                     '<label for="v">Email or phone</label><input id="v">')
+    page.set_content(
+        '<label for="u">Adresse e-mail ou téléphone</label>'
+        '<input id="u" name="session_key" autocomplete="username webauthn">'
+        '<label for="v">Email or phone</label><input id="v">'
+    )
     notes = Notes()
     flow = linkedin(page, notes)
-    field = flow.find("login field", Target(autocomplete="username"),
-                      Target(label=flow.any_label("login_field")))
+    field = flow.find(
+        "login field", Target(autocomplete="username"), Target(label=flow.any_label("login_field"))
+    )
     assert field.get_attribute("id") == "u"
     [noted] = notes.notes["label_differs"]
-    assert noted.startswith("label differs: login field is textbox 'Adresse e-mail ou "
-                            "téléphone', not 'Email or phone'")
-    assert flow.find("login field", Target(field_name="session_key"), Target(
-        input_type="email"), Target(label=flow.label("login_field"))).get_attribute("id") == "u"
+    assert noted.startswith(
+        "label differs: login field is textbox 'Adresse e-mail ou téléphone', not 'Email or phone'"
+    )
+    assert (
+        flow.find(
+            "login field",
+            Target(field_name="session_key"),
+            Target(input_type="email"),
+            Target(label=flow.label("login_field")),
+        ).get_attribute("id")
+        == "u"
+    )
     assert len(notes.notes["label_differs"]) == 2
 
 
 def test_an_attribute_whose_field_carries_the_label_notes_nothing(page: Page) -> None:
-    page.set_content('<form><label for="p">Password</label>'
-                     '<input id="p" type="password" autocomplete="current-password">'
-                     '<button type="button">Show</button><button>Sign in</button></form>'
-                     '<form><button type="submit">Sign in</button></form>')
+    page.set_content(
+        '<form><label for="p">Password</label>'
+        '<input id="p" type="password" autocomplete="current-password">'
+        '<button type="button">Show</button><button>Sign in</button></form>'
+        '<form><button type="submit">Sign in</button></form>'
+    )
     notes = Notes()
     flow = linkedin(page, notes)
-    password = flow.find("password field", Target(autocomplete="current-password"),
-                         Target(label=flow.any_label("password")))
-    submit = flow.find("Sign in button", Target(input_type="submit",
-                                                within=flow.form_of(password)),
-                       Target(role="button", name=flow.any_label("sign_in")))
+    password = flow.find(
+        "password field",
+        Target(autocomplete="current-password"),
+        Target(label=flow.any_label("password")),
+    )
+    submit = flow.find(
+        "Sign in button",
+        Target(input_type="submit", within=flow.form_of(password)),
+        Target(role="button", name=flow.any_label("sign_in")),
+    )
     assert submit.evaluate("b => b.form === document.forms[0]")
     assert notes.notes == {}
 
 
-@pytest.mark.parametrize("shown", [
-    "Email\u00a0or  phone",
-    "Email or\u200b phone",
-    "Email\u202for\tphone",
-    " Email or\nphone\u200b",
-    "EMAIL OR PHONE",
-], ids=["nbsp-and-spaces", "zero-width-space", "narrow-nbsp-and-tab", "around", "capitals"])
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "Email\u00a0or  phone",
+        "Email or\u200b phone",
+        "Email\u202for\tphone",
+        " Email or\nphone\u200b",
+        "EMAIL OR PHONE",
+    ],
+    ids=["nbsp-and-spaces", "zero-width-space", "narrow-nbsp-and-tab", "around", "capitals"],
+)
 def test_a_login_label_spelled_with_other_spaces_is_still_found(page: Page, shown: str) -> None:
     page.set_content(f'<label for="u">{shown}</label><input id="u">')
     flow = linkedin(page)

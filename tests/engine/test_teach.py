@@ -82,8 +82,8 @@ def user_file(locale: str = "en") -> Path:
 
 
 def test_the_person_teaches_the_renamed_send_button_and_the_next_run_uses_it(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     user = account()
     person = Person(RENAMED)
     person.sits_at_every_new_browser_window(monkeypatch)
@@ -114,8 +114,9 @@ def test_the_person_teaches_the_renamed_send_button_and_the_next_run_uses_it(
     printed = capsys.readouterr().err
     assert user_labels.toml_lines("send", [variant]).strip() in printed
     assert "flows/_meta/labels/en.toml" in printed
-    assert f"Title: facebook (en): objection form: Send button is now \u201c{RENAMED}\u201d" \
-        in printed
+    assert (
+        f"Title: facebook (en): objection form: Send button is now \u201c{RENAMED}\u201d" in printed
+    )
     assert "### What the real page says now" in printed
 
     # Later runs read the user's label, nobody teaching: the renamed button is found.
@@ -129,8 +130,8 @@ def test_the_person_teaches_the_renamed_send_button_and_the_next_run_uses_it(
 
 
 def test_nobody_answering_ends_as_ui_changed_when_the_time_is_up(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(teach, "HEADLESS_FOR_TESTS", True)
     monkeypatch.setattr(teach, "WAIT_SECONDS", 1)
     user = account()
@@ -144,12 +145,21 @@ def test_nobody_answering_ends_as_ui_changed_when_the_time_is_up(
 
 def test_only_lookups_named_by_a_label_key_can_be_taught() -> None:
     send, email = Label("send", ["Send", "Submit"]), Label("email", ["Email"])
-    error = UiChanged("Send button", step="fill", targets=[
-        Target(role="button", name=send, exact=True), Target(label=email),
-        Target(role="button", name=re.compile("Send")), Target(css="input[name=email]"),
-        Target(text=send)])
-    assert teach.wanted_in(error) == [teach.Wanted("send", "button", ("Send", "Submit")),
-                                      teach.Wanted("email", None, ("Email",))]
+    error = UiChanged(
+        "Send button",
+        step="fill",
+        targets=[
+            Target(role="button", name=send, exact=True),
+            Target(label=email),
+            Target(role="button", name=re.compile("Send")),
+            Target(css="input[name=email]"),
+            Target(text=send),
+        ],
+    )
+    assert teach.wanted_in(error) == [
+        teach.Wanted("send", "button", ("Send", "Submit")),
+        teach.Wanted("email", None, ("Email",)),
+    ]
     field_lookup = teach.wanted_in(error)[1]
     assert field_lookup.accepts("textbox") and not field_lookup.accepts("button")
     assert teach.wanted_in(UiChanged("page", tried=["text=x"])) == []
@@ -160,12 +170,13 @@ def test_a_taught_wording_comes_first_and_keeps_the_project_ones(tmp_path: Path)
     (project / "labels").mkdir(parents=True)
     (project / "labels" / "en.toml").write_text(
         '[[send]]\ntext = "Send"\nsource = "https://example.org"\ndate = "2025-01-01"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     from datetime import date
 
-    variant = user_labels.taught_variant('Send "it" now', "button",
-                                         "https://example.org/form?token=abc#x",
-                                         date(2026, 5, 1))
+    variant = user_labels.taught_variant(
+        'Send "it" now', "button", "https://example.org/form?token=abc#x", date(2026, 5, 1)
+    )
     user_labels.remember("demo", "en", "send", variant)
     book = labels.load(labels.layer_dirs([project]))
     assert [v.text for v in book.variants("send", "en")] == ['Send "it" now', "Send"]
@@ -208,17 +219,25 @@ class _Teacher:
         return object()
 
 
-def loop(tmp_path: Path, applied: Callable[[], bool], *, sent: bool = False
-         ) -> tuple[StepLoop, _Teacher]:
+def loop(
+    tmp_path: Path, applied: Callable[[], bool], *, sent: bool = False
+) -> tuple[StepLoop, _Teacher]:
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     run_id = ledger.start_run("demo", "me", "replica", tmp_path)
     guard = SubmissionGuard(ledger, run_id, "demo", "me", "replica", _Log())
     guard.state_changed = sent
     teacher = _Teacher()
-    steps = StepLoop(cast(Any, _Flow(applied)), recorder=cast(Any, _Recorder()),
-                     checks=cast(Any, _Checks()), guard=guard,
-                     retry=RetryPolicy(attempts=1), report=lambda *_: None,
-                     logged_in=lambda: None, log=_Log(), teacher=cast(Any, teacher))
+    steps = StepLoop(
+        cast(Any, _Flow(applied)),
+        recorder=cast(Any, _Recorder()),
+        checks=cast(Any, _Checks()),
+        guard=guard,
+        retry=RetryPolicy(attempts=1),
+        report=lambda *_: None,
+        logged_in=lambda: None,
+        log=_Log(),
+        teacher=cast(Any, teacher),
+    )
     return steps, teacher
 
 
@@ -238,6 +257,7 @@ CONFIRM = FORM_STEPS[-1]
 def never(reason: str) -> Callable[[], bool]:
     def asked() -> bool:
         raise AssertionError(reason)
+
     return asked
 
 
@@ -265,34 +285,46 @@ def test_a_submit_nobody_can_check_is_not_taught(tmp_path: Path) -> None:
 
 
 def test_a_submit_that_did_not_go_through_is_taught_and_restarts_at_its_form(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     steps, teacher = loop(tmp_path, lambda: False)
     restart = steps._after_teaching(missing(SUBMIT))
     assert restart == [s.name for s in FORM_STEPS].index("open_form")
     assert teacher.asked == ["Send button"]
 
 
-@pytest.mark.parametrize(("wanted", "headless", "forced", "teaches"), [
-    (None, False, False, True), (None, True, False, False), (False, False, False, False),
-    (True, True, False, False), (True, True, True, True), (None, True, True, False),
-])
+@pytest.mark.parametrize(
+    ("wanted", "headless", "forced", "teaches"),
+    [
+        (None, False, False, True),
+        (None, True, False, False),
+        (False, False, False, False),
+        (True, True, False, False),
+        (True, True, True, True),
+        (None, True, True, False),
+    ],
+)
 def test_teach_mode_is_on_when_headed_and_never_headless(
-        monkeypatch: pytest.MonkeyPatch, wanted: bool | None, headless: bool, forced: bool,
-        teaches: bool) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+    wanted: bool | None,
+    headless: bool,
+    forced: bool,
+    teaches: bool,
+) -> None:
     monkeypatch.setattr(teach, "HEADLESS_FOR_TESTS", forced)
     assert teach.allowed(wanted, headless) is teaches
 
 
 def test_a_check_is_taught_walks_on_and_still_sends_nothing(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     user = account(locale="de", country="Deutschland")
     renamed = FacebookFlow.label_book().text("page.send_renamed", "de")
     person = Person(renamed)
     person.sits_at_every_new_browser_window(monkeypatch)
     monkeypatch.setattr(teach, "HEADLESS_FOR_TESTS", True)
     replica = drifted(user)
-    checked = runner.run(FacebookFlow, replica, user, check=True, trust_ledger=False,
-                         teach=True)
+    checked = runner.run(FacebookFlow, replica, user, check=True, trust_ledger=False, teach=True)
     assert len(person.clicks) == 1
     assert checked.message == "check passed; nothing was sent"  # walked up to the submit
     assert replica.submissions == [] and replica.events("objection_received") == []

@@ -41,7 +41,8 @@ def _members(trace: bytes) -> dict[str, bytes]:
 
 
 def test_a_kept_trace_holds_no_password_cookie_or_code(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cookies: list[tuple[str, str]] = []
     codes: set[str] = set()
     make_header, parse = server._cookie_header, server.parse_request
@@ -51,8 +52,9 @@ def test_a_kept_trace_holds_no_password_cookie_or_code(
             cookies.append((name, value))
         return make_header(name, value, domain)
 
-    def remembering_codes(method: str, url: str, headers: dict[str, str],
-                          body: str | None) -> server.ReplicaRequest:
+    def remembering_codes(
+        method: str, url: str, headers: dict[str, str], body: str | None
+    ) -> server.ReplicaRequest:
         request = parse(method, url, headers, body)
         codes.update(v for v in request.form.values() if v.isdigit() and 6 <= len(v) <= 8)
         return request
@@ -60,11 +62,21 @@ def test_a_kept_trace_holds_no_password_cookie_or_code(
     monkeypatch.setattr(server, "_cookie_header", recording)
     monkeypatch.setattr(server, "parse_request", remembering_codes)
     replica = FacebookReplica()
-    replica.seed_account(login="trace@example.org", password=PASSWORD, email="trace@example.org",
-                         country="Germany", two_factor="totp", totp_seed=SEED)
-    result = runner.run(FailsAfterLoggingIn, replica,
-                        account(login="trace@example.org", email="trace@example.org",
-                                password=PASSWORD, totp_seed=SEED))
+    replica.seed_account(
+        login="trace@example.org",
+        password=PASSWORD,
+        email="trace@example.org",
+        country="Germany",
+        two_factor="totp",
+        totp_seed=SEED,
+    )
+    result = runner.run(
+        FailsAfterLoggingIn,
+        replica,
+        account(
+            login="trace@example.org", email="trace@example.org", password=PASSWORD, totp_seed=SEED
+        ),
+    )
 
     assert result.outcome is Outcome.UI_CHANGED, result.message
     assert replica.events("two_factor_passed") and codes, "the run used a one-time code"
@@ -75,20 +87,33 @@ def test_a_kept_trace_holds_no_password_cookie_or_code(
     assert b'"frame-snapshot"' in trace_events, "the kept trace still shows the pages"
     assert b"approvals_code" in trace_events, "the kept trace still shows the code's field"
 
-    leaks = [(name, "password", form) for name, data in members.items()
-             for form in found_in(data, PASSWORD)]
-    leaks += [(name, "seed", form) for name, data in members.items()
-              for form in found_in(data, SEED)]
-    leaks += [(name, f"code {code}", form) for name, data in members.items()
-              for code in codes for form in found_in(data, code)]
+    leaks = [
+        (name, "password", form)
+        for name, data in members.items()
+        for form in found_in(data, PASSWORD)
+    ]
+    leaks += [
+        (name, "seed", form) for name, data in members.items() for form in found_in(data, SEED)
+    ]
+    leaks += [
+        (name, f"code {code}", form)
+        for name, data in members.items()
+        for code in codes
+        for form in found_in(data, code)
+    ]
     for cookie, value in cookies:
         # A short value ("all") is a word any page holds; it counts next to its name.
-        pairs = [f"{cookie}={value}".encode(),
-                 json.dumps({"name": cookie, "value": value}, separators=(",", ":"))[1:-1]
-                 .encode()]
+        pairs = [
+            f"{cookie}={value}".encode(),
+            json.dumps({"name": cookie, "value": value}, separators=(",", ":"))[1:-1].encode(),
+        ]
         forms = (every_form(value) if len(value) >= 8 else set()) | set(pairs)
-        leaks += [(name, f"cookie {cookie}", form.decode("utf-8", "replace"))
-                  for name, data in members.items() for form in forms if form in data]
+        leaks += [
+            (name, f"cookie {cookie}", form.decode("utf-8", "replace"))
+            for name, data in members.items()
+            for form in forms
+            if form in data
+        ]
     assert leaks == []
 
 
@@ -105,35 +130,75 @@ def test_every_spelling_of_a_secret_is_scrubbed_wherever_a_trace_holds_it() -> N
     lower-case hex, Python's quoting), each in every kind of place a trace has."""
     code = "804217"
     spellings = sorted(f.decode("utf-8") for f in every_form(PASSWORD) | every_form(code))
-    bodies = [f"email=a%40b.org&pass={form_encoded(PASSWORD)}&code={code}",
-              json.dumps({"password": PASSWORD, "code": code})]
+    bodies = [
+        f"email=a%40b.org&pass={form_encoded(PASSWORD)}&code={code}",
+        json.dumps({"password": PASSWORD, "code": code}),
+    ]
     encoded_bodies = [base64.b64encode(b.encode()).decode() for b in bodies]
     events = [
-        {"type": "before", "callId": "c1", "class": "Frame", "method": "fill",
-         "params": {"selector": "input[name=pass]", "value": PASSWORD}},
+        {
+            "type": "before",
+            "callId": "c1",
+            "class": "Frame",
+            "method": "fill",
+            "params": {"selector": "input[name=pass]", "value": PASSWORD},
+        },
         {"type": "log", "callId": "c1", "message": f"  fill({json.dumps(PASSWORD)})"},
-        *({"type": "before", "callId": f"r{n}", "class": "Route", "method": "continue",
-           "params": {"postData": body}} for n, body in enumerate(encoded_bodies)),
-        *({"type": "frame-snapshot", "snapshot": {"html": ["P", {"title": s}, f"kept {s} kept"]}}
-          for s in spellings),
+        *(
+            {
+                "type": "before",
+                "callId": f"r{n}",
+                "class": "Route",
+                "method": "continue",
+                "params": {"postData": body},
+            }
+            for n, body in enumerate(encoded_bodies)
+        ),
+        *(
+            {"type": "frame-snapshot", "snapshot": {"html": ["P", {"title": s}, f"kept {s} kept"]}}
+            for s in spellings
+        ),
     ]
-    network = [{"type": "resource-snapshot", "snapshot": {"request": {
-        "url": f"https://example.org/login?pass={form_encoded(PASSWORD)}", "method": "POST",
-        "headers": [{"name": "Content-Type", "value": "application/x-www-form-urlencoded"}],
-        "postData": {"mimeType": "application/x-www-form-urlencoded", "text": body,
-                     "params": [{"name": "pass", "value": PASSWORD}]}}}} for body in bodies]
+    network = [
+        {
+            "type": "resource-snapshot",
+            "snapshot": {
+                "request": {
+                    "url": f"https://example.org/login?pass={form_encoded(PASSWORD)}",
+                    "method": "POST",
+                    "headers": [
+                        {"name": "Content-Type", "value": "application/x-www-form-urlencoded"}
+                    ],
+                    "postData": {
+                        "mimeType": "application/x-www-form-urlencoded",
+                        "text": body,
+                        "params": [{"name": "pass", "value": PASSWORD}],
+                    },
+                }
+            },
+        }
+        for body in bodies
+    ]
     page = " | ".join(["kept", *spellings, *encoded_bodies, "kept"])
-    trace = _zip({"trace.trace": "\n".join(map(json.dumps, events)).encode(),
-                  "trace.network": "\n".join(map(json.dumps, network)).encode(),
-                  "resources/page.html": page.encode()})
+    trace = _zip(
+        {
+            "trace.trace": "\n".join(map(json.dumps, events)).encode(),
+            "trace.network": "\n".join(map(json.dumps, network)).encode(),
+            "resources/page.html": page.encode(),
+        }
+    )
     for member, data in _members(trace).items():
         assert found_in(data, PASSWORD) or found_in(data, code), f"{member} holds them"
 
     scrubbed = _members(tracing.scrub_zip(trace, [PASSWORD, code]))
 
     assert sorted(scrubbed) == ["resources/page.html", "trace.network", "trace.trace"]
-    leaks = [(member, form) for member, data in scrubbed.items()
-             for secret in (PASSWORD, code) for form in found_in(data, secret)]
+    leaks = [
+        (member, form)
+        for member, data in scrubbed.items()
+        for secret in (PASSWORD, code)
+        for form in found_in(data, secret)
+    ]
     assert leaks == []
     assert scrubbed["resources/page.html"].count(b"kept") == 2
     assert scrubbed["trace.trace"].count(b"kept") == 2 * len(spellings)

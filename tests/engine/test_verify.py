@@ -83,8 +83,9 @@ def _chain(root: Path, runs: int) -> list[Path]:
     folders: list[Path] = []
     previous: str | None = None
     for _ in range(runs):
-        bundle = EvidenceBundle.create(root, "facebook", "me", {
-            "mode": "live", "previous_manifest_sha256": previous})
+        bundle = EvidenceBundle.create(
+            root, "facebook", "me", {"mode": "live", "previous_manifest_sha256": previous}
+        )
         bundle.add_file("01-fill.png", b"\x89PNG" + bytes(len(folders)))
         previous = bundle.finish("submitted", "received")
         folders.append(bundle.directory)
@@ -98,8 +99,7 @@ def _kept_hash(root: Path) -> str:
     return str(digest)
 
 
-def test_an_anchor_proves_older_bundles_and_catches_a_bundle_forged_whole(
-        tmp_path: Path) -> None:
+def test_an_anchor_proves_older_bundles_and_catches_a_bundle_forged_whole(tmp_path: Path) -> None:
     root = tmp_path / "ev"
     oldest, middle, newest = _chain(root, 3)
     kept = _kept_hash(root)

@@ -49,16 +49,22 @@ class FlowCase:
         return account(**{"locale": self.locale, **self.config})
 
     def seed_replica(self, replica: Replica, user: Account) -> None:
-        replica.seed_account(login=user.login, password=password_of(user),
-                             email=user.email or user.login, locale=self.locale,
-                             country=user.country, **self.seed)
+        replica.seed_account(
+            login=user.login,
+            password=password_of(user),
+            email=user.email or user.login,
+            locale=self.locale,
+            country=user.country,
+            **self.seed,
+        )
 
     def state(self, replica: Replica, user: Account) -> Any:
         """What the platform holds before the run, for :meth:`check_received` (a setting)."""
         return None
 
-    def check_received(self, replica: Replica, user: Account, result: RunResult,
-                       before: Any) -> None:
+    def check_received(
+        self, replica: Replica, user: Account, result: RunResult, before: Any
+    ) -> None:
         """What the replica must have received (and nothing more) for this row."""
         raise NotImplementedError(f"{type(self).__name__} says nothing about the replica")
 

@@ -39,9 +39,10 @@ class DecoySwitchReplica(LinkedInReplica):
             decoy = (
                 f'<div><label for="ads-toggle">{html.escape(TOGGLE)} in ads</label>'
                 f'<input type="checkbox" role="switch" id="ads-toggle"{checked} '
-                f'onclick="fetch(\'{DECOY_PATH}\', {{method: \'POST\', headers: '
+                f"onclick=\"fetch('{DECOY_PATH}', {{method: 'POST', headers: "
                 "{'content-type': 'application/x-www-form-urlencoded'}, "
-                "body: 'value=' + (this.checked ? 'on' : 'off')})\"></div>")
+                "body: 'value=' + (this.checked ? 'on' : 'off')})\"></div>"
+            )
             response.body = response.body.replace("</h1>", "</h1>" + decoy, 1)
         return response
 
@@ -53,7 +54,8 @@ class DecoySwitchReplica(LinkedInReplica):
 
 
 def test_a_look_alike_switch_before_the_real_one_is_never_read_or_flipped(
-        runner: FlowRunner) -> None:
+    runner: FlowRunner,
+) -> None:
     """Before: the decoy was read (on), flipped, re-read (off) and the run said "submitted"
     while the real switch stayed on."""
     replica = DecoySwitchReplica()
@@ -78,27 +80,38 @@ class GuardianFieldReplica(FacebookReplica):
     def render(self, template: str, **context: Any) -> ReplicaResponse:
         response = super().render(template, **context)
         if template == "form.html":
-            guardian = (f'<div><label for="guardian_email">{html.escape(EMAIL)} of a parent or '
-                        'guardian</label><input type="email" id="guardian_email" '
-                        'name="guardian_email" value=""></div>')
-            response.body = re.sub(r'(<div id="objection_fields"[^>]*>)',
-                                   lambda m: m.group(1) + guardian, response.body, count=1)
+            guardian = (
+                f'<div><label for="guardian_email">{html.escape(EMAIL)} of a parent or '
+                'guardian</label><input type="email" id="guardian_email" '
+                'name="guardian_email" value=""></div>'
+            )
+            response.body = re.sub(
+                r'(<div id="objection_fields"[^>]*>)',
+                lambda m: m.group(1) + guardian,
+                response.body,
+                count=1,
+            )
         return response
 
 
 def test_a_guardian_email_field_before_the_real_one_never_gets_the_users_email(
-        runner: FlowRunner) -> None:
+    runner: FlowRunner,
+) -> None:
     """Before: the guardian's field (first, and its label contains "Email address") received
     the user's email."""
     replica = GuardianFieldReplica(version="2024")
     user = account(email="mina.objects@example.org")
-    replica.seed_account(login=user.login, password=password_of(user),
-                         email=user.email or "", country=user.country)
+    replica.seed_account(
+        login=user.login, password=password_of(user), email=user.email or "", country=user.country
+    )
 
     result = runner.run(FacebookFlow, replica, user)
 
-    sent = [e["form"] for e in replica.log if e.get("method") == "POST" and "form" in e
-            and "guardian_email" in e["form"]]
+    sent = [
+        e["form"]
+        for e in replica.log
+        if e.get("method") == "POST" and "form" in e and "guardian_email" in e["form"]
+    ]
     assert sent, "the form was never posted"
     assert all(form["guardian_email"] == "" for form in sent)
     if result.outcome is Outcome.SUBMITTED:
@@ -123,8 +136,9 @@ def test_two_identical_send_buttons_stop_the_run_naming_both(runner: FlowRunner)
     """Before: the first of the two was pressed and the objection sent."""
     replica = TwoSendButtonsReplica(version="2025")
     user = account()
-    replica.seed_account(login=user.login, password=password_of(user),
-                         email=user.email or "", country=user.country)
+    replica.seed_account(
+        login=user.login, password=password_of(user), email=user.email or "", country=user.country
+    )
 
     result = runner.run(FacebookFlow, replica, user)
 

@@ -45,11 +45,11 @@ class Case(FlowCase):
         return replica
 
     def account(self) -> Account:
-        return account(**{"locale": self.locale, "country": COUNTRY[self.locale],
-                          **self.config})
+        return account(**{"locale": self.locale, "country": COUNTRY[self.locale], **self.config})
 
-    def check_received(self, replica: Replica, user: Account, result: RunResult,
-                       before: Any) -> None:
+    def check_received(
+        self, replica: Replica, user: Account, result: RunResult, before: Any
+    ) -> None:
         assert isinstance(replica, InstagramReplica)
         assert len(replica.submissions) == self.submissions
         assert len(replica.events("objection_received")) == self.submissions
@@ -58,7 +58,8 @@ class Case(FlowCase):
             assert replica.events(event), f"the replica never logged {event}"
         if self.cookie_dialog is not None:
             assert [e["choice"] for e in replica.events("cookie_consent")] == (
-                ["all"] if self.cookie_dialog else [])
+                ["all"] if self.cookie_dialog else []
+            )
         refused = self.outcome in (Outcome.LOGIN_FAILED, Outcome.BLOCKED)
         assert [a["ok"] for a in replica.login_attempts] == [not refused]  # one try, never two
         if not refused and self.outcome is not Outcome.NEEDS_HUMAN:
@@ -82,49 +83,156 @@ class Case(FlowCase):
 
 CASES = [
     # Instagram asks about cookies in the EU and the US (en-US, de-DE), not in Korea (ko-KR).
-    *(Case("submitted", v, loc, Outcome.SUBMITTED, submissions=1, cookie_dialog=loc != "ko")
-      for v in ("2025", "2024") for loc in ("en", "de", "ko")),
+    *(
+        Case("submitted", v, loc, Outcome.SUBMITTED, submissions=1, cookie_dialog=loc != "ko")
+        for v in ("2025", "2024")
+        for loc in ("en", "de", "ko")
+    ),
     # 2025+: the login fields are named email/pass in some regions.
-    *(Case("login_email_pass", "2025", loc, Outcome.SUBMITTED, submissions=1,
-           drift="login_email_pass") for loc in ("en", "ko")),
+    *(
+        Case(
+            "login_email_pass",
+            "2025",
+            loc,
+            Outcome.SUBMITTED,
+            submissions=1,
+            drift="login_email_pass",
+        )
+        for loc in ("en", "ko")
+    ),
     # The generic refusal is a refusal: reported, never tried again.
-    *(Case("login_problem", "2025", loc, Outcome.LOGIN_FAILED, {"login_problem": True},
-           message="there was a problem logging you into instagram",
-           events=("login_rejected",)) for loc in ("en", "de")),
-    *(Case("already_done", "2025", loc, Outcome.ALREADY_DONE, {"already_objected": True},
-           message="already has it on record") for loc in ("en", "de", "ko")),
-    Case("us_region", "2025", "en", Outcome.UNAVAILABLE, {"region": "US"},
-         message="instagram objection form is not available"),
+    *(
+        Case(
+            "login_problem",
+            "2025",
+            loc,
+            Outcome.LOGIN_FAILED,
+            {"login_problem": True},
+            message="there was a problem logging you into instagram",
+            events=("login_rejected",),
+        )
+        for loc in ("en", "de")
+    ),
+    *(
+        Case(
+            "already_done",
+            "2025",
+            loc,
+            Outcome.ALREADY_DONE,
+            {"already_objected": True},
+            message="already has it on record",
+        )
+        for loc in ("en", "de", "ko")
+    ),
+    Case(
+        "us_region",
+        "2025",
+        "en",
+        Outcome.UNAVAILABLE,
+        {"region": "US"},
+        message="instagram objection form is not available",
+    ),
     Case("us_region", "2024", "ko", Outcome.UNAVAILABLE, {"region": "US"}),
-    Case("blocked", "2025", "en", Outcome.BLOCKED, {"blocked": True},
-         message="temporarily blocked", events=("login_blocked",)),
-    Case("checkpoint_headless", "2025", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
-         message="solve the security check"),
-    Case("checkpoint_headless", "2024", "de", Outcome.NEEDS_HUMAN, {"checkpoint": True},
-         message="--headed"),
-    Case("device_approval_headless", "2025", "ko", Outcome.NEEDS_HUMAN,
-         {"two_factor": "device"}, message="approve this login"),
-    Case("totp_without_seed", "2025", "en", Outcome.NEEDS_HUMAN,
-         {"two_factor": "totp", "totp_seed": SEED}, message="authentication app"),
-    Case("totp_with_seed", "2025", "de", Outcome.SUBMITTED,
-         {"two_factor": "totp", "totp_seed": SEED}, {"totp_seed": SEED}, submissions=1,
-         events=("two_factor_passed", "device_trusted")),
-    Case("totp_with_seed", "2024", "ko", Outcome.SUBMITTED,
-         {"two_factor": "totp", "totp_seed": SEED}, {"totp_seed": SEED}, submissions=1,
-         events=("two_factor_passed", "device_trusted")),
-    Case("reauth", "2025", "en", Outcome.SUBMITTED, {"reauth": True}, submissions=1,
-         events=("reauth_passed",)),
-    Case("country_not_listed", "2024", "en", Outcome.FAILED, {}, {"country": "Atlantis"},
-         message="country 'Atlantis' is not in the form's list"),
-    Case("short_reason_gets_default", "2024", "de", Outcome.SUBMITTED, {},
-         {"reason": "Bitte kein KI-Training."}, submissions=1),
+    Case(
+        "blocked",
+        "2025",
+        "en",
+        Outcome.BLOCKED,
+        {"blocked": True},
+        message="temporarily blocked",
+        events=("login_blocked",),
+    ),
+    Case(
+        "checkpoint_headless",
+        "2025",
+        "en",
+        Outcome.NEEDS_HUMAN,
+        {"checkpoint": True},
+        message="solve the security check",
+    ),
+    Case(
+        "checkpoint_headless",
+        "2024",
+        "de",
+        Outcome.NEEDS_HUMAN,
+        {"checkpoint": True},
+        message="--headed",
+    ),
+    Case(
+        "device_approval_headless",
+        "2025",
+        "ko",
+        Outcome.NEEDS_HUMAN,
+        {"two_factor": "device"},
+        message="approve this login",
+    ),
+    Case(
+        "totp_without_seed",
+        "2025",
+        "en",
+        Outcome.NEEDS_HUMAN,
+        {"two_factor": "totp", "totp_seed": SEED},
+        message="authentication app",
+    ),
+    Case(
+        "totp_with_seed",
+        "2025",
+        "de",
+        Outcome.SUBMITTED,
+        {"two_factor": "totp", "totp_seed": SEED},
+        {"totp_seed": SEED},
+        submissions=1,
+        events=("two_factor_passed", "device_trusted"),
+    ),
+    Case(
+        "totp_with_seed",
+        "2024",
+        "ko",
+        Outcome.SUBMITTED,
+        {"two_factor": "totp", "totp_seed": SEED},
+        {"totp_seed": SEED},
+        submissions=1,
+        events=("two_factor_passed", "device_trusted"),
+    ),
+    Case(
+        "reauth",
+        "2025",
+        "en",
+        Outcome.SUBMITTED,
+        {"reauth": True},
+        submissions=1,
+        events=("reauth_passed",),
+    ),
+    Case(
+        "country_not_listed",
+        "2024",
+        "en",
+        Outcome.FAILED,
+        {},
+        {"country": "Atlantis"},
+        message="country 'Atlantis' is not in the form's list",
+    ),
+    Case(
+        "short_reason_gets_default",
+        "2024",
+        "de",
+        Outcome.SUBMITTED,
+        {},
+        {"reason": "Bitte kein KI-Training."},
+        submissions=1,
+    ),
 ]
 
 
 def seed(replica: InstagramReplica, user: Account, **attributes: Any) -> None:
-    replica.seed_account(login=user.login, password=password_of(user),
-                         email=user.email or user.login, locale=user.locale,
-                         country=user.country, **attributes)
+    replica.seed_account(
+        login=user.login,
+        password=password_of(user),
+        email=user.email or user.login,
+        locale=user.locale,
+        country=user.country,
+        **attributes,
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -189,13 +297,21 @@ def test_session_from_www_opens_the_form_on_help(runner: FlowRunner) -> None:
     assert steps["log_in"]["url"].startswith("https://www.instagram.com/")
     assert steps["confirm"]["url"] == f"{InstagramFlow.URLS['form']}/done"
     assert all(s["screenshot"] for s in manifest["steps"])
-    assert manifest["submitted"] == {"email": "mina@example.org",
-                                     "reason": replica.submissions[0]["reason"]}
-    requests = [json.loads(line) for line in
-                (folder / "replica-requests.jsonl").read_text().splitlines()]
+    assert manifest["submitted"] == {
+        "email": "mina@example.org",
+        "reason": replica.submissions[0]["reason"],
+    }
+    requests = [
+        json.loads(line) for line in (folder / "replica-requests.jsonl").read_text().splitlines()
+    ]
     assert [r["event"] for r in requests if r["event"].startswith("objection")] == [
-        "objection_received", "objection_confirmed"]
-    assert all(r["url"].startswith("https://help.instagram.com/contact/") for r in requests
-               if r["event"].startswith("objection"))
+        "objection_received",
+        "objection_confirmed",
+    ]
+    assert all(
+        r["url"].startswith("https://help.instagram.com/contact/")
+        for r in requests
+        if r["event"].startswith("objection")
+    )
     assert "Log in with Facebook" not in json.dumps(requests)  # the right button was pressed
     assert verify_bundle(folder) == []

@@ -64,9 +64,13 @@ def test_each_file_says_what_its_keys_mean() -> None:
         lines = path.read_text(encoding="utf-8").splitlines()
         assert lines[0].startswith("# "), path
         for number, line in enumerate(lines):
-            if line.startswith("[[") and not lines[number - 1].startswith("[[") \
-                    and not lines[number - 1].startswith(("text", "unconfirmed", "source",
-                                                          "date", "quote", "looked")):
+            if (
+                line.startswith("[[")
+                and not lines[number - 1].startswith("[[")
+                and not lines[number - 1].startswith(
+                    ("text", "unconfirmed", "source", "date", "quote", "looked")
+                )
+            ):
                 assert lines[number - 1].startswith("# "), f"{path}: {line} has no comment"
 
 
@@ -75,6 +79,10 @@ def test_no_language_list_is_spelled_out_in_flows_or_replicas() -> None:
     table (a default language, or what the German page alone does, is no list)."""
     listing = re.compile(r"""["'](?:en|de|ko)["'][^\n]{0,80}["'](?:en|de|ko)["']""")
     roots = [FLOWS, FLOWS.parent / "fixtures"]
-    offenders = [str(path) for root in roots for path in root.rglob("*.py")
-                 if listing.search(path.read_text(encoding="utf-8"))]
+    offenders = [
+        str(path)
+        for root in roots
+        for path in root.rglob("*.py")
+        if listing.search(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []

@@ -26,8 +26,9 @@ from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
 from tests.flows.cases import FlowCase, evidence, manifest_of, password_of, run_case
 
-TOGGLE = {locale: LinkedInFlow.label_book().text("toggle", locale)
-          for locale in LinkedInFlow.locales()}
+TOGGLE = {
+    locale: LinkedInFlow.label_book().text("toggle", locale) for locale in LinkedInFlow.locales()
+}
 SAVE_PATH = r"/mypreferences/d/api/settings/"
 
 
@@ -41,28 +42,30 @@ class Case(FlowCase):
     """What the cookie banner must have been answered with, once each."""
 
     def replica(self) -> Replica:
-        return LinkedInReplica(version=self.version, locale=self.locale,
-                               regions_without_setting=self.regions_without_setting,
-                               visitor_region=self.visitor_region)
+        return LinkedInReplica(
+            version=self.version,
+            locale=self.locale,
+            regions_without_setting=self.regions_without_setting,
+            visitor_region=self.visitor_region,
+        )
 
     def state(self, replica: Replica, user: Account) -> bool:
         assert isinstance(replica, LinkedInReplica)
         return replica.training_on(user.login)
 
-    def check_received(self, replica: Replica, user: Account, result: RunResult,
-                       before: Any) -> None:
+    def check_received(
+        self, replica: Replica, user: Account, result: RunResult, before: Any
+    ) -> None:
         assert isinstance(replica, LinkedInReplica)
         changes = replica.events("setting_changed")
         assert len(changes) == self.changes
         if self.changes:
             assert changes[0]["before"] is True and changes[0]["after"] is False
             assert changes[0]["login"] == user.login
-        assert replica.training_on(user.login) is (before and self.outcome is not
-                                                   Outcome.SUBMITTED)
+        assert replica.training_on(user.login) is (before and self.outcome is not Outcome.SUBMITTED)
         assert replica.events("setting_change_dropped") == []
         assert [a["ok"] for a in replica.login_attempts] == [True]
-        assert [e["choice"] for e in replica.events("cookie_consent")] == \
-            list(self.cookie_choices)
+        assert [e["choice"] for e in replica.events("cookie_consent")] == list(self.cookie_choices)
         if self.outcome is Outcome.SUBMITTED:
             assert result.submitted == {TOGGLE[self.locale]: "off"}
         else:
@@ -70,37 +73,97 @@ class Case(FlowCase):
 
 
 CASES = [
-    *(Case("turned_off", v, loc, Outcome.SUBMITTED, changes=1)
-      for v in ("2026", "2025") for loc in ("en", "de", "ko")),
-    *(Case("already_off", v, loc, Outcome.ALREADY_DONE, {"training_on": False})
-      for v, loc in (("2026", "en"), ("2026", "de"), ("2025", "ko"))),
-    Case("security_check_headless", "2026", "en", Outcome.NEEDS_HUMAN, {"checkpoint": True},
-         message="security check"),
-    Case("security_check_headless", "2025", "ko", Outcome.NEEDS_HUMAN, {"checkpoint": True},
-         message="--headed"),
-    Case("email_pin_headless", "2026", "de", Outcome.NEEDS_HUMAN,
-         {"checkpoint": "email_pin"}, message="emailed you"),
-    Case("email_pin_headless", "2025", "en", Outcome.NEEDS_HUMAN,
-         {"checkpoint": "email_pin"}, message="--headed"),
-    Case("unavailable_region", "2026", "de", Outcome.UNAVAILABLE, {"region": "EU"},
-         regions_without_setting=EARLY_REGIONS_WITHOUT_SETTING, message="does not offer"),
+    *(
+        Case("turned_off", v, loc, Outcome.SUBMITTED, changes=1)
+        for v in ("2026", "2025")
+        for loc in ("en", "de", "ko")
+    ),
+    *(
+        Case("already_off", v, loc, Outcome.ALREADY_DONE, {"training_on": False})
+        for v, loc in (("2026", "en"), ("2026", "de"), ("2025", "ko"))
+    ),
+    Case(
+        "security_check_headless",
+        "2026",
+        "en",
+        Outcome.NEEDS_HUMAN,
+        {"checkpoint": True},
+        message="security check",
+    ),
+    Case(
+        "security_check_headless",
+        "2025",
+        "ko",
+        Outcome.NEEDS_HUMAN,
+        {"checkpoint": True},
+        message="--headed",
+    ),
+    Case(
+        "email_pin_headless",
+        "2026",
+        "de",
+        Outcome.NEEDS_HUMAN,
+        {"checkpoint": "email_pin"},
+        message="emailed you",
+    ),
+    Case(
+        "email_pin_headless",
+        "2025",
+        "en",
+        Outcome.NEEDS_HUMAN,
+        {"checkpoint": "email_pin"},
+        message="--headed",
+    ),
+    Case(
+        "unavailable_region",
+        "2026",
+        "de",
+        Outcome.UNAVAILABLE,
+        {"region": "EU"},
+        regions_without_setting=EARLY_REGIONS_WITHOUT_SETTING,
+        message="does not offer",
+    ),
     Case("available_region", "2026", "en", Outcome.SUBMITTED, {"region": "EU"}, changes=1),
     # A visitor in Europe meets the cookie banner first: the flow rejects, once.
-    Case("cookie_banner_rejected", "2026", "de", Outcome.SUBMITTED, {"region": "EU"},
-         visitor_region="EU", changes=1, cookie_choices=("deny",)),
-    Case("cookie_banner_rejected", "2025", "en", Outcome.ALREADY_DONE,
-         {"region": "UK", "training_on": False}, visitor_region="UK",
-         cookie_choices=("deny",)),
+    Case(
+        "cookie_banner_rejected",
+        "2026",
+        "de",
+        Outcome.SUBMITTED,
+        {"region": "EU"},
+        visitor_region="EU",
+        changes=1,
+        cookie_choices=("deny",),
+    ),
+    Case(
+        "cookie_banner_rejected",
+        "2025",
+        "en",
+        Outcome.ALREADY_DONE,
+        {"region": "UK", "training_on": False},
+        visitor_region="UK",
+        cookie_choices=("deny",),
+    ),
 ]
 
 
-def seeded(locale: str = "en", regions_without_setting: frozenset[str] = frozenset(),
-           version: str | None = None, **seed: Any) -> tuple[LinkedInReplica, Account]:
-    replica = LinkedInReplica(version=version, locale=locale,
-                              regions_without_setting=regions_without_setting)
+def seeded(
+    locale: str = "en",
+    regions_without_setting: frozenset[str] = frozenset(),
+    version: str | None = None,
+    **seed: Any,
+) -> tuple[LinkedInReplica, Account]:
+    replica = LinkedInReplica(
+        version=version, locale=locale, regions_without_setting=regions_without_setting
+    )
     user = account(locale=locale)
-    replica.seed_account(login=user.login, password=password_of(user),
-                         email=user.email or user.login, locale=locale, **seed)
+    replica.seed_account(
+        login=user.login,
+        password=password_of(user),
+        email=user.email or user.login,
+        locale=locale,
+        **seed,
+    )
     return replica, user
 
 
@@ -120,9 +183,16 @@ def test_evidence_records_the_switch_before_and_after_a_reload(runner: FlowRunne
     assert manifest["form_url"] == LinkedInFlow.URLS["settings"]
     assert TOGGLE["ko"] in manifest["confirmation"]
     assert [s["name"] for s in manifest["steps"]] == [
-        "log_in", "open_settings", "read_state", "turn_off", "verify"]
-    requests = [json.loads(line) for line in
-                (evidence(result) / "replica-requests.jsonl").read_text().splitlines()]
+        "log_in",
+        "open_settings",
+        "read_state",
+        "turn_off",
+        "verify",
+    ]
+    requests = [
+        json.loads(line)
+        for line in (evidence(result) / "replica-requests.jsonl").read_text().splitlines()
+    ]
     assert [r["event"] for r in requests].count("setting_changed") == 1
     assert verify_bundle(evidence(result)) == []
 
@@ -212,7 +282,8 @@ def test_lost_answer_is_not_sent_twice(runner: FlowRunner) -> None:
 
 @pytest.mark.parametrize("version", LinkedInReplica.VERSIONS)
 def test_signed_out_visit_to_the_setting_returns_there_after_sign_in(
-        browser: Browser, version: str) -> None:
+    browser: Browser, version: str
+) -> None:
     replica, user = seeded("de", version=version)
     context = browser.new_context(locale="de-DE")
     try:
@@ -222,10 +293,12 @@ def test_signed_out_visit_to_the_setting_returns_there_after_sign_in(
         expect(page.get_by_role("heading", name="Einloggen")).to_be_visible()
         assert urlsplit(page.url).path == "/login"
         assert parse_qs(urlsplit(page.url).query)["session_redirect"] == [
-            LinkedInFlow.URLS["settings"]]
+            LinkedInFlow.URLS["settings"]
+        ]
         page.locator('input[autocomplete~="username"]').filter(visible=True).fill(user.login)
         page.locator('input[autocomplete="current-password"]').filter(visible=True).fill(
-            password_of(user))
+            password_of(user)
+        )
         page.get_by_role("button", name="Einloggen", exact=True).click()
         switch = page.get_by_role("switch", name=TOGGLE["de"])
         expect(switch).to_be_checked()
@@ -261,12 +334,16 @@ def test_the_2026_sign_in_page_is_form_less_with_a_hidden_second_set(browser: Br
 
 
 def test_a_sign_in_page_in_a_language_without_labels_still_signs_in(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The page speaks Portuguese, which the flow has no labels for: the fields are found by
     their autocomplete attributes and, with no Sign in button it can name, Enter submits."""
     replica, user = seeded(version="2026")
-    for key, text in (("login_field", "E-mail ou telefone"), ("password", "Senha"),
-                      ("sign_in", "Entrar")):
+    for key, text in (
+        ("login_field", "E-mail ou telefone"),
+        ("password", "Senha"),
+        ("sign_in", "Entrar"),
+    ):
         monkeypatch.setitem(replica.text("en"), key, text)
     result = runner.run(LinkedInFlow, replica, user)
     assert result.outcome is Outcome.SUBMITTED, result.message
@@ -301,5 +378,6 @@ def test_german_states_read_ein_before_and_aus_after(runner: FlowRunner) -> None
     assert (notes["state_shown_before"], notes["state_shown_after"]) == ("Ein", "Aus")
     assert notes["controls_after"] == {TOGGLE["de"]: "off"}
     assert "«Aus»" in result.message
-    assert TOGGLE["de"] == "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu " \
-                           "erstellen"
+    assert (
+        TOGGLE["de"] == "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu erstellen"
+    )

@@ -34,15 +34,16 @@ class Case(FlowCase):
     PLATFORM = "threads"
 
     def account(self) -> Account:
-        return account(**{"locale": self.locale, "country": COUNTRY[self.locale],
-                          **self.config})
+        return account(**{"locale": self.locale, "country": COUNTRY[self.locale], **self.config})
 
-    def check_received(self, replica: Replica, user: Account, result: RunResult,
-                       before: Any) -> None:
+    def check_received(
+        self, replica: Replica, user: Account, result: RunResult, before: Any
+    ) -> None:
         """Exactly one objection, through the Instagram form, and evidence that says so."""
         assert isinstance(replica, ThreadsReplica)
         assert [(s["login"], s["version"], s["locale"]) for s in replica.submissions] == [
-            ("mina@example.org", self.version, self.locale)]
+            ("mina@example.org", self.version, self.locale)
+        ]
         received = replica.events("objection_received")
         assert len(received) == 1 and received[0]["url"].startswith(INSTAGRAM_FORM)
         manifest = manifest_of(result)
@@ -58,15 +59,22 @@ class Case(FlowCase):
         assert replica.events("login_info_saved") == []
 
 
-CASES = [Case("objects_through_the_instagram_form", version, locale, Outcome.SUBMITTED)
-         for locale, version in (("en", "2025"), ("de", "2025"), ("ko", "2025"), ("ko", "2024"))]
+CASES = [
+    Case("objects_through_the_instagram_form", version, locale, Outcome.SUBMITTED)
+    for locale, version in (("en", "2025"), ("de", "2025"), ("ko", "2025"), ("ko", "2024"))
+]
 
 
 def seeded(replica: InstagramReplica, locale: str = "en", **attributes: Any) -> Account:
     user = account(locale=locale, country=COUNTRY[locale])
-    replica.seed_account(login=user.login, password=password_of(user),
-                         email=user.email or user.login, locale=locale, country=user.country,
-                         **attributes)
+    replica.seed_account(
+        login=user.login,
+        password=password_of(user),
+        email=user.email or user.login,
+        locale=locale,
+        country=user.country,
+        **attributes,
+    )
     return user
 
 

@@ -75,31 +75,46 @@ class FacebookInAnotherLanguage(FacebookReplica):
             return UNKNOWN
         return super().page_locale(request)
 
-    def page(self, request: ReplicaRequest, template: str, *, locale: str | None = None,
-             status: int = 200, **context: Any) -> ReplicaResponse:
+    def page(
+        self,
+        request: ReplicaRequest,
+        template: str,
+        *,
+        locale: str | None = None,
+        status: int = 200,
+        **context: Any,
+    ) -> ReplicaResponse:
         if template == "login.html":
             context["modal"] = False
         return super().page(request, template, locale=locale, status=status, **context)
 
 
 def changes(replica: Replica) -> list[str]:
-    return [e["event"] for e in replica.log
-            if e["event"] in ("setting_changed", "objection_confirmed")]
+    return [
+        e["event"] for e in replica.log if e["event"] in ("setting_changed", "objection_confirmed")
+    ]
 
 
-@pytest.mark.parametrize(("flow", "serve"), [
-    (LinkedInFlow, LinkedInInAnotherLanguage),
-    (FacebookFlow, FacebookInAnotherLanguage),
-], ids=["linkedin", "facebook"])
+@pytest.mark.parametrize(
+    ("flow", "serve"),
+    [
+        (LinkedInFlow, LinkedInInAnotherLanguage),
+        (FacebookFlow, FacebookInAnotherLanguage),
+    ],
+    ids=["linkedin", "facebook"],
+)
 def test_a_login_page_in_a_language_without_labels_still_logs_in(
-        flow: type[Flow], serve: type[LinkedInInAnotherLanguage | FacebookInAnotherLanguage],
-        runner: FlowRunner) -> None:
+    flow: type[Flow],
+    serve: type[LinkedInInAnotherLanguage | FacebookInAnotherLanguage],
+    runner: FlowRunner,
+) -> None:
     """Before: the login page was not recognised (ui_changed at log_in, no login sent)."""
     assert UNKNOWN not in flow.locales()
     replica = serve()
     user = account()
-    replica.seed_account(login=user.login, password=password_of(user),
-                         email=user.email or "", country=user.country)
+    replica.seed_account(
+        login=user.login, password=password_of(user), email=user.email or "", country=user.country
+    )
 
     result = runner.run(flow, replica, user)
 
@@ -114,8 +129,11 @@ def test_a_login_page_in_a_language_without_labels_still_logs_in(
     assert not any(user.login in note or password_of(user) in note for note in noted)
 
 
-ODD_SPACES = {"login_field": "Email\u00a0or\u200b  phone", "password": " Pass\u200bword",
-              "sign_in": "SIGN\u202fIN"}
+ODD_SPACES = {
+    "login_field": "Email\u00a0or\u200b  phone",
+    "password": " Pass\u200bword",
+    "sign_in": "SIGN\u202fIN",
+}
 
 
 class LinkedInWithOddSpaces(LinkedInReplica):
@@ -126,7 +144,8 @@ class LinkedInWithOddSpaces(LinkedInReplica):
 
 
 def test_a_linkedin_login_label_spelled_with_other_spaces_still_names_its_field(
-        runner: FlowRunner) -> None:
+    runner: FlowRunner,
+) -> None:
     """The label, matched after the one normalisation, still agrees with what the attributes
     found: no "label differs" note. Before: the zero-width space hid the login page."""
     replica = LinkedInWithOddSpaces()

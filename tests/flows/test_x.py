@@ -45,8 +45,9 @@ class Case(FlowCase):
         assert isinstance(replica, XReplica)
         return replica.settings_of(user.login)
 
-    def check_received(self, replica: Replica, user: Account, result: RunResult,
-                       before: Any) -> None:
+    def check_received(
+        self, replica: Replica, user: Account, result: RunResult, before: Any
+    ) -> None:
         assert isinstance(replica, XReplica)
         changes = replica.events("setting_changed")
         assert sorted(e["control"] for e in changes) == sorted(self.changed)
@@ -60,48 +61,119 @@ class Case(FlowCase):
 
 
 CASES = [
-    *(Case("turned_off", v, loc, Outcome.SUBMITTED, changed=OFF)
-      for v in ("2025", "2024") for loc in ("en", "de", "ko")),
-    *(Case("already_off", v, loc, Outcome.ALREADY_DONE, {"training_on": False})
-      for v, loc in (("2025", "en"), ("2025", "ko"), ("2024", "de"))),
+    *(
+        Case("turned_off", v, loc, Outcome.SUBMITTED, changed=OFF)
+        for v in ("2025", "2024")
+        for loc in ("en", "de", "ko")
+    ),
+    *(
+        Case("already_off", v, loc, Outcome.ALREADY_DONE, {"training_on": False})
+        for v, loc in (("2025", "en"), ("2025", "ko"), ("2024", "de"))
+    ),
     # Personalization is not AI training: it is left on, and the message says so.
-    Case("personalization_left_as_set", "2025", "de", Outcome.SUBMITTED, changed=OFF,
-         message=LABELS.text("personalization_2025", "de") + "»: on"),
-    Case("only_personalization_on", "2025", "ko", Outcome.ALREADY_DONE,
-         {"training_on": False}),
-    Case("memory_shown_and_left_as_set", "2025", "en", Outcome.SUBMITTED,
-         {"memory_visibility": "show"}, changed=OFF,
-         message=LABELS.text("memory_2025", "en")),
-    Case("memory_shown_disabled", "2025", "ko", Outcome.SUBMITTED,
-         {"memory_visibility": "disable"}, changed=OFF),
-    Case("unusual_activity_email_login", "2025", "en", Outcome.SUBMITTED,
-         {"unusual_activity": True}, changed=OFF),
-    Case("unusual_activity_username_login", "2024", "ko", Outcome.SUBMITTED,
-         {"unusual_activity": True, "username": "mina_k"}, {"login": "mina_k"}, changed=OFF),
-    Case("totp_with_seed", "2025", "de", Outcome.SUBMITTED,
-         {"two_factor": "totp", "totp_seed": SEED}, {"totp_seed": SEED}, changed=OFF),
-    Case("totp_without_seed", "2025", "en", Outcome.NEEDS_HUMAN,
-         {"two_factor": "totp", "totp_seed": SEED}, message="authenticator"),
-    Case("unusual_then_totp", "2024", "en", Outcome.SUBMITTED,
-         {"unusual_activity": True, "two_factor": "totp", "totp_seed": SEED},
-         {"totp_seed": SEED}, changed=OFF),
+    Case(
+        "personalization_left_as_set",
+        "2025",
+        "de",
+        Outcome.SUBMITTED,
+        changed=OFF,
+        message=LABELS.text("personalization_2025", "de") + "»: on",
+    ),
+    Case("only_personalization_on", "2025", "ko", Outcome.ALREADY_DONE, {"training_on": False}),
+    Case(
+        "memory_shown_and_left_as_set",
+        "2025",
+        "en",
+        Outcome.SUBMITTED,
+        {"memory_visibility": "show"},
+        changed=OFF,
+        message=LABELS.text("memory_2025", "en"),
+    ),
+    Case(
+        "memory_shown_disabled",
+        "2025",
+        "ko",
+        Outcome.SUBMITTED,
+        {"memory_visibility": "disable"},
+        changed=OFF,
+    ),
+    Case(
+        "unusual_activity_email_login",
+        "2025",
+        "en",
+        Outcome.SUBMITTED,
+        {"unusual_activity": True},
+        changed=OFF,
+    ),
+    Case(
+        "unusual_activity_username_login",
+        "2024",
+        "ko",
+        Outcome.SUBMITTED,
+        {"unusual_activity": True, "username": "mina_k"},
+        {"login": "mina_k"},
+        changed=OFF,
+    ),
+    Case(
+        "totp_with_seed",
+        "2025",
+        "de",
+        Outcome.SUBMITTED,
+        {"two_factor": "totp", "totp_seed": SEED},
+        {"totp_seed": SEED},
+        changed=OFF,
+    ),
+    Case(
+        "totp_without_seed",
+        "2025",
+        "en",
+        Outcome.NEEDS_HUMAN,
+        {"two_factor": "totp", "totp_seed": SEED},
+        message="authenticator",
+    ),
+    Case(
+        "unusual_then_totp",
+        "2024",
+        "en",
+        Outcome.SUBMITTED,
+        {"unusual_activity": True, "two_factor": "totp", "totp_seed": SEED},
+        {"totp_seed": SEED},
+        changed=OFF,
+    ),
     # Under 18 or no birthday: the same checkboxes, disabled, and no message on the page.
-    Case("no_birthday", "2025", "en", Outcome.UNAVAILABLE, {"birthday": False},
-         message="no birthday or its holder is under 18"),
-    Case("under_18", "2024", "ko", Outcome.UNAVAILABLE, {"age": 16},
-         message="greyed out"),
-    Case("under_18_with_memory_shown", "2025", "de", Outcome.UNAVAILABLE,
-         {"age": 17, "memory_visibility": "show"}, message="under 18"),
+    Case(
+        "no_birthday",
+        "2025",
+        "en",
+        Outcome.UNAVAILABLE,
+        {"birthday": False},
+        message="no birthday or its holder is under 18",
+    ),
+    Case("under_18", "2024", "ko", Outcome.UNAVAILABLE, {"age": 16}, message="greyed out"),
+    Case(
+        "under_18_with_memory_shown",
+        "2025",
+        "de",
+        Outcome.UNAVAILABLE,
+        {"age": 17, "memory_visibility": "show"},
+        message="under 18",
+    ),
 ]
 
 
-def seeded(version: str = "2025", locale: str = "en", config: dict[str, Any] | None = None,
-           **seed: Any) -> tuple[XReplica, Account]:
+def seeded(
+    version: str = "2025", locale: str = "en", config: dict[str, Any] | None = None, **seed: Any
+) -> tuple[XReplica, Account]:
     replica = XReplica(version=version, locale=locale)
     user = account(locale=locale, country=None, **(config or {}))
     assert user.password is not None
-    replica.seed_account(login=user.login, password=user.password.get_secret_value(),
-                         email=user.email or "mina@example.org", locale=locale, **seed)
+    replica.seed_account(
+        login=user.login,
+        password=user.password.get_secret_value(),
+        email=user.email or "mina@example.org",
+        locale=locale,
+        **seed,
+    )
     return replica, user
 
 
@@ -115,8 +187,9 @@ def test_second_run_sends_nothing(runner: FlowRunner) -> None:
     first = runner.run(XFlow, replica, user, trust_ledger=False)
     second = runner.run(XFlow, replica, user, trust_ledger=False)
     assert (first.outcome, second.outcome) == (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
-    assert [(e["event"], e["control"]) for e in replica.log
-            if e["event"].startswith("setting_")] == [("setting_changed", TRAINING.field)]
+    assert [
+        (e["event"], e["control"]) for e in replica.log if e["event"].startswith("setting_")
+    ] == [("setting_changed", TRAINING.field)]
 
 
 def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
@@ -153,7 +226,8 @@ def test_an_unknown_new_switch_is_reported_by_name(runner: FlowRunner) -> None:
 
 
 def test_an_unknown_switch_where_training_was_is_ui_changed(
-        runner: FlowRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If X rewords the training checkbox, the flow must not turn off only what it still
     recognises and call that success: it stops, naming what the page has instead."""
     replica, user = seeded()
@@ -228,21 +302,35 @@ def test_evidence_records_each_control_before_and_after(runner: FlowRunner) -> N
     assert result.outcome is Outcome.SUBMITTED
     folder = evidence(result)
     manifest = manifest_of(result)
-    training, personalization, memory = (LABELS.text(key, "ko") for key in (
-        "training_2025", "personalization_2025", "memory_2025"))
+    training, personalization, memory = (
+        LABELS.text(key, "ko") for key in ("training_2025", "personalization_2025", "memory_2025")
+    )
     assert manifest["notes"]["controls_before"] == {
-        training: "on", personalization: "off", memory: "on"}
+        training: "on",
+        personalization: "off",
+        memory: "on",
+    }
     assert manifest["notes"]["controls_after"] == {
-        training: "off", personalization: "off", memory: "on"}
+        training: "off",
+        personalization: "off",
+        memory: "on",
+    }
     assert manifest["submitted"] == {training: "off"}
     assert manifest["form_version"] == "2025"
     assert manifest["form_url"] == "https://x.com/settings/grok_settings"
     assert [s["name"] for s in manifest["steps"]] == [
-        "log_in", "open_settings", "read_state", "turn_off", "verify"]
-    requests = [json.loads(line) for line in
-                (folder / "replica-requests.jsonl").read_text().splitlines()]
-    assert [(r["event"], r["control"]) for r in requests if r["event"] == "setting_changed"] \
-        == [("setting_changed", TRAINING.field)]
+        "log_in",
+        "open_settings",
+        "read_state",
+        "turn_off",
+        "verify",
+    ]
+    requests = [
+        json.loads(line) for line in (folder / "replica-requests.jsonl").read_text().splitlines()
+    ]
+    assert [(r["event"], r["control"]) for r in requests if r["event"] == "setting_changed"] == [
+        ("setting_changed", TRAINING.field)
+    ]
     assert verify_bundle(folder) == []
 
 
@@ -254,6 +342,7 @@ def test_the_checkbox_stays_usable_while_x_saves(browser: Browser) -> None:
     held: list[Route] = []
     try:
         mount(context, [replica])
+
         def hold(route: Route) -> None:
             held.append(route)
 
@@ -267,8 +356,9 @@ def test_the_checkbox_stays_usable_while_x_saves(browser: Browser) -> None:
         page.get_by_test_id("AppTabBar_Home_Link").wait_for()
         page.goto(XFlow.URLS["settings"])
         panel = page.get_by_test_id("xaiDataSharingSettings")
-        names = [LABELS.text(k, "en") for k in ("training_2025", "personalization_2025",
-                                                  "memory_2025")]
+        names = [
+            LABELS.text(k, "en") for k in ("training_2025", "personalization_2025", "memory_2025")
+        ]
         boxes = panel.get_by_role("checkbox")
         expect(boxes).to_have_count(3)
         for box, name in zip(boxes.all(), names, strict=True):  # the real order
@@ -291,7 +381,8 @@ def test_the_checkbox_stays_usable_while_x_saves(browser: Browser) -> None:
 
 
 def test_an_account_under_18_sees_the_checkboxes_disabled_without_a_message(
-        browser: Browser) -> None:
+    browser: Browser,
+) -> None:
     replica, user = seeded("2025", "de", age=15)
     context = browser.new_context(locale="de-DE")
     try:
@@ -309,8 +400,14 @@ def test_an_account_under_18_sees_the_checkboxes_disabled_without_a_message(
         for box in boxes.all():
             expect(box).to_be_disabled()
         shown = page.get_by_test_id("xaiDataSharingSettings").inner_text()
-        for key in ("training_2025", "personalization_2025", "page.training_help_2025",
-                    "page.personalization_help_2025", "page.learn_more", "page.delete_history"):
+        for key in (
+            "training_2025",
+            "personalization_2025",
+            "page.training_help_2025",
+            "page.personalization_help_2025",
+            "page.learn_more",
+            "page.delete_history",
+        ):
             assert LABELS.text(key, "de").strip() in shown
             shown = shown.replace(LABELS.text(key, "de").strip(), "")
         assert shown.strip() == ""  # nothing else: no "not available" message

@@ -22,8 +22,13 @@ class ReplicaClient:
         self.answers: list[dict[str, Any]] = []
         """Every JSON answer served."""
 
-    def request(self, method: str, url: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> ReplicaResponse:
+    def request(
+        self,
+        method: str,
+        url: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ReplicaResponse:
         self.url = urljoin(self.url, url)
         sent = {"accept-language": self.accept_language, **(headers or {})}
         if self.cookies:

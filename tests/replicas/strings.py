@@ -93,21 +93,31 @@ class Walk:
         return made
 
     def seed(self, login: str, **attributes: Any) -> str:
-        self.replica.seed_account(login=login, password=PASSWORD, email=EMAIL,
-                                  locale=self.locale, **attributes)
+        self.replica.seed_account(
+            login=login, password=PASSWORD, email=EMAIL, locale=self.locale, **attributes
+        )
         return login
 
     def shown(self) -> list[str]:
-        strings = [text for client in self.clients for _, html in client.pages
-                   for text in visible_texts(html)]
-        strings += [str(answer["error"]) for client in self.clients for answer in client.answers
-                    if "error" in answer]
+        strings = [
+            text
+            for client in self.clients
+            for _, html in client.pages
+            for text in visible_texts(html)
+        ]
+        strings += [
+            str(answer["error"])
+            for client in self.clients
+            for answer in client.answers
+            if "error" in answer
+        ]
         strings += [text for mail in self.replica.mailbox for text in (mail.subject, mail.body)]
         return strings
 
 
-def assert_shows_only_label_strings(platform: str, replicas: Iterable[Replica],
-                                    walk: Callable[[Walk], None]) -> None:
+def assert_shows_only_label_strings(
+    platform: str, replicas: Iterable[Replica], walk: Callable[[Walk], None]
+) -> None:
     """Walk each replica (one language, its page versions); fail on any text no label file
     has, and on any page template no walk rendered."""
     rendered: set[str] = set()
@@ -124,8 +134,13 @@ def assert_shows_only_label_strings(platform: str, replicas: Iterable[Replica],
         walk(walked)
         shown = walked.shown()
         assert len(shown) > 10  # the walk saw pages, not only redirects
-        assert unexplained(replica, replica.locale, shown) == [], \
+        assert unexplained(replica, replica.locale, shown) == [], (
             f"{platform} {replica.version} {replica.locale}"
-    templates = {p.name for d in template_dirs(replica_class(platform))
-                 for p in Path(d).glob("*.html") if not p.name.startswith("_")}
+        )
+    templates = {
+        p.name
+        for d in template_dirs(replica_class(platform))
+        for p in Path(d).glob("*.html")
+        if not p.name.startswith("_")
+    }
     assert templates - {"base.html"} <= rendered, "a page no walk visits"

@@ -72,16 +72,22 @@ class Client:
             response = self.get(response.headers["location"])
         return response
 
-    def log_in(self, login: str = "anna@example.org", password: str = PASSWORD,
-               next_url: str = FORM) -> ReplicaResponse:
-        return self.post(f"{FB}/login/", email=login, **{"pass": password}, login="1",
-                         next=next_url)
+    def log_in(
+        self, login: str = "anna@example.org", password: str = PASSWORD, next_url: str = FORM
+    ) -> ReplicaResponse:
+        return self.post(
+            f"{FB}/login/", email=login, **{"pass": password}, login="1", next=next_url
+        )
 
 
 def make(version: str = "2025", **account: object) -> tuple[FacebookReplica, Client]:
     replica = FacebookReplica(version=version)
-    seed: dict[str, object] = {"login": "anna", "password": PASSWORD,
-                               "email": "anna@example.org", "country": "DE"}
+    seed: dict[str, object] = {
+        "login": "anna",
+        "password": PASSWORD,
+        "email": "anna@example.org",
+        "country": "DE",
+    }
     seed.update(account)
     replica.seed_account(**seed)  # type: ignore[arg-type]
     return replica, Client(replica)
@@ -121,22 +127,35 @@ def test_login_form_is_the_real_one_without_labels() -> None:
     names, ids and data-testids (the saved ko_KR page of 2024); the real title."""
     _, client = make()
     page = client.get(f"{FB}/login/").body
-    form = page[page.index("<form"):page.index("</form>")]
+    form = page[page.index("<form") : page.index("</form>")]
     assert "<label" not in form and "autocomplete" not in form
-    assert re.search(r'<input type="text" name="email" id="email" data-testid="royal_email"\s+'
-                     r'placeholder="Email address or phone number" '
-                     r'aria-label="Email address or phone number"', form)
-    assert re.search(r'<input type="password" name="pass" id="pass" data-testid="royal_pass"\s+'
-                     r'placeholder="Password" aria-label="Password"', form)
+    assert re.search(
+        r'<input type="text" name="email" id="email" data-testid="royal_email"\s+'
+        r'placeholder="Email address or phone number" '
+        r'aria-label="Email address or phone number"',
+        form,
+    )
+    assert re.search(
+        r'<input type="password" name="pass" id="pass" data-testid="royal_pass"\s+'
+        r'placeholder="Password" aria-label="Password"',
+        form,
+    )
     assert '<button value="1" name="login" data-testid="royal_login_button" type="submit"' in form
     assert 'data-testid="royal_login_form"' in form and 'id="passContainer"' in form
     assert f"<title>{TEXT['page.login_title']}</title>" in page
     assert "<h1" not in page  # the logged-out page has no heading over the form
 
 
-@pytest.mark.parametrize(("header", "dialog"), [
-    ("de-DE,de;q=0.9", True), ("en-GB", True), ("en", True),  # no region named: as in the EU
-    ("ko-KR,ko;q=0.9,en-US;q=0.8", False), ("en-US,en;q=0.9", False)])
+@pytest.mark.parametrize(
+    ("header", "dialog"),
+    [
+        ("de-DE,de;q=0.9", True),
+        ("en-GB", True),
+        ("en", True),  # no region named: as in the EU
+        ("ko-KR,ko;q=0.9,en-US;q=0.8", False),
+        ("en-US,en;q=0.9", False),
+    ],
+)
 def test_cookie_dialog_only_where_meta_shows_it(header: str, dialog: bool) -> None:
     """Facebook asks about cookies in the EU only (autoconsent skips its test in the US); no
     source says Korea gets the dialog, so a Korean browser does not."""
@@ -158,8 +177,11 @@ def test_wrong_password_shows_the_alert_and_logs_no_password() -> None:
     response = client.log_in(password="wrong guess")
     assert response.status == 200
     body = text_of(response)
-    assert re.search(r'<div id="passContainer">.*<div role="alert">The password that you&#39;ve '
-                     r'entered is incorrect.</div>', body)
+    assert re.search(
+        r'<div id="passContainer">.*<div role="alert">The password that you&#39;ve '
+        r"entered is incorrect.</div>",
+        body,
+    )
     assert replica.events("login_rejected")[0]["reason"] == "wrong_password"
     assert replica.login_attempts[0]["ok"] is False
     assert "wrong guess" not in json.dumps(replica.log + replica.login_attempts)
@@ -169,8 +191,11 @@ def test_wrong_password_shows_the_alert_and_logs_no_password() -> None:
 def test_unknown_email_shows_the_alert() -> None:
     replica, client = make()
     response = client.log_in(login="nobody@example.org")
-    assert re.search(r'<div id="email_container">.*<div role="alert">The email you entered '
-                     r'isn’t connected to an account.</div>', text_of(response))
+    assert re.search(
+        r'<div id="email_container">.*<div role="alert">The email you entered '
+        r"isn’t connected to an account.</div>",
+        text_of(response),
+    )
     assert replica.events("login_rejected")[0]["reason"] == "wrong_email"
 
 
@@ -179,7 +204,8 @@ def test_form_redirects_to_login_when_logged_out() -> None:
     response = client.get(FORM)
     assert response.status == 302
     assert response.headers["location"] == (
-        f"{FB}/login/?next=https%3A%2F%2Fwww.facebook.com%2Fhelp%2Fcontact%2F{FORM_ID}")
+        f"{FB}/login/?next=https%3A%2F%2Fwww.facebook.com%2Fhelp%2Fcontact%2F{FORM_ID}"
+    )
     page = client.follow(response)
     assert f'name="next" value="{FORM}"' in page.body
 
@@ -195,7 +221,7 @@ def test_objects_on_2025_form_once(form_id: str) -> None:
     # the title in Title Case, as ghacks.net quotes it (2025-04-21)
     assert "<h1>Object to Your Information Being Used for AI at Meta</h1>" in form.body
     assert 'value="anna@example.org"' in form.body and 'name="country"' not in form.body
-    reason = form.body[form.body.index("<textarea"):form.body.index("</textarea>")]
+    reason = form.body[form.body.index("<textarea") : form.body.index("</textarea>")]
     assert "required" not in reason  # the impact field is optional
     assert f">{TEXT['send']}</button>" in form.body
     assert "Is your request about AI at Meta?" not in form.body
@@ -206,8 +232,12 @@ def test_objects_on_2025_form_once(form_id: str) -> None:
     assert len(replica.submissions) == 1
     submission = replica.submissions[0]
     assert {k: submission[k] for k in ("login", "email", "country", "version", "locale")} == {
-        "login": "anna", "email": "anna@example.org", "country": "DE", "version": "2025",
-        "locale": "en"}
+        "login": "anna",
+        "email": "anna@example.org",
+        "country": "DE",
+        "version": "2025",
+        "locale": "en",
+    }
     assert [m.subject for m in replica.mailbox] == ["We received your objection"]
     assert replica.mailbox[0].body.startswith("We will honour your objection")  # the real mail
     again = client.get(f"{FB}/help/contact/{form_id}")
@@ -218,8 +248,10 @@ def test_second_submission_is_refused_with_the_notice() -> None:
     replica, client = make(already_objected=True)
     client.log_in()
     form = client.get(FORM)
-    assert '<div role="status"><h2>An objection from this account is already on record.</h2>' \
+    assert (
+        '<div role="status"><h2>An objection from this account is already on record.</h2>'
         in form.body
+    )
     assert 'id="objection_form"' not in form.body
     response = client.post(FORM, email="anna@example.org", reason="")
     assert "An objection from this account is already on record." in response.body
@@ -263,8 +295,13 @@ def test_objects_on_2024_form_with_the_emailed_code() -> None:
     assert replica.submissions[0]["reason"] == LONG_REASON.strip()
     assert len(replica.events("objection_confirmed")) == 1
     assert [e["event"] for e in replica.log if e["event"].startswith(("objection", "code"))] == [
-        "objection_rejected", "objection_received", "code_sent", "code_rejected",
-        "objection_confirmed", "objection_refused"]
+        "objection_rejected",
+        "objection_received",
+        "code_sent",
+        "code_rejected",
+        "objection_confirmed",
+        "objection_refused",
+    ]
 
 
 def test_2024_form_asks_for_the_code_before_it_counts_the_characters() -> None:
@@ -285,13 +322,16 @@ def test_2024_form_asks_for_the_code_before_it_counts_the_characters() -> None:
 
     still_short = client.post(FORM, country="DE", email="anna@example.org", reason="Short.")
     assert TEXT["reason_too_short"] in still_short.body and replica.submissions == []
-    done = client.follow(client.post(FORM, country="DE", email="anna@example.org",
-                                     reason=LONG_REASON))
+    done = client.follow(
+        client.post(FORM, country="DE", email="anna@example.org", reason=LONG_REASON)
+    )
     assert TEXT["confirmed"] in done.body
     assert [s["reason"] for s in replica.submissions] == [LONG_REASON.strip()]
     assert len(replica.events("code_sent")) == 1  # no second code
     assert [e["reason"] for e in replica.events("objection_rejected")] == [
-        "reason_too_short", "reason_too_short"]
+        "reason_too_short",
+        "reason_too_short",
+    ]
 
 
 # --- regions, Pages, locales ---------------------------------------------------------------
@@ -312,8 +352,10 @@ def test_a_facebook_page_cannot_object() -> None:
     replica, client = make(is_page=True)
     client.log_in()
     page = client.get(FORM)
-    assert ('<div role="alert">Only people can object. Switch to your personal profile to use '
-            "this form.</div>") in text_of(page)
+    assert (
+        '<div role="alert">Only people can object. Switch to your personal profile to use '
+        "this form.</div>"
+    ) in text_of(page)
     assert 'id="objection_form"' not in page.body
     client.post(FORM, email="anna@example.org", reason="")
     assert replica.submissions == []
@@ -325,8 +367,9 @@ def test_german_form_asks_the_router_question_first() -> None:
     client.log_in()
     form = client.get(FORM)
     assert '<html lang="de"' in form.body
-    assert "<h1>Einspruch gegen die Verwendung deiner Informationen für KI bei Meta</h1>" \
-        in form.body
+    assert (
+        "<h1>Einspruch gegen die Verwendung deiner Informationen für KI bei Meta</h1>" in form.body
+    )
     assert "<legend>Bezieht sich deine Anfrage auf KI bei Meta?</legend>" in form.body
     assert '<div id="objection_fields" hidden>' in form.body
     assert ">Senden</button>" in form.body
@@ -335,18 +378,20 @@ def test_german_form_asks_the_router_question_first() -> None:
     unanswered = client.post(FORM, email="anna@example.org", reason="")
     assert "Bitte fülle alle Pflichtfelder aus." in unanswered.body
     assert replica.submissions == []
-    done = client.follow(client.post(FORM, ai_request="yes", email="anna@example.org",
-                                     reason=""))
+    done = client.follow(client.post(FORM, ai_request="yes", email="anna@example.org", reason=""))
     assert "Dein Widerspruch ist eingegangen" in done.body
     assert replica.submissions[0]["locale"] == "de"
 
 
-@pytest.mark.parametrize(("header", "fallback", "expected", "title"), [
-    ("ko-KR,ko;q=0.9,en-US;q=0.8", "en", "ko", "Facebook - 로그인 또는 가입"),
-    ("fr-FR,fr;q=0.9,de;q=0.8,en;q=0.5", "en", "de", "Facebook – Anmelden oder Registrieren"),
-    ("fr-FR", "ko", "ko", "Facebook - 로그인 또는 가입"),
-    ("en;q=0.3,de", "ko", "de", "Facebook – Anmelden oder Registrieren"),
-])
+@pytest.mark.parametrize(
+    ("header", "fallback", "expected", "title"),
+    [
+        ("ko-KR,ko;q=0.9,en-US;q=0.8", "en", "ko", "Facebook - 로그인 또는 가입"),
+        ("fr-FR,fr;q=0.9,de;q=0.8,en;q=0.5", "en", "de", "Facebook – Anmelden oder Registrieren"),
+        ("fr-FR", "ko", "ko", "Facebook - 로그인 또는 가입"),
+        ("en;q=0.3,de", "ko", "de", "Facebook – Anmelden oder Registrieren"),
+    ],
+)
 def test_accept_language_picks_the_login_page_locale(
     header: str, fallback: str, expected: str, title: str
 ) -> None:
@@ -375,16 +420,22 @@ def test_two_factor_by_app_then_trust_device() -> None:
     assert 'name="approvals_code"' in page.body
     assert client.get(FORM).status == 302  # not logged in until 2FA is done
     code = pyotp.TOTP(TOTP_SEED).now()
-    wrong = client.post("/two_step_verification/authentication/",
-                        approvals_code=f"{(int(code) + 500_000) % 1_000_000:06d}")
+    wrong = client.post(
+        "/two_step_verification/authentication/",
+        approvals_code=f"{(int(code) + 500_000) % 1_000_000:06d}",
+    )
     assert 'role="alert"' in wrong.body
-    trust = client.follow(client.post("/two_step_verification/authentication/",
-                                      approvals_code=code))
+    trust = client.follow(
+        client.post("/two_step_verification/authentication/", approvals_code=code)
+    )
     assert "<h1>Trust this device?</h1>" in trust.body
     form = client.follow(client.post(client.url, trust="yes"))
     assert client.url == FORM and 'id="objection_form"' in form.body
     assert [e["event"] for e in replica.log][-3:] == [
-        "two_factor_rejected", "two_factor_passed", "device_trusted"]
+        "two_factor_rejected",
+        "two_factor_passed",
+        "device_trusted",
+    ]
 
 
 def test_device_approval_waits_for_the_person() -> None:
@@ -437,8 +488,7 @@ def test_class_names_are_generated_per_replica() -> None:
 
 def test_smoke_objects_in_chromium() -> None:
     replica = FacebookReplica(version="2025", visitor_country="DE")  # where the dialog shows
-    replica.seed_account(login="anna", password=PASSWORD, email="anna@example.org",
-                         country="DE")
+    replica.seed_account(login="anna", password=PASSWORD, email="anna@example.org", country="DE")
     # Its own thread: other test modules may hold pytest-playwright's session-wide sync
     # Playwright (an asyncio loop) on the main thread, where a second one refuses to start.
     errors: list[BaseException] = []
@@ -465,22 +515,29 @@ def _object_in_chromium(replica: FacebookReplica, errors: list[BaseException]) -
                 page.goto(FORM)
                 expect(page).to_have_url(re.compile(r"/login/\?next="))
                 dialog = page.get_by_role(
-                    "dialog", name="Allow the use of cookies from Facebook on this browser?")
+                    "dialog", name="Allow the use of cookies from Facebook on this browser?"
+                )
                 dialog.get_by_role("button", name="Allow all cookies").click()
                 expect(dialog).to_be_hidden()
                 # The fields have no <label>: their names come from aria-label/placeholder.
                 page.get_by_label("Email address or phone number").fill("anna@example.org")
                 page.get_by_placeholder("Password").fill(PASSWORD)
                 page.get_by_role("button", name="Log in").click()
-                expect(page.get_by_role(
-                    "heading", name="Object to Your Information Being Used for AI at Meta",
-                    exact=True)).to_be_visible()
+                expect(
+                    page.get_by_role(
+                        "heading",
+                        name="Object to Your Information Being Used for AI at Meta",
+                        exact=True,
+                    )
+                ).to_be_visible()
                 expect(page.get_by_label("Email address")).to_have_value("anna@example.org")
                 page.get_by_label("Please tell us how this processing impacts you").fill(
-                    LONG_REASON)
+                    LONG_REASON
+                )
                 page.get_by_role("button", name="Submit").click()
                 expect(page.get_by_role("status")).to_contain_text(
-                    "Your objection has been received")
+                    "Your objection has been received"
+                )
             finally:
                 browser.close()
     except BaseException as error:  # handed to the test's thread

@@ -24,14 +24,13 @@ TEXT = InstagramReplica().text("en")
 def make(drift: str | None = None, **account: object) -> tuple[InstagramReplica, ReplicaClient]:
     replica = InstagramReplica()
     replica.set_drift(drift)
-    replica.seed_account(login="mina.k", password=PASSWORD, email="mina@example.org",
-                         **account)  # type: ignore[arg-type]
+    replica.seed_account(login="mina.k", password=PASSWORD, email="mina@example.org", **account)  # type: ignore[arg-type]
     return replica, ReplicaClient(replica, "en-GB,en;q=0.9")
 
 
 def form_of(page: ReplicaResponse) -> str:
     body = page.body
-    return body[body.index('<form method="post" action="/accounts/login/"'):body.index("</form>")]
+    return body[body.index('<form method="post" action="/accounts/login/"') : body.index("</form>")]
 
 
 def test_login_form_is_the_2020_to_2023_one() -> None:
@@ -41,9 +40,12 @@ def test_login_form_is_the_2020_to_2023_one() -> None:
     page = client.get(LOGIN)
     form = form_of(page)
     assert 'id="loginForm"' in form
-    assert re.search(r'<label><span>Phone number, username, or email</span>\s*<input '
-                     r'aria-label="Phone number, username, or email"[^>]*name="username" '
-                     r'type="text"', form)
+    assert re.search(
+        r"<label><span>Phone number, username, or email</span>\s*<input "
+        r'aria-label="Phone number, username, or email"[^>]*name="username" '
+        r'type="text"',
+        form,
+    )
     assert re.search(r'<input aria-label="Password"[^>]*name="password" type="password"', form)
     assert re.search(r'<button type="submit" disabled[^>]*><div>Log in</div></button>', form)
     assert '<i role="img" aria-label="Instagram"' in page.body and "<h1" not in page.body
@@ -64,10 +66,12 @@ def test_login_form_of_2025_posts_email_and_pass() -> None:
 
 def test_login_asks_to_save_the_login_info_then_goes_on() -> None:
     replica, client = make()
-    response = client.request("POST", LOGIN, {"username": "mina.k", "password": PASSWORD,
-                                               "next": FORM})
-    assert response.headers["location"] == ("/accounts/onetap/?next=https%3A%2F%2Fhelp."
-                                            "instagram.com%2Fcontact%2F767264225370182")
+    response = client.request(
+        "POST", LOGIN, {"username": "mina.k", "password": PASSWORD, "next": FORM}
+    )
+    assert response.headers["location"] == (
+        "/accounts/onetap/?next=https%3A%2F%2Fhelp.instagram.com%2Fcontact%2F767264225370182"
+    )
     prompt = client.follow(response)
     assert f"<h2>{TEXT['save_login_info']}</h2>" in prompt.body
     assert f">{TEXT['not_now']}</button>" in prompt.body
@@ -86,8 +90,11 @@ def test_the_prompt_is_not_for_a_browser_that_is_not_logged_in() -> None:
 def test_a_refused_login_gets_the_generic_message_and_no_session() -> None:
     replica, client = make(login_problem=True)
     page = client.post(LOGIN, username="mina.k", password=PASSWORD, next="/")
-    assert re.search(r'<p id="slfErrorAlert" role="alert" aria-atomic="true">There was a problem '
-                     r"logging you into Instagram. Please try again soon.</p>", page.body)
+    assert re.search(
+        r'<p id="slfErrorAlert" role="alert" aria-atomic="true">There was a problem '
+        r"logging you into Instagram. Please try again soon.</p>",
+        page.body,
+    )
     assert [e["reason"] for e in replica.events("login_rejected")] == ["login_problem"]
     assert replica.login_attempts[0]["ok"] is False and "xs" not in client.cookies
 
@@ -96,12 +103,14 @@ def test_facebook_has_no_generic_refusal_to_seed() -> None:
     from fixtures.facebook import FacebookReplica
 
     with pytest.raises(TypeError, match="login_problem"):
-        FacebookReplica().seed_account(login="a", password="b", email="a@example.org",
-                                       login_problem=True)
+        FacebookReplica().seed_account(
+            login="a", password="b", email="a@example.org", login_problem=True
+        )
 
 
-@pytest.mark.parametrize(("header", "dialog"), [
-    ("en-US,en;q=0.9", True), ("de-DE", True), ("ko-KR,ko;q=0.9", False)])
+@pytest.mark.parametrize(
+    ("header", "dialog"), [("en-US,en;q=0.9", True), ("de-DE", True), ("ko-KR,ko;q=0.9", False)]
+)
 def test_cookie_dialog_by_country(header: str, dialog: bool) -> None:
     """autoconsent runs its Instagram test without region skips (so the US gets it too); no
     source says Korea does."""

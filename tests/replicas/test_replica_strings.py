@@ -32,6 +32,7 @@ from tests.replicas.strings import (
 
 # --- the walks, one per kind of replica -----------------------------------------------------------
 
+
 def walk_meta(walk: Walk) -> None:
     replica = walk.replica
     assert isinstance(replica, MetaReplica)
@@ -40,11 +41,13 @@ def walk_meta(walk: Walk) -> None:
 
     fields = replica.login_form
 
-    def log_in(client: ReplicaClient, login: str, password: str = PASSWORD,
-               next_url: str = form) -> ReplicaResponse:
-        return client.post(origin + login_path, **{fields.login_field: login,
-                                                   fields.password_field: password,
-                                                   "next": next_url})
+    def log_in(
+        client: ReplicaClient, login: str, password: str = PASSWORD, next_url: str = form
+    ) -> ReplicaResponse:
+        return client.post(
+            origin + login_path,
+            **{fields.login_field: login, fields.password_field: password, "next": next_url},
+        )
 
     first = walk.client()
     first.get(origin + login_path)  # under the cookie dialog
@@ -77,8 +80,9 @@ def walk_meta(walk: Walk) -> None:
     coded = walk.client()
     log_in(coded, walk.seed("dan", two_factor="totp", totp_seed=SEED))
     coded.post(origin + "/two_step_verification/authentication/", approvals_code="000000")
-    coded.post(origin + "/two_step_verification/authentication/",
-               approvals_code=pyotp.TOTP(SEED).now())
+    coded.post(
+        origin + "/two_step_verification/authentication/", approvals_code=pyotp.TOTP(SEED).now()
+    )
     log_in(walk.client(), walk.seed("eve", two_factor="device"))
     asked = walk.client()
     log_in(asked, walk.seed("fay", reauth=True))
@@ -103,8 +107,14 @@ def walk_x(walk: Walk) -> None:
     client.post(origin + TASK_PATH + "?flow_name=login", redirect_after_login="/home")
     token = str(client.answers[-1]["flow_token"])
     step(token, "identifier", value="nobody")
-    walk.seed(EMAIL, username="mina_k", unusual_activity=True, two_factor="totp",
-              totp_seed=SEED, memory_visibility="show")
+    walk.seed(
+        EMAIL,
+        username="mina_k",
+        unusual_activity=True,
+        two_factor="totp",
+        totp_seed=SEED,
+        memory_visibility="show",
+    )
     step(token, "identifier", value=EMAIL)
     step(token, "unusual", value="someone_else")
     step(token, "unusual", value="mina_k")
@@ -118,8 +128,9 @@ def walk_x(walk: Walk) -> None:
     walk.seed("young@example.org", age=16, username="mina.k")
     young.post(origin + TASK_PATH + "?flow_name=login", redirect_after_login=SETTINGS_PATH)
     token = str(young.answers[-1]["flow_token"])
-    young.post(origin + TASK_PATH, flow_token=token, subtask="identifier",
-               value="young@example.org")
+    young.post(
+        origin + TASK_PATH, flow_token=token, subtask="identifier", value="young@example.org"
+    )
     young.post(origin + TASK_PATH, flow_token=token, subtask="password", password=PASSWORD)
     young.get(origin + SETTINGS_PATH)
 
@@ -143,12 +154,17 @@ def walk_linkedin(walk: Walk) -> None:
     client.get(origin + "/feed/")
     client.get(origin + "/mypreferences/d/categories/privacy")
     client.get(origin + "/mypreferences/d/settings/data-for-ai-improvement")
-    client.post_with(origin + "/mypreferences/d/api/settings/data-for-ai-improvement",
-                     {"csrf-token": client.cookies["JSESSIONID"]}, value="off")
+    client.post_with(
+        origin + "/mypreferences/d/api/settings/data-for-ai-improvement",
+        {"csrf-token": client.cookies["JSESSIONID"]},
+        value="off",
+    )
     client.get(origin + "/mypreferences/d/settings/data-for-ai-improvement")
     client.get(origin + "/mypreferences/d/categories/privacy")
-    for login, kind, field in (("checked@example.org", "captcha", "answer"),
-                               ("pin@example.org", "email_pin", "pin")):
+    for login, kind, field in (
+        ("checked@example.org", "captcha", "answer"),
+        ("pin@example.org", "email_pin", "pin"),
+    ):
         checked = walk.client()
         walk.seed(login, checkpoint=kind)
         checked.post(submit, session_key=login, session_password=PASSWORD)
@@ -161,8 +177,12 @@ def walk_linkedin(walk: Walk) -> None:
 
 
 WALKS: dict[str, Callable[[Walk], None]] = {
-    "facebook": walk_meta, "instagram": walk_meta, "threads": walk_meta, "x": walk_x,
-    "linkedin": walk_linkedin}
+    "facebook": walk_meta,
+    "instagram": walk_meta,
+    "threads": walk_meta,
+    "x": walk_x,
+    "linkedin": walk_linkedin,
+}
 
 
 def replicas_of(platform: str, locale: str) -> Iterator[Replica]:
@@ -175,8 +195,9 @@ def replicas_of(platform: str, locale: str) -> Iterator[Replica]:
         yield LinkedInReplica(locale=locale, regions_without_setting=EARLY_REGIONS_WITHOUT_SETTING)
 
 
-CASES = [(platform, locale) for platform in sorted(WALKS)
-         for locale in replica_class(platform).locales()]
+CASES = [
+    (platform, locale) for platform in sorted(WALKS) for locale in replica_class(platform).locales()
+]
 
 
 @pytest.mark.parametrize(("platform", "locale"), CASES, ids=[f"{p}-{loc}" for p, loc in CASES])

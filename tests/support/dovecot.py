@@ -97,19 +97,20 @@ def _serve(root: Path, user: str) -> Iterator[MailSettings]:
     port = free_port()
     config = root / "dovecot.conf"
     config.write_text(_config(root, port, mail_user, internal_user, login_user))
-    process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + START_DEADLINE_SECONDS
         while not reachable("127.0.0.1", port, timeout=1):
             if process.poll() is not None or time.monotonic() > deadline:
-                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() \
-                    else ""
+                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
                 stderr = process.stderr.read().decode() if process.stderr else ""
                 raise RuntimeError(f"Dovecot did not start: {stderr}{log}")
             time.sleep(0.05)  # a test helper polling a port, not a flow
-        yield MailSettings(host="127.0.0.1", port=port, security="plain", user=user,
-                           password=SecretStr(password))
+        yield MailSettings(
+            host="127.0.0.1", port=port, security="plain", user=user, password=SecretStr(password)
+        )
     finally:
         process.terminate()
         try:

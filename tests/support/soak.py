@@ -55,14 +55,24 @@ class SoakTally:
     bad: list[str] = field(default_factory=list)
 
 
-def soak_run(browser: Browser, root: Path, seed: int, rate: float, tally: SoakTally,
-             retry: RetryPolicy | None = None) -> None:
+def soak_run(
+    browser: Browser,
+    root: Path,
+    seed: int,
+    rate: float,
+    tally: SoakTally,
+    retry: RetryPolicy | None = None,
+) -> None:
     """One demo run (all platforms) at fault ``rate`` with ``seed``, added to ``tally``."""
     folder = root / f"seed-{seed}"
     log_file = folder / "log.jsonl"
-    settings = Settings.model_validate({
-        "output": {"evidence_dir": folder / "evidence", "ledger": folder / "ledger.sqlite3"},
-        "browser": {"timeout_ms": 5000}, "log": {"file": log_file}})
+    settings = Settings.model_validate(
+        {
+            "output": {"evidence_dir": folder / "evidence", "ledger": folder / "ledger.sqlite3"},
+            "browser": {"timeout_ms": 5000},
+            "log": {"file": log_file},
+        }
+    )
     log.configure(level="info", file=log_file, json_lines=True, stream=io.StringIO())
     plan = plan_demo([])
     apply_faults(plan.replicas.values(), rate, seed)
@@ -77,8 +87,9 @@ def soak_run(browser: Browser, root: Path, seed: int, rate: float, tally: SoakTa
     for result in results:
         tally.outcomes[result.outcome.value] += 1
         if result.outcome not in GOOD_OUTCOMES:
-            tally.bad.append(f"seed {seed} {result.platform}: {result.outcome.value}: "
-                             f"{result.message}")
+            tally.bad.append(
+                f"seed {seed} {result.platform}: {result.outcome.value}: {result.message}"
+            )
     tally.faults.update(injected_faults(plan.replicas.values()))
     accepted = accepted_changes(plan.replicas.values())
     tally.submissions += sum(accepted.values())
@@ -130,8 +141,10 @@ def main() -> int:
         browser.close()
     print(f"runs: {tally.runs} ({tally.jobs} platform runs, fault rate {args.rate})")
     print(f"outcomes: {dict(sorted(tally.outcomes.items()))}")
-    print(f"faults injected: {sum(tally.faults.values())} {dict(sorted(tally.faults.items()))}"
-          " (timeout = request aborted as timed out at once, not waited out)")
+    print(
+        f"faults injected: {sum(tally.faults.values())} {dict(sorted(tally.faults.items()))}"
+        " (timeout = request aborted as timed out at once, not waited out)"
+    )
     print(f"retries: {sum(tally.retries.values())}")
     for what, count in sorted(tally.retries.items()):
         print(f"  {count:4d}  {what}")
