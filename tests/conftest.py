@@ -60,7 +60,7 @@ class FlowRunner:
         self.settings = Settings.model_validate(
             {
                 "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3"},
-                "browser": {"timeout_ms": 5000},
+                "browser": {"timeout_ms": 10_000},
                 "log": {"file": self.log_file, "level": "debug"},
             }
         )
