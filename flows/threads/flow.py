@@ -2,7 +2,7 @@
 its objection goes through the linked Instagram account, so this flow logs into Instagram and
 submits the Instagram form https://help.instagram.com/contact/767264225370182 (flows/instagram),
 with Instagram's labels (a ``labels/`` folder here would override them key by key).
-Labels last checked against platforms.md (late 2025), 2026-11-25.
+Labels (Instagram's) last checked against public sources, 2026-11-27.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class ThreadsFlow(InstagramFlow):
         "Meta AI objection form, through the linked Instagram account (Threads has "
         "no form of its own)"
     )
-    LAST_CHECKED = "2026-11-25"
+    LAST_CHECKED = "2026-11-27"
 
     def log_in(self) -> None:
         """Say in the evidence, before anything else, whose form this objection goes through;

@@ -35,7 +35,7 @@ def test_lost_answer_to_the_submit_ends_with_exactly_one_submission(runner: Flow
     assert sent is not None and sent["status"] == "confirmed"
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [2, 3, 4])  # seeds that meet three faults on the way
 @pytest.mark.parametrize("kind", ["server_error", "timeout", "cut"])
 def test_transient_faults_anywhere_are_retried_to_the_true_outcome(
     runner: FlowRunner, kind: str, seed: int
