@@ -231,8 +231,11 @@ def _command(pid: int) -> str:
         return f"pid {pid}"
 
 
-def end_everything_of(root: Path, processes: Iterable[int] = ()) -> None:
-    """Kill what a test's run left running (so that a failing test leaves no browser behind)."""
-    for pid in {*processes, *mentioning(root)}:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+def end_everything_of(root: Path, processes: dict[int, str] | None = None) -> None:
+    """Kill what a test's run left running (so that a failing test leaves no browser behind):
+    the processes naming ``root``, and those of ``processes`` that still are the processes
+    seen (same start time: a pid is soon reused on a busy machine)."""
+    for pid, begun in {**(processes or {}), **mentioning(root)}.items():
+        if start_time(pid) == begun:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
