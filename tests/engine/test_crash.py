@@ -76,12 +76,7 @@ def _submissions(tmp_path: Path) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize(
     ("step", "ledger_after_kill"),
-    [
-        ("log_in", []),
-        ("fill", []),
-        ("submit", [(1, "sending")]),
-        ("confirm", [(1, "sent")]),
-    ],
+    [("log_in", []), ("fill", []), ("submit", [(1, "sending")]), ("confirm", [(1, "sent")])],
 )
 def test_a_run_killed_at_a_step_loses_nothing_and_the_next_sends_once(
     tmp_path: Path, step: str, ledger_after_kill: list[tuple[int, str]]

@@ -15,12 +15,7 @@ import pytest
 from pydantic import ValidationError
 
 from optout_bot.records.evidence import EvidenceBundle, render_receipt
-from optout_bot.records.locales import (
-    LOCALES_PATH_ENV,
-    PROJECT_DIR,
-    jurisdiction_for,
-    wording,
-)
+from optout_bot.records.locales import LOCALES_PATH_ENV, PROJECT_DIR, jurisdiction_for, wording
 from optout_bot.settings import Account
 
 EDPB = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"

@@ -97,10 +97,7 @@ def changes(replica: Replica) -> list[str]:
 
 @pytest.mark.parametrize(
     ("flow", "serve"),
-    [
-        (LinkedInFlow, LinkedInInAnotherLanguage),
-        (FacebookFlow, FacebookInAnotherLanguage),
-    ],
+    [(LinkedInFlow, LinkedInInAnotherLanguage), (FacebookFlow, FacebookInAnotherLanguage)],
     ids=["linkedin", "facebook"],
 )
 def test_a_login_page_in_a_language_without_labels_still_logs_in(
