@@ -272,15 +272,11 @@ class PageActions(PageNavigation):
 
     def find(self, element: str, *targets: Target, required: bool = True,
              within: Locator | None = None, timeout_ms: float | None = None) -> Locator:
-        """The element of the first target (in order: language-independent ones first) that
-        has a visible one, waiting for one to appear.
-
-        A control or field (see ``Target.is_control``) is one element only: when two or more
-        visible elements answer to its target, acting on either could put the user's data in
-        the wrong place, so that is ``AmbiguousElement`` (a ``UiChanged``) naming them. A
-        control found by an attribute whose accessible name none of the named targets gives
-        is kept, and the difference noted (:meth:`label_differs`). A recogniser (heading,
-        text, landmark) gives its first visible element.
+        """The visible element of the first target that has one (language-independent targets
+        come first), waiting for one to appear. A control (``Target.is_control``) must be the
+        only one: two are ``AmbiguousElement`` naming both, as acting on either could put the
+        user's data in the wrong place; found by an attribute, the named targets cross-check it
+        (:meth:`label_differs`). A recogniser (heading, text, landmark) gives its first one.
 
         ``element`` is the human name used in errors ("objection form: Send button"). A missing
         required element raises ``UiChanged`` (or ``Transient`` when the page itself is a
