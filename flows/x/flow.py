@@ -219,7 +219,9 @@ class XFlow(Flow):
     def controls(self) -> dict[str, Box]:
         """The page's checkboxes by label key; ``unknown`` ones go under their shown name.
         The training checkbox must be there and usable, else the run stops here."""
-        self.find("settings: Grok settings checkboxes", Target(role="checkbox"))
+        self.wait_for_any(
+            {"checkboxes": [Target(role="checkbox")]}, what="settings: Grok settings checkboxes"
+        )
         boxes = [self.read_box(box) for box in self.page.get_by_role("checkbox").all()]
         unknown = [b for b in boxes if b.key is None]
         version = self.page_version(boxes)
