@@ -54,7 +54,8 @@ class FlowRunner:
         self.root = root
         self.log_file = root / "log.jsonl"
         self.settings = Settings.model_validate({
-            "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3"},
+            "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3",
+                       "keep_trace": True},
             "browser": {"timeout_ms": 5000},
             "log": {"file": self.log_file, "level": "debug"},
         })
