@@ -161,5 +161,5 @@ class _Worker:
             return self.browser
         if self.playwright is None:
             self.playwright = sync_playwright().start()
-        self.browser = connect(self.playwright, self.endpoint)
+        self.browser = connect(self.playwright, self.endpoint, self.settings.browser)
         return self.browser
