@@ -1,30 +1,31 @@
-"""Benchmark against the replicas (run by hand, never in the tests).
+"""Benchmark against the replicas (run by hand, never in the tests). One command::
 
-One command, from the repository root::
+    .venv/bin/python bench/run.py        # --pairs 7 --accounts 16 --jobs 1,2,4 --latency real
 
-    .venv/bin/python bench/run.py            # --reps 3 --accounts 1,4,16 --jobs <cores>
+It measures, printing a table and writing it as JSON (``bench/results.json``):
 
-It measures, each as the median of ``--reps`` repetitions:
+* ``help``: ``optout-bot --help``, whole process (median wall and CPU of ``--pairs`` runs);
+* ``flow``: ``optout-bot demo facebook`` (fresh home, fresh ledger) beside
+  ``bench/bare_script.py``, a bare Playwright script doing the same job, as whole processes
+  run one after the other in pairs (A B A B …): medians of wall and CPU (user + system of
+  the process and every child: browser, driver) and the median of the per-pair ratios;
+* ``accounts``: ``--accounts`` made-up people × every platform, served with ``--latency``
+  (real pages take time to arrive, see optout_bot/replica/latency.py), at each of ``--jobs``:
+  wall, CPU, pages per second, the speed-up over ``--jobs 1``, the peak memory (PSS) of the
+  process tree and the memory each extra parallel flow costs.
 
-* a whole demo run per platform and for all platforms, cold (new login, browser started)
-  and warm (the same job again in this process, against the same replica: saved session);
-* a minimal hand-written Playwright script doing the Facebook steps with no engine (no
-  logging, evidence, ledger or retries) — the floor for one flow — and our time / its time,
-  both for the whole run (browser start included) and for the flow alone (browser running);
-* N accounts x all platforms, one after the other (``--jobs 1``) and ``--jobs J`` at once:
-  wall time, pages per second, peak memory (PSS) of the whole process tree, speed-up, and
-  the memory each extra parallel flow costs.
-
-It prints a table and writes it as JSON (``bench/results.json``).
+The machine may be shared: numbers are medians of pairs, and the load average is recorded
+beside them.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import ctypes
 import json
 import os
 import platform as python_platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -34,46 +35,90 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import Browser, sync_playwright
-
 from optout_bot import browser as browsers
 from optout_bot import log, registry
-from optout_bot.browser import new_context, open_browser
 from optout_bot.outcome import Outcome
-from optout_bot.records.ledger import Ledger
-from optout_bot.replica import Replica, mount
-from optout_bot.run import parallel
-from optout_bot.run.engine import Engine, Job, RunResult
+from optout_bot.replica import Replica
+from optout_bot.replica.latency import apply_latency
+from optout_bot.run.engine import Job, RunResult
 from optout_bot.run.jobs import plan_demo, run_jobs
 from optout_bot.settings import Settings
 
 HERE = Path(__file__).resolve().parent
+BARE_SCRIPT = HERE / "bare_script.py"
+FORM = "https://www.facebook.com/help/contact/712876720715583"
+PR_SET_CHILD_SUBREAPER = 36
 
 
 # --- measuring ----------------------------------------------------------------------------------
 
 
-class PageCounter:
-    """Counts HTML documents the replicas serve: the pages the flows loaded."""
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
 
-    def __init__(self) -> None:
-        self.pages = 0
-        self._lock = threading.Lock()
-        original = Replica.handle
 
-        def counting(replica: Replica, request: Any) -> Any:
-            response = original(replica, request)
-            if response.content_type.startswith("text/html") and request.method == "GET":
-                with self._lock:
-                    self.pages += 1
-            return response
+def load() -> float:
+    return round(os.getloadavg()[0], 1)
 
-        Replica.handle = counting  # type: ignore[assignment]
+
+def adopt_orphans() -> None:
+    """Become the parent of every process our children leave behind (Linux): Chromium's
+    renderers outlive the browser process that started them, and only a process that waits
+    for them counts their CPU. Without this, ``/usr/bin/time`` and rusage miss a third of a
+    run's CPU."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        print("warning: cannot adopt orphans; renderers' CPU is not counted", file=sys.stderr)
+
+
+def reap_orphans(timeout_s: float = 30.0) -> None:
+    """Wait for every adopted process, so its CPU is counted before the next measurement."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)  # an adopted renderer still shutting down
+
+
+def whole_process(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system of the process and of every process it started,
+    renderers included) of one run of ``command``, in ``cwd`` with ``cwd`` as its home
+    (nothing of this user's is read)."""
+    env = {**os.environ, "HOME": str(cwd), "XDG_DATA_HOME": str(cwd / "data"),
+           "XDG_CONFIG_HOME": str(cwd / "config")}
+    env = {k: v for k, v in env.items() if not k.upper().startswith("OPTOUT_BOT_")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          check=False)
+    wall = time.perf_counter() - began
+    reap_orphans()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n"
+                         f"{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+@contextmanager
+def scratch() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="optout-bench-"))
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _children() -> dict[int, list[int]]:
@@ -128,268 +173,254 @@ def peak_memory() -> Iterator[dict[str, float]]:
         sampler.join()
 
 
+class PageCounter:
+    """Counts the HTML documents the replicas serve: the pages the flows loaded."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+        self._lock = threading.Lock()
+        original = Replica.handle
+
+        def counting(replica: Replica, request: Any) -> Any:
+            response = original(replica, request)
+            if response.content_type.startswith("text/html") and request.method == "GET":
+                with self._lock:
+                    self.pages += 1
+            return response
+
+        Replica.handle = counting  # type: ignore[method-assign,assignment]
+
+
 def settings_in(root: Path) -> Settings:
-    return Settings.model_validate(
-        {
-            "output": {
-                "evidence_dir": root / "evidence",
-                "ledger": root / "ledger.sqlite3",
-                "sessions_dir": root / "sessions",
-            }
-        }
-    )
-
-
-@contextmanager
-def scratch() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="optout-bench-"))
-    try:
-        yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def timed(action: Callable[[], Any]) -> tuple[float, Any]:
-    began = time.perf_counter()
-    value = action()
-    return time.perf_counter() - began, value
+    return Settings.model_validate({"output": {
+        "evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3",
+        "sessions_dir": root / "sessions"}})
 
 
 def expect_ok(results: list[RunResult], what: str) -> None:
-    bad = [
-        f"{r.platform}/{r.account}: {r.outcome.value}: {r.message}"
-        for r in results
-        if r.outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
-    ]
+    bad = [f"{r.platform}/{r.account}: {r.outcome.value}: {r.message}" for r in results
+           if r.outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE)]
     if bad:
-        raise SystemExit(
-            f"{what}: a flow did not succeed, numbers would mean nothing:\n" + "\n".join(bad)
-        )
+        raise SystemExit(f"{what}: a flow did not succeed, numbers would mean nothing:\n"
+                         + "\n".join(bad))
 
 
-def median(values: list[float]) -> float:
-    return round(statistics.median(values), 3)
+# --- the parts ----------------------------------------------------------------------------------
 
 
-# --- the measurements ---------------------------------------------------------------------------
+def command() -> list[str]:
+    script = Path(sys.executable).with_name("optout-bot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "optout_bot"]
 
 
-def demo_cold_warm(platforms: list[str], workers: int) -> tuple[float, float]:
-    """A whole demo run (browser started, flows, evidence, ledger), then the same jobs again
-    in this process against the same replicas: the saved sessions skip the login."""
+def measure_help(pairs: int) -> dict[str, Any]:
+    """``optout-bot --help``: what a person waits for before anything happens."""
+    samples = []
     with scratch() as root:
-        settings = settings_in(root)
-        plan = plan_demo(platforms)
-        cold, results = timed(lambda: run_jobs(settings, plan.jobs, workers=workers))
-        expect_ok(results, f"cold {platforms}")
-        warm, results = timed(lambda: run_jobs(settings, plan.jobs, workers=workers))
-        expect_ok(results, f"warm {platforms}")
-    return cold, warm
+        for _ in range(pairs):
+            samples.append(whole_process([*command(), "--help"], root))
+    return {"wall_s": median([w for w, _ in samples]), "cpu_s": median([c for _, c in samples]),
+            "samples": samples}
 
 
-def minimal_facebook_flow(browser: Browser) -> None:
-    """The Facebook steps, written by hand: what one flow cannot be faster than."""
+def record_answers(root: Path) -> dict[str, Any]:
+    """The bare script's job: the browser, the made-up account, and every answer the
+    Facebook replica gave a real run, in order (recorded where the route fulfils them)."""
+    from playwright.sync_api import Route
+
+    answers: dict[str, list[dict[str, Any]]] = {}
+    original = Route.fulfill
+
+    def recording(route: Route, **answer: Any) -> None:
+        answers.setdefault(f"{route.request.method} {route.request.url}", []).append(
+            {"status": answer.get("status", 200), "headers": answer.get("headers") or {},
+             "body": answer.get("body") or ""})
+        original(route, **answer)
+
     plan = plan_demo(["facebook"])
     job = plan.jobs[0]
-    assert job.account.password is not None
-    context = new_context(browser, "en")
+    Route.fulfill = recording  # type: ignore[method-assign,assignment]
     try:
-        mount(context, plan.jobs[0].replicas)
-        page = context.new_page()
-        page.goto("https://www.facebook.com/login/")
-        cookies = page.get_by_role("button", name="Allow all cookies")
-        login = page.get_by_label("Email address or phone number")
-        cookies.or_(login).first.wait_for()
-        if cookies.is_visible():
-            cookies.click()
-        login.fill(job.account.login)
-        page.get_by_label("Password", exact=True).fill(job.account.password.get_secret_value())
-        page.get_by_role("button", name="Log in", exact=True).click()
-        page.get_by_role("navigation", name="Facebook").wait_for()
-        page.goto("https://www.facebook.com/help/contact/712876720715583")
-        page.get_by_label("Email address").fill(job.account.form_email_or_none() or "")
-        page.get_by_label("How does this processing impact you?").fill(job.account.form_reason())
-        page.get_by_role("button", name="Send", exact=True).click()
-        page.get_by_role("heading", name="Your objection has been received").wait_for()
+        expect_ok(run_jobs(settings_in(root), plan.jobs, workers=1), "recording")
     finally:
-        context.close()
-    replica = next(iter(plan.replicas.values()))
-    assert len(replica.events("objection_received")) == 1, "the minimal script did not submit"
+        Route.fulfill = original  # type: ignore[method-assign]
+    settings = Settings().browser
+    executable = browsers.binary(settings)
+    assert job.account.password is not None
+    return {"executable": str(executable),
+            "args": browsers.launch_args(settings, executable),
+            "login": job.account.login, "password": job.account.password.get_secret_value(),
+            "email": job.account.form_email_or_none() or job.account.login,
+            "reason": job.account.form_reason(), "login_url": job.flow.URLS["login"],
+            "form_url": FORM, "confirmation": "Your objection has been received",
+            "answers": answers}
 
 
-def minimal_whole(settings: Settings) -> float:
-    """The minimal script including starting Playwright and the browser, as a run does."""
-    began = time.perf_counter()
-    with sync_playwright() as playwright:
-        browser = browsers.launch(playwright, settings.browser)
-        minimal_facebook_flow(browser)
-        browser.close()
-    return time.perf_counter() - began
+def measure_flow(pairs: int) -> dict[str, Any]:
+    """One Facebook objection, ours and the bare script's, as whole processes in pairs."""
+    with scratch() as root:
+        job_file = root / "bare-job.json"
+        job_file.write_text(json.dumps(record_answers(root / "recording")), encoding="utf-8")
+        ours_command = [*command(), "--out", "evidence", "--ledger", "ledger.sqlite3", "demo",
+                        "facebook"]
+        bare_command = [sys.executable, str(BARE_SCRIPT), str(job_file), "."]
+        ours: list[tuple[float, float]] = []
+        bare: list[tuple[float, float]] = []
+        loads = [load()]
+        for _ in range(pairs):
+            for samples, argv in ((ours, ours_command), (bare, bare_command)):
+                with scratch() as cwd:
+                    samples.append(whole_process(argv, cwd))
+            loads.append(load())
+    wall = [o[0] / b[0] for o, b in zip(ours, bare, strict=True)]
+    cpu = [o[1] / b[1] for o, b in zip(ours, bare, strict=True)]
+    return {"ours": {"wall_s": median([w for w, _ in ours]), "cpu_s": median([c for _, c in ours])},
+            "bare": {"wall_s": median([w for w, _ in bare]), "cpu_s": median([c for _, c in bare])},
+            "wall_ratio": median(wall), "cpu_ratio": median(cpu),
+            "samples": {"ours": ours, "bare": bare}, "load_average": loads}
 
 
-def engine_vs_minimal_flow_only(settings: Settings, reps: int) -> tuple[float, float]:
-    """One Facebook flow with the browser already running: through the engine, and by hand."""
-    ours: list[float] = []
-    floor: list[float] = []
-    with open_browser(settings.browser) as browser:
-        minimal_facebook_flow(browser)  # warm-up: first page, fonts, caches
-        for _ in range(reps):
-            floor.append(timed(lambda: minimal_facebook_flow(browser))[0])
-            with scratch() as root:
-                run_settings = settings_in(root)
-                ledger = Ledger(run_settings.output.ledger)
-                job = plan_demo(["facebook"]).jobs[0]
-                engine = Engine(run_settings, ledger, browser)
-                seconds, result = timed(functools.partial(engine.run, job))
-                ledger.close()
-                expect_ok([result], "engine flow")
-                ours.append(seconds)
-    return median(ours), median(floor)
-
-
-def many_accounts(accounts: int, workers: int, counter: PageCounter) -> dict[str, float]:
-    """``accounts`` made-up people, each with every platform, each with its own replicas."""
+def many_accounts(accounts: int, workers: int, latency: str, counter: PageCounter
+                  ) -> dict[str, float]:
+    """``accounts`` made-up people, each with every platform and its own replicas."""
     jobs: list[Job] = []
     for person in range(accounts):
-        for job in plan_demo([]).jobs:
+        plan = plan_demo([])
+        apply_latency(plan.replicas.values(), latency, seed=person)
+        for job in plan.jobs:
             job.label = f"person{person:02d}"
             jobs.append(job)
     with scratch() as root:
         pages_before = counter.pages
+        times_before = os.times()
+        began = time.perf_counter()
         with peak_memory() as memory:
-            wall, results = timed(lambda: run_jobs(settings_in(root), jobs, workers=workers))
+            results = run_jobs(settings_in(root), jobs, workers=workers)
+        wall = time.perf_counter() - began
+        times_after = os.times()
         expect_ok(results, f"{accounts} accounts, {workers} at once")
+    cpu = sum(times_after[:4]) - sum(times_before[:4])
     pages = counter.pages - pages_before
-    return {
-        "wall_s": wall,
-        "flows": len(jobs),
-        "pages": pages,
-        "pages_per_s": pages / wall,
-        "peak_mib": memory["peak_mib"],
-    }
+    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "flows": len(jobs),
+            "pages": pages, "pages_per_s": round(pages / wall, 2),
+            "peak_mib": round(memory["peak_mib"], 1), "load_average": load()}
+
+
+def measure_accounts(accounts: int, jobs: list[int], latency: str, reps: int
+                     ) -> dict[str, Any]:
+    counter = PageCounter()
+    runs: dict[int, list[dict[str, float]]] = {n: [] for n in jobs}
+    for _ in range(reps):  # each repetition runs every --jobs value in turn
+        for workers in jobs:
+            runs[workers].append(many_accounts(accounts, workers, latency, counter))
+    summary: dict[str, Any] = {}
+    base = jobs[0]
+    for workers, samples in runs.items():
+        entry = {key: median([float(s[key]) for s in samples]) for key in samples[0]}
+        entry["speedup"] = round(median([float(s["wall_s"]) for s in runs[base]])
+                                 / entry["wall_s"], 2)
+        if workers > base:
+            entry["mib_per_extra_flow"] = round(
+                (entry["peak_mib"] - median([float(s["peak_mib"]) for s in runs[base]]))
+                / (workers - base), 1)
+        summary[str(workers)] = {**entry, "samples": samples}
+    return summary
 
 
 # --- the report ---------------------------------------------------------------------------------
 
 
-def measure_floor(
-    report: dict[str, Any], demo: dict[str, Any], reps: int, show: Callable[[str, str], None]
-) -> None:
-    """Our Facebook run against the minimal script: whole run, and flow alone."""
-    settings = settings_in(Path(tempfile.gettempdir()))
-    minimal = median([minimal_whole(settings) for _ in range(reps)])
-    ours_flow, floor_flow = engine_vs_minimal_flow_only(settings, reps)
-    report["floor"] = {
-        "minimal_whole_s": minimal,
-        "ours_whole_s": demo["facebook"]["cold_s"],
-        "ratio_whole": round(demo["facebook"]["cold_s"] / minimal, 2),
-        "minimal_flow_s": floor_flow,
-        "ours_flow_s": ours_flow,
-        "ratio_flow": round(ours_flow / floor_flow, 2),
-    }
-    floor = report["floor"]
-    show(
-        "facebook whole run: ours / minimal script s (ratio)",
-        f"{floor['ours_whole_s']:.2f} / {minimal:.2f} ({floor['ratio_whole']}x)",
-    )
-    show(
-        "facebook flow, browser running: ours / minimal s (ratio)",
-        f"{ours_flow:.2f} / {floor_flow:.2f} ({floor['ratio_flow']}x)",
-    )
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle
+                          if line.startswith("model name")), model)
+    except OSError:
+        pass
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        memory = 0.0
+    return {"cores": os.cpu_count(), "cpu": model, "memory_gib": round(memory, 1),
+            "system": f"{python_platform.system()} {python_platform.release()}",
+            "python": python_platform.python_version(), "browser": chromium_version(),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "load_average_at_start": load()}
 
 
 def chromium_version() -> str:
     try:
-        done = subprocess.run(
-            [str(browsers.binary(Settings().browser)), "--version"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        done = subprocess.run([str(browsers.binary(Settings().browser)), "--version"],
+                              capture_output=True, text=True, timeout=30, check=False)
         return done.stdout.strip()
     except OSError:
         return "unknown"
 
 
+def table(report: dict[str, Any], accounts: int, latency: str) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    if "help" in report:
+        help_ = report["help"]
+        rows.append(("`optout-bot --help`: wall / CPU s",
+                     f"{help_['wall_s']:.2f} / {help_['cpu_s']:.2f}"))
+    if "flow" in report:
+        flow = report["flow"]
+        rows.append(("one flow, `demo facebook` / bare script: wall s",
+                     f"{flow['ours']['wall_s']:.2f} / {flow['bare']['wall_s']:.2f} "
+                     f"(**{flow['wall_ratio']:.2f}×**)"))
+        rows.append(("one flow, `demo facebook` / bare script: CPU s",
+                     f"{flow['ours']['cpu_s']:.2f} / {flow['bare']['cpu_s']:.2f} "
+                     f"(**{flow['cpu_ratio']:.2f}×**)"))
+    for workers, entry in report.get("accounts", {}).items():
+        extra = (f", {entry['mib_per_extra_flow']:.0f} MiB per extra flow"
+                 if "mib_per_extra_flow" in entry else "")
+        rows.append((f"{accounts} accounts × {len(registry.discover())} platforms, "
+                     f"latency {latency}, `--jobs {workers}`",
+                     f"{entry['wall_s']:.0f} s wall (**{entry['speedup']:.2f}×**), "
+                     f"{entry['cpu_s']:.0f} s CPU, {entry['pages_per_s']:.1f} pages/s, "
+                     f"peak {entry['peak_mib']:.0f} MiB{extra}"))
+    return rows
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=3, help="repetitions (medians reported)")
-    parser.add_argument("--accounts", default="1,4,16", help="account counts, comma-separated")
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=parallel.default_workers(),
-        help="flows at once for the parallel runs",
-    )
-    parser.add_argument(
-        "--parts", default="demo,floor,accounts", help="what to measure (floor needs demo)"
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--parts", default="help,flow,accounts",
+                        help="what to measure, comma-separated: help, flow, accounts")
+    parser.add_argument("--pairs", type=int, default=7,
+                        help="runs of --help, and pairs of ours/bare for one flow (medians)")
+    parser.add_argument("--accounts", type=int, default=16, help="made-up people")
+    parser.add_argument("--jobs", default="1,2,4",
+                        help="flows at once to compare, comma-separated; the first is the base")
+    parser.add_argument("--latency", default="real",
+                        help="replica latency for the accounts part: real, none or ms")
+    parser.add_argument("--reps", type=int, default=1, help="repetitions of the accounts part")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
     log.configure(level="error")
-    counter = PageCounter()
-    platforms = list(registry.discover())
-    report: dict[str, Any] = {
-        "environment": {
-            "cores": os.cpu_count(),
-            "jobs": args.jobs,
-            "reps": args.reps,
-            "python": python_platform.python_version(),
-            "browser": chromium_version(),
-            "load_average": os.getloadavg()[0],
-        }
-    }
-    rows: list[tuple[str, str]] = []
-
-    def show(name: str, value: str) -> None:
-        rows.append((name, value))
-        print(f"{name:<58} {value}", flush=True)
-
+    adopt_orphans()
     parts = set(args.parts.split(","))
-    demo: dict[str, Any] = {}
-    for name in [*platforms, "all"] if "demo" in parts else []:
-        chosen = platforms if name == "all" else [name]
-        workers = args.jobs if name == "all" else 1
-        runs = [demo_cold_warm(chosen, workers) for _ in range(args.reps)]
-        demo[name] = {
-            "cold_s": median([c for c, _ in runs]),
-            "warm_s": median([w for _, w in runs]),
-            "jobs": workers,
-        }
-        show(
-            f"demo {name} (jobs {workers}): cold / warm s",
-            f"{demo[name]['cold_s']:.2f} / {demo[name]['warm_s']:.2f}",
-        )
-    report["demo"] = demo
-
-    if "floor" in parts and "demo" in parts:
-        measure_floor(report, demo, args.reps, show)
-    scale: dict[str, Any] = {}
-    for accounts in [int(n) for n in args.accounts.split(",")] if "accounts" in parts else []:
-        entry: dict[str, Any] = {}
-        for label, workers in (("sequential", 1), ("parallel", args.jobs)):
-            samples = [many_accounts(accounts, workers, counter) for _ in range(args.reps)]
-            entry[label] = {key: median([s[key] for s in samples]) for key in samples[0]}
-        entry["speedup"] = round(entry["sequential"]["wall_s"] / entry["parallel"]["wall_s"], 2)
-        if args.jobs > 1:
-            entry["mib_per_extra_flow"] = round(
-                (entry["parallel"]["peak_mib"] - entry["sequential"]["peak_mib"]) / (args.jobs - 1),
-                1,
-            )
-        scale[str(accounts)] = entry
-        seq, par = entry["sequential"], entry["parallel"]
-        show(
-            f"{accounts} accounts x {len(platforms)} platforms: wall s seq / par (speed-up)",
-            f"{seq['wall_s']:.1f} / {par['wall_s']:.1f} ({entry['speedup']}x)",
-        )
-        show("    pages/s seq / par", f"{seq['pages_per_s']:.2f} / {par['pages_per_s']:.2f}")
-        show(
-            "    peak MiB seq / par (per extra flow)",
-            f"{seq['peak_mib']:.0f} / {par['peak_mib']:.0f} ({entry.get('mib_per_extra_flow', 0)})",
-        )
-    report["accounts"] = scale
+    report: dict[str, Any] = {"machine": machine(), "arguments": vars(args) | {
+        "out": str(args.out)}}
+    print(f"machine: {report['machine']}", flush=True)
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("help", lambda: measure_help(args.pairs)),
+        ("flow", lambda: measure_flow(args.pairs)),
+        ("accounts", lambda: measure_accounts(args.accounts,
+                                              [int(n) for n in args.jobs.split(",")],
+                                              args.latency, args.reps))]
+    for name, measure in steps:
+        if name in parts:
+            report[name] = measure()
+            print(f"{name}: done (load average {load()})", flush=True)
+    report["machine"]["load_average_at_end"] = load()
+    rows = table(report, args.accounts, args.latency)
     report["table"] = rows
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+    print("\n| measurement | result |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
     print(f"\nwritten: {args.out}")
 
 

@@ -9,6 +9,7 @@ argument or a browser path is changed once.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
@@ -146,7 +147,7 @@ def open_browser(settings: BrowserSettings) -> Iterator[Browser]:
     """A running browser for the duration of the block, closed however the block ends."""
     with sync_playwright() as playwright:
         browser = (
-            connect(playwright, settings.endpoint)
+            connect(playwright, settings.endpoint, settings)
             if settings.endpoint
             else launch(playwright, settings)
         )
@@ -156,11 +157,16 @@ def open_browser(settings: BrowserSettings) -> Iterator[Browser]:
             browser.close()
 
 
-def connect(playwright: Playwright, endpoint: str) -> Browser:
-    """A connection to a running browser: a Playwright server or a DevTools endpoint."""
+def connect(playwright: Playwright, endpoint: str,
+            settings: BrowserSettings | None = None) -> Browser:
+    """A connection to a running browser: a Playwright server or a DevTools endpoint. A
+    Playwright server launches a browser per connection: it is asked for ``settings``'
+    headless mode and arguments, and for ``browser.executable`` when one is set (a server
+    honours a path and arguments only when started with ``--unsafe``; else it uses its own)."""
     try:
         if endpoint.startswith(("ws://", "wss://")):
-            return playwright.chromium.connect(endpoint)
+            return playwright.chromium.connect(endpoint, headers=server_launch_headers(
+                settings) if settings is not None else None)
         if endpoint.startswith(("http://", "https://")):
             return playwright.chromium.connect_over_cdp(endpoint)
     except PlaywrightError as error:
@@ -172,6 +178,15 @@ def connect(playwright: Playwright, endpoint: str) -> Browser:
     raise ConfigError(
         f"browser.endpoint: {mask_endpoint(endpoint)!r} is neither ws:// nor http(s)://"
     )
+
+
+def server_launch_headers(settings: BrowserSettings) -> dict[str, str]:
+    """What a Playwright server (``playwright run-server``) reads to launch our browser."""
+    options: dict[str, Any] = {"headless": settings.headless,
+                               "args": launch_args(settings, settings.executable)}
+    if settings.executable is not None:
+        options["executablePath"] = str(settings.executable)
+    return {"x-playwright-launch-options": json.dumps(options)}
 
 
 def check_endpoint_reachable(endpoint: str, timeout_seconds: float = 10.0) -> None:

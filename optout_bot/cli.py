@@ -153,6 +153,8 @@ def main_options(
         output["ledger"] = ledger
     if unmasked:
         output["unmasked_evidence"] = True
+    if verbose:  # a failure's trace, for the bug report -v is asked for
+        output["keep_trace"] = True
     if output:
         overrides["output"] = output
     browser_options: dict[str, Any] = {}

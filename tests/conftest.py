@@ -59,7 +59,11 @@ class FlowRunner:
         self.log_file = root / "log.jsonl"
         self.settings = Settings.model_validate(
             {
-                "output": {"evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3"},
+                "output": {
+                    "evidence_dir": root / "evidence",
+                    "ledger": root / "ledger.sqlite3",
+                    "keep_trace": True,
+                },
                 "browser": {"timeout_ms": 10_000},
                 "log": {"file": self.log_file, "level": "debug"},
             }

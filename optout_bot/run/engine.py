@@ -187,7 +187,7 @@ class _Run:
         context = browsers.new_context(
             self.engine.browser, self.job.account.locale, storage_state=self.session
         )
-        traced = tracing.start(context)
+        traced = self.settings.output.keep_trace and tracing.start(context)
         result: tuple[Outcome, str] = (Outcome.FAILED, "interrupted")
         try:
             result = self._in_context(context)

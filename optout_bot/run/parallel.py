@@ -199,7 +199,7 @@ class _Worker:
             self.playwright = sync_playwright().start()
         endpoint = self.settings.browser.endpoint
         self.browser = (
-            connect(self.playwright, endpoint)
+            connect(self.playwright, endpoint, self.settings.browser)
             if endpoint
             else launch(self.playwright, self.settings.browser)
         )

@@ -103,10 +103,9 @@ class EvidenceRecorder:
             error=one_line(error) if error is not None else None,
         )
         if shot is not None:
-            # Kept only if the page held still while it was taken: else no later step may
-            # say it shows the same.
-            still = fingerprint is not None and page_fingerprint(self.page) == fingerprint
-            self._shown = (fingerprint if still else None, record.screenshot)
+            # Taken just before the picture: a page that changed in between differs from it
+            # at the next step too, so it is pictured again rather than wrongly reused.
+            self._shown = (fingerprint, record.screenshot)
 
     def keep_trace(
         self, context: BrowserContext, outcome: Outcome, check: bool, secrets: list[str]

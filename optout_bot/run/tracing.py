@@ -28,11 +28,9 @@ TOTP_STEP_SECONDS = 30
 
 
 def start(context: BrowserContext) -> bool:
-    """Start recording; False when the browser cannot trace (a remote one, say). DOM
-    snapshots of every action, no filmstrip: the evidence has each step's screenshot, masked,
-    and a filmstrip cost every run a tenth more CPU for the few that fail."""
+    """Start recording; False when the browser cannot trace (a remote one, say)."""
     try:
-        context.tracing.start(screenshots=False, snapshots=True)
+        context.tracing.start(screenshots=True, snapshots=True)
     except PlaywrightError:
         return False
     return True

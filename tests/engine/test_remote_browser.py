@@ -1,10 +1,15 @@
-"""``--browser-endpoint``: the flows run in a browser that is already running (what browser
-grids expose), here a local Chromium started with a DevTools port on 127.0.0.1."""
+"""``--browser-endpoint``: the flows run in a browser that is already running or served
+(what browser grids expose): a local Chromium started with a DevTools port on 127.0.0.1
+(``http://``), and Playwright's own browser server (``ws://``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +17,10 @@ import pytest
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
+from optout_bot.browser import binary as browser_binary
 from optout_bot.browser import devtools_chromium
 from optout_bot.outcome import Outcome
-from optout_bot.run.engine import Job
+from optout_bot.run.engine import Job, Progress
 from optout_bot.settings import BrowserSettings, Settings
 from tests.conftest import FAST_RETRY, account
 from tests.engine.test_cli import evidence_folders, optout
@@ -60,6 +66,80 @@ def test_jobs_run_in_the_remote_browser_and_leave_it_running(
     assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 2, [r.message for r in results]
     assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org", "ben@example.org"]
     assert process.poll() is None, "a browser we did not start must be left running"
+
+
+def descendants(pid: int) -> list[int]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            tree.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        children = tree.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def executable_of(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
+
+
+@pytest.fixture
+def playwright_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Playwright's own browser server (shipped with the package), on 127.0.0.1. With
+    ``--unsafe`` it launches the browser a client names (here Debian's Chromium: Playwright's
+    own cannot be downloaded here); without, its own."""
+    command = [str(Path(sys.executable).with_name("playwright")), "run-server", "--port", "0",
+               "--host", "127.0.0.1", "--unsafe"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # blocks until it listens, or ends if it died
+        found = re.search(r"ws://\S+", first)
+        assert found, f"the server did not start: {first!r}"
+        yield found.group(0), process
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_jobs_run_in_browsers_a_playwright_server_launches(
+        tmp_path: Path, playwright_server: tuple[str, subprocess.Popen[str]],
+        workers: int) -> None:
+    endpoint, server = playwright_server
+    chromium = browser_binary(BrowserSettings())
+    replica = FacebookReplica(version="2025")
+    jobs = []
+    for name in ("ana", "ben"):
+        user = account(login=f"{name}@example.org", email=f"{name}@example.org")
+        replica.seed_account(login=user.login, password="pw-Zq7!canary-4411",
+                             email=user.login, country=user.country)
+        jobs.append(Job(flow=FacebookFlow, label=name, account=user, mode="replica",
+                        replicas=[replica]))
+    settings = Settings.model_validate({
+        "output": {"evidence_dir": tmp_path / "ev", "ledger": tmp_path / "l.sqlite3",
+                   "save_sessions": False},
+        "browser": {"endpoint": endpoint, "executable": chromium, "timeout_ms": 5000}})
+    under_server: set[str] = set()
+
+    def look(event: Progress) -> None:  # mid-flow: which browser is the server running?
+        if event.event == "step":
+            under_server.update(executable_of(p) for p in descendants(server.pid))
+
+    results = run_outside_the_test_loop(settings, jobs, retry=FAST_RETRY, workers=workers,
+                                        progress=look)
+    assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 2, [r.message for r in results]
+    assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org",
+                                                               "ben@example.org"]
+    assert any("chromium" in path for path in under_server), under_server
+    assert server.poll() is None, "the server goes on serving other clients"
 
 
 def test_demo_with_browser_endpoint_submits_in_that_browser(
