@@ -17,7 +17,7 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -285,6 +285,30 @@ class PageNavigation:
     def _remember_failed_navigation(self, request: Request) -> None:
         if request.is_navigation_request() and request.frame == self.page.main_frame:
             self.failed_navigation = request.failure or "connection failed"
+
+
+@contextlib.contextmanager
+def failed_sends(page: Page) -> Iterator[list[str]]:
+    """While the block runs, every POST the page sends that failed on the way or that the
+    server answered with an error (5xx), described without its address or body (they may
+    hold a login): how a flow tells "the platform did not get it" from "it said no"."""
+    failed: list[str] = []
+
+    def answered(response: Response) -> None:
+        if response.request.method == "POST" and response.status >= 500:
+            failed.append(f"HTTP {response.status}")
+
+    def lost(request: Request) -> None:
+        if request.method == "POST":
+            failed.append("no answer (connection failed)")
+
+    page.on("response", answered)
+    page.on("requestfailed", lost)
+    try:
+        yield failed
+    finally:
+        page.remove_listener("response", answered)
+        page.remove_listener("requestfailed", lost)
 
 
 def form_holding(field: Locator) -> Locator:

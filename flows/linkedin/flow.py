@@ -33,6 +33,7 @@ from optout_bot import (
     Unavailable,
     labels,
 )
+from optout_bot.page import failed_sends
 
 LOGIN_FIELD = Target(css='input[autocomplete~="username"]')
 PASSWORD_FIELD = Target(css='input[type="password"][autocomplete~="current-password"]')
@@ -89,8 +90,16 @@ class LinkedInFlow(Flow):
             self.note_version("2026" if self.present(NEW_BAR, FEED) else "2025")
             return
         self.note_version("2025" if self.present(OLD_FORM) else "2026")
-        self.only_visible("sign-in: email or phone field", LOGIN_FIELD).fill(self.account.login)
-        password = self.only_visible("sign-in: password field", PASSWORD_FIELD)
+        # the page keeps a hidden duplicate set of fields: find() acts on the one shown,
+        # and two shown at once is a changed page (AmbiguousElement)
+        self.find(
+            "sign-in: email or phone field",
+            LOGIN_FIELD,
+            Target(label=self.any_label("login_field")),
+        ).fill(self.account.login)
+        password = self.find(
+            "sign-in: password field", PASSWORD_FIELD, Target(label=self.any_label("password"))
+        )
         password.fill(self.account.password())
         button = self.find(
             "sign-in: Sign in button",
@@ -98,21 +107,29 @@ class LinkedInFlow(Flow):
             required=False,
             timeout_ms=1,
         )
-        if button.count():
-            button.click()
-        else:  # the button's text is in a language we have no label for
-            password.press("Enter")
-        seen = self.wait_for_any(
-            {
-                "signed_in": self.signed_in(),
-                "wrong_password": [Target(text=self.any_label("wrong_password"))],
-                "unknown_login": [Target(text=self.any_label("unknown_login"))],
-                "email_pin": [EMAIL_PIN],
-                "security_check": [Target(role="heading", name=self.any_label("security_check"))],
-                "refused": [Target(role="alert")],
-            },
-            what="page after signing in",
-        )
+        with failed_sends(self.page) as failed:
+            if button.count():
+                button.click()
+            else:  # the button's text is in a language we have no label for
+                password.press("Enter")
+            seen = self.wait_for_any(
+                {
+                    "signed_in": self.signed_in(),
+                    "wrong_password": [Target(text=self.any_label("wrong_password"))],
+                    "unknown_login": [Target(text=self.any_label("unknown_login"))],
+                    "email_pin": [EMAIL_PIN],
+                    "security_check": [
+                        Target(role="heading", name=self.any_label("security_check"))
+                    ],
+                    "refused": [Target(role="alert")],
+                },
+                what="page after signing in",
+            )
+        if seen == "refused" and failed:
+            # LinkedIn never judged the password: the request did not reach it, or it failed
+            raise Transient(
+                f"LinkedIn's sign-in request failed on the way ({failed[0]})", step=self.step
+            )
         if seen == "wrong_password":
             raise LoginRejected(
                 "LinkedIn rejected the password; not retried, to keep the account from being locked"
@@ -134,21 +151,6 @@ class LinkedInFlow(Flow):
     def note_version(self, version: str) -> None:
         self.version = version
         self.services.note("form_version", version)
-
-    def only_visible(self, element: str, target: Target) -> Locator:
-        """The one visible element ``target`` finds: the page keeps a hidden duplicate set of
-        fields, and two visible candidates mean the page changed."""
-        self.find(element, target)
-        shown = target.locate(self.page).filter(visible=True)
-        if shown.count() != 1:
-            raise UiChanged(
-                element,
-                step=self.step,
-                tried=[target.describe()],
-                detail=f"{shown.count()} visible fields answer to it, and the "
-                "flow acts only on exactly one",
-            )
-        return shown
 
     def reject_cookies(self) -> None:
         """The cookie banner LinkedIn shows visitors in Europe: reject what is not

@@ -186,10 +186,11 @@ def test_a_flow_records_the_labels_each_step_relied_on(
     assert flow.unconfirmed_used("log_in") == ["login_field", "sign_in"]
     assert flow.unconfirmed_used("turn_off") == ["toggle"]
     write(
-        tmp_path / "linkedin" / "de.toml",
+        tmp_path / "sourced" / "linkedin" / "de.toml",
         '[[sign_in]]\ntext = "Einloggen"\n'
         'source = "https://example.org/anleitung"\ndate = "2025-11-03"\n',
     )
+    monkeypatch.setenv(labels.LABELS_PATH_ENV, str(tmp_path / "sourced"))
     confirmed = LinkedInFlow(_Page(), view("de"), services=None)
     confirmed.step = "log_in"
     confirmed.label("sign_in")

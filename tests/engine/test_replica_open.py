@@ -8,6 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser
 
+from fixtures.linkedin import LinkedInReplica
 from optout_bot.contrib.replica_open import _wait_until_closed
 
 
@@ -33,8 +34,9 @@ def replica_open(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]
 def test_opens_the_login_page_in_the_language_and_version_asked_for(tmp_path: Path) -> None:
     shown = replica_open(tmp_path, "linkedin", "--locale", "de")
     assert shown.returncode == 0, shown.stdout + shown.stderr
+    newest = LinkedInReplica.VERSIONS[-1]  # the default: the page LinkedIn shows today
     assert (
-        "linkedin replica, page version 2025, language de: "
+        f"linkedin replica, page version {newest}, language de: "
         "https://www.linkedin.com/login" in shown.stdout
     )
     assert "title: LinkedIn Login, Einloggen | LinkedIn" in shown.stdout

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import pytest
 
 from optout_bot import Flow, Outcome, Step, Target
+from optout_bot.labels import LabelBook
 from optout_bot.replica import Replica, ReplicaRequest, ReplicaResponse, route
 from optout_bot.run.engine import Engine, Job, RunResult
 from optout_bot.run.retry import RetryPolicy
@@ -37,6 +38,11 @@ class FlakyReplica(Replica):
         super().__init__()
         self.load_failures, self.send_failures = load_failures, send_failures
         self.loads = self.sends = 0
+
+    @classmethod
+    def label_book(cls) -> LabelBook:
+        """A test app with no registered flow: its pages are written out above, no labels."""
+        return LabelBook(tables={"en": {}})
 
     def seed_account(self, **attributes: Any) -> None:
         """Anyone may use the app."""

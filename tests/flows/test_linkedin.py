@@ -366,7 +366,7 @@ def test_two_visible_login_fields_are_ui_changed_not_guessed(runner: FlowRunner)
     replica.seed_account(login=user.login, password=password_of(user), email=user.login)
     result = runner.run(LinkedInFlow, replica, user)
     assert result.outcome is Outcome.UI_CHANGED
-    assert "2 visible fields" in result.message
+    assert "two candidates" in result.message
     assert replica.login_attempts == []
 
 
@@ -381,3 +381,30 @@ def test_german_states_read_ein_before_and_aus_after(runner: FlowRunner) -> None
     assert (
         TOGGLE["de"] == "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu erstellen"
     )
+
+
+class SignInAnsweredWithServerError(LinkedInReplica):
+    """The 2026 page: the first sign-in request is answered 503 before LinkedIn looks at
+    the password; the page's script shows its generic error alert."""
+
+    def __init__(self) -> None:
+        super().__init__(version="2026")
+        self.server_errors = 0
+
+    def log_in(self, request: Any) -> ReplicaResponse:
+        if self.server_errors == 0:
+            self.server_errors += 1
+            return ReplicaResponse(status=503, body="", content_type="application/json")
+        return super().log_in(request)
+
+
+def test_a_sign_in_request_the_server_failed_is_sent_again(runner: FlowRunner) -> None:
+    """The password was never judged, so signing in again is not retrying a rejected one."""
+    replica = SignInAnsweredWithServerError()
+    user = account()
+    replica.seed_account(login=user.login, password=password_of(user), email=user.login)
+    result = runner.run(LinkedInFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert replica.server_errors == 1
+    assert [a["ok"] for a in replica.login_attempts] == [True]
+    assert len(replica.events("setting_changed")) == 1
