@@ -193,7 +193,7 @@ class Replica:
     def message(self, locale: str, key: str) -> str:
         """``key``'s wording, then the advice ``page.<key>_more`` that follows it, if any."""
         text = self.text(locale)
-        more = text.get(f"page.{key}_more")
+        more = text.get(f"{key}_more" if key.startswith("page.") else f"page.{key}_more")
         return f"{text[key]} {more}" if more else text[key]
 
     def render(self, template: str, **context: Any) -> ReplicaResponse:

@@ -315,13 +315,13 @@ def test_2024_form_asks_for_the_code_before_it_counts_the_characters() -> None:
     code = re.findall(r"\d{6}", replica.mailbox[-1].body)[0]
 
     after_code = client.post(f"{FORM}/confirm", code=code)
-    assert f'<div role="alert">{TEXT["reason_too_short"]}</div>' in after_code.body
+    assert f'<div role="alert">{TEXT["page.reason_too_short"]}</div>' in after_code.body
     assert 'id="objection_form"' in after_code.body and ">Too short.</textarea>" in after_code.body
     assert replica.submissions == []
     assert client.get(f"{FORM}/confirm").status == 302  # the code is used up
 
     still_short = client.post(FORM, country="DE", email="anna@example.org", reason="Short.")
-    assert TEXT["reason_too_short"] in still_short.body and replica.submissions == []
+    assert TEXT["page.reason_too_short"] in still_short.body and replica.submissions == []
     done = client.follow(
         client.post(FORM, country="DE", email="anna@example.org", reason=LONG_REASON)
     )
