@@ -317,10 +317,10 @@ def form_holding(field: Locator) -> Locator:
     return field.locator("xpath=ancestor::form[1]")
 
 
-class PageActions(PageNavigation):
-    """Finding elements and waiting for the page a platform answers with, never with a fixed
-    sleep; every element has a human name, so a missing one reads "fill: Send button not
-    found"."""
+class PageFinder(PageNavigation):
+    """Finding the one element a flow means, never with a fixed sleep; every element has a
+    human name, so a missing one reads "fill: Send button not found". Apart from
+    :class:`PageActions` so that finding an element and waiting for an answer read apart."""
 
     def find(
         self,
@@ -393,6 +393,32 @@ class PageActions(PageNavigation):
         return (timeout_ms > 0 and self._wait_visible(first, timeout_ms)) or first.is_visible()
 
     form_of = staticmethod(form_holding)
+
+    def _wait_visible(
+        self, locator: Locator, timeout_ms: float, *, fail_fast: bool = False
+    ) -> bool:
+        """Wait for ``locator``; with ``fail_fast``, stop early (Transient) as soon as the page
+        turned out to be a server error or a failed load, instead of waiting out the timeout.
+        The wait is cut into slices only to look at those events; it is not a sleep."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms < 5:  # what is left is too short to ask the browser about
+                return False
+            try:
+                locator.wait_for(
+                    state="visible", timeout=min(remaining_ms, 500) if fail_fast else remaining_ms
+                )
+                return True
+            except PlaywrightTimeout:
+                if fail_fast:
+                    self.raise_if_server_error()
+
+
+class PageActions(PageFinder):
+    """Waiting for the page a platform answers with (after opening a page or pressing a
+    button), telling its possible answers apart without a fixed sleep, and trying again
+    only what is safe to repeat."""
 
     def wait_for_any(
         self,
@@ -483,23 +509,3 @@ class PageActions(PageNavigation):
                     attempt=attempt,
                 )
         raise Transient(f"{what}: the platform's request kept failing", step=self.step)
-
-    def _wait_visible(
-        self, locator: Locator, timeout_ms: float, *, fail_fast: bool = False
-    ) -> bool:
-        """Wait for ``locator``; with ``fail_fast``, stop early (Transient) as soon as the page
-        turned out to be a server error or a failed load, instead of waiting out the timeout.
-        The wait is cut into slices only to look at those events; it is not a sleep."""
-        deadline = time.monotonic() + timeout_ms / 1000
-        while True:
-            remaining_ms = (deadline - time.monotonic()) * 1000
-            if remaining_ms < 5:  # what is left is too short to ask the browser about
-                return False
-            try:
-                locator.wait_for(
-                    state="visible", timeout=min(remaining_ms, 500) if fail_fast else remaining_ms
-                )
-                return True
-            except PlaywrightTimeout:
-                if fail_fast:
-                    self.raise_if_server_error()
