@@ -159,13 +159,7 @@ class _Run:
             engine.ledger, run_id, self.platform, job.label, job.mode, self.log
         )
         self.checks = CheckRecorder(job, self.recorder.bundle)
-        self.session = (
-            sessions.session_file(
-                self.settings.output.sessions_dir, job.mode, self.platform, job.label
-            )
-            if self.settings.output.save_sessions
-            else None
-        )
+        self.session = session_path(self.settings, job)
 
     def execute(self) -> RunResult:
         structlog.contextvars.bind_contextvars(platform=self.platform, account=self.job.label)
@@ -194,7 +188,8 @@ class _Run:
             return result
         finally:
             if traced:
-                self.recorder.keep_trace(context, result[0], self.job.check, self._trace_secrets())
+                secrets = trace_secrets(self.settings, self.job.account, self.began)
+                self.recorder.keep_trace(context, result[0], self.job.check, secrets)
             with contextlib.suppress(PlaywrightError):  # the browser may already be gone
                 context.close()
 
@@ -209,26 +204,8 @@ class _Run:
                     self.job, self.recorder, self.engine.retry, self.started_utc, self.log
                 )
             return outcome, message
-        except FlowError as error:
-            return next(
-                (o for kind, o in OUTCOME_OF if isinstance(error, kind)), Outcome.FAILED
-            ), error.message
-        except PlaywrightError as error:
-            self.log.error("browser failed", error=one_line(error))
-            if "has been closed" in str(error):
-                return Outcome.FAILED, (
-                    f"the browser closed or crashed during "
-                    f"{self.recorder.last_step() or '?'}; rerun (the next "
-                    "run asks the platform before sending)"
-                )
-            return Outcome.FAILED, f"the browser failed: {one_line(error)}"
-        except OSError as error:  # the disk filled up, the folder went away
-            self.recorder.failed = True
-            self.log.error("evidence not written", error=one_line(error))
-            return Outcome.FAILED, unwritable(error)
         except Exception as error:
-            self.log.exception("unexpected error")
-            return Outcome.FAILED, f"unexpected {type(error).__name__}: {error}"
+            return outcome_of(error, self.recorder, self.log)
 
     def _steps(self, context: BrowserContext) -> tuple[Outcome, str]:
         page = context.new_page()
@@ -301,17 +278,48 @@ class _Run:
         except OSError as error:  # a session is a convenience: never fail a run for it
             self.log.warning("session not saved", error=one_line(error))
 
-    def _secrets(self) -> list[str]:
-        account = self.job.account
-        return [s.get_secret_value() for s in (account.password, account.totp_seed) if s]
 
-    def _trace_secrets(self) -> list[str]:
-        """What a kept trace must not hold: every configured secret, this account's, and the
-        one-time codes used (registered ones, and any its TOTP seed gave during the run)."""
-        seed = self.job.account.totp_seed
-        return [
-            *self.settings.secrets(),
-            *self._secrets(),
-            *redactor.secrets(),
-            *tracing.one_time_codes(seed.get_secret_value() if seed else None, self.began),
-        ]
+def outcome_of(error: Exception, recorder: EvidenceRecorder, log: Any) -> tuple[Outcome, str]:
+    """Every error a run can meet, as one outcome and a message a person can act on (apart
+    from the run so that the run reads as what it does, this as what can go wrong). Called
+    while ``error`` is being handled, so an unexpected one is logged with its traceback."""
+    if isinstance(error, FlowError):
+        return next(
+            (o for kind, o in OUTCOME_OF if isinstance(error, kind)), Outcome.FAILED
+        ), error.message
+    if isinstance(error, PlaywrightError):
+        log.error("browser failed", error=one_line(error))
+        if "has been closed" in str(error):
+            return Outcome.FAILED, (
+                f"the browser closed or crashed during "
+                f"{recorder.last_step() or '?'}; rerun (the next "
+                "run asks the platform before sending)"
+            )
+        return Outcome.FAILED, f"the browser failed: {one_line(error)}"
+    if isinstance(error, OSError):  # the disk filled up, the folder went away
+        recorder.failed = True
+        log.error("evidence not written", error=one_line(error))
+        return Outcome.FAILED, unwritable(error)
+    log.exception("unexpected error")
+    return Outcome.FAILED, f"unexpected {type(error).__name__}: {error}"
+
+
+def trace_secrets(settings: Settings, account: Account, began: float) -> list[str]:
+    """What a kept trace must not hold: every configured secret, this account's, and the
+    one-time codes used (registered ones, and any its TOTP seed gave since ``began``)."""
+    own = [s.get_secret_value() for s in (account.password, account.totp_seed) if s]
+    seed = account.totp_seed
+    return [
+        *settings.secrets(),
+        *own,
+        *redactor.secrets(),
+        *tracing.one_time_codes(seed.get_secret_value() if seed else None, began),
+    ]
+
+
+def session_path(settings: Settings, job: Job) -> Path | None:
+    """Where the job's login is kept between runs; None when the settings keep no logins."""
+    output = settings.output
+    if not output.save_sessions:
+        return None
+    return sessions.session_file(output.sessions_dir, job.mode, job.flow.PLATFORM, job.label)
