@@ -30,7 +30,65 @@ from optout_bot.run.teach import Teacher
 Report = Callable[[str, str | None, str], None]  # (event, step, detail) for the progress display
 
 
-class StepLoop:
+class StepAttempts:
+    """One attempt at one step: announced, recorded with its screenshot, timed, and counted
+    per step (the count the retry policy reads). Apart from :class:`StepLoop` so that the
+    loop reads as the order of steps and what a fault means, this as what every try leaves."""
+
+    def __init__(
+        self,
+        flow: Flow,
+        *,
+        recorder: EvidenceRecorder,
+        checks: CheckRecorder,
+        report: Report,
+        log: Any,
+    ) -> None:
+        self.flow = flow
+        self.recorder, self.checks = recorder, checks
+        self.report = report
+        self.log = log
+        self.attempts: dict[str, int] = {}
+
+    def _step(self, name: str, call: Callable[[], object] | None = None) -> object:
+        """One attempt at step ``name``: announced, recorded with its screenshot, timed."""
+        attempt = self.attempts[name] = self.attempts.get(name, 0) + 1
+        self.flow.step = name
+        structlog.contextvars.bind_contextvars(step=name)
+        self.report("step", name, f"attempt {attempt}" if attempt > 1 else "")
+        record = self.recorder.begin_step(name, attempt)
+        self.log.info("step started", attempt=attempt)
+        began = time.monotonic()
+        try:
+            result = (call or getattr(self.flow, name))()
+        except BaseException as error:
+            status = "retry" if isinstance(error, Transient) else "failed"
+            self.recorder.end_step(record, status, error)
+            self.log.info(
+                "step ended",
+                status=status,
+                seconds=round(time.monotonic() - began, 3),
+                error=one_line(error),
+            )
+            self.checks.record(name, record.screenshot, time.monotonic() - began, error)
+            self._note_labels(name)
+            raise
+        self.recorder.end_step(record, "ok")
+        self.log.info("step ended", status="ok", seconds=round(time.monotonic() - began, 3))
+        self.checks.record(name, record.screenshot, time.monotonic() - began, None)
+        self._note_labels(name)
+        return result
+
+    def _note_labels(self, step: str) -> None:
+        """Say when a step relied on strings no source confirms (``run -v``, check reports):
+        a failure there may be our guess rather than the platform's change."""
+        unconfirmed = self.flow.unconfirmed_used(step)
+        if unconfirmed:
+            self.log.info("step relied on unconfirmed labels", labels=unconfirmed)
+        self.checks.note_unconfirmed(step, unconfirmed)
+
+
+class StepLoop(StepAttempts):
     """Runs one flow instance's ``STEPS`` to an outcome."""
 
     def __init__(
@@ -46,15 +104,12 @@ class StepLoop:
         log: Any,
         teacher: Teacher | None = None,
     ) -> None:
-        self.flow = flow
+        super().__init__(flow, recorder=recorder, checks=checks, report=report, log=log)
         self.teacher = teacher
         self.steps = type(flow).STEPS
-        self.recorder, self.checks, self.guard = recorder, checks, guard
+        self.guard = guard
         self.retry = retry
-        self.report = report
         self.logged_in = logged_in
-        self.log = log
-        self.attempts: dict[str, int] = {}
         self.restart_at = 0
         self.on_retry = announce(
             log, "transient fault; retrying", lambda step, cause: report("retry", step, cause)
@@ -163,40 +218,3 @@ class StepLoop:
                 or "on record on the platform (checked after a lost answer)",
             )
         return applied
-
-    def _step(self, name: str, call: Callable[[], object] | None = None) -> object:
-        """One attempt at step ``name``: announced, recorded with its screenshot, timed."""
-        attempt = self.attempts[name] = self.attempts.get(name, 0) + 1
-        self.flow.step = name
-        structlog.contextvars.bind_contextvars(step=name)
-        self.report("step", name, f"attempt {attempt}" if attempt > 1 else "")
-        record = self.recorder.begin_step(name, attempt)
-        self.log.info("step started", attempt=attempt)
-        began = time.monotonic()
-        try:
-            result = (call or getattr(self.flow, name))()
-        except BaseException as error:
-            status = "retry" if isinstance(error, Transient) else "failed"
-            self.recorder.end_step(record, status, error)
-            self.log.info(
-                "step ended",
-                status=status,
-                seconds=round(time.monotonic() - began, 3),
-                error=one_line(error),
-            )
-            self.checks.record(name, record.screenshot, time.monotonic() - began, error)
-            self._note_labels(name)
-            raise
-        self.recorder.end_step(record, "ok")
-        self.log.info("step ended", status="ok", seconds=round(time.monotonic() - began, 3))
-        self.checks.record(name, record.screenshot, time.monotonic() - began, None)
-        self._note_labels(name)
-        return result
-
-    def _note_labels(self, step: str) -> None:
-        """Say when a step relied on strings no source confirms (``run -v``, check reports):
-        a failure there may be our guess rather than the platform's change."""
-        unconfirmed = self.flow.unconfirmed_used(step)
-        if unconfirmed:
-            self.log.info("step relied on unconfirmed labels", labels=unconfirmed)
-        self.checks.note_unconfirmed(step, unconfirmed)
