@@ -157,6 +157,16 @@ class Lesson:
     file: Path
     contribution: str
 
+    def as_note(self) -> dict[str, str | None]:
+        """The lesson as the run's evidence notes it (no file path: it names the user)."""
+        return {
+            "key": self.key,
+            "locale": self.locale,
+            "role": self.variant.role,
+            "text": self.variant.text,
+            "source": self.variant.source,
+        }
+
 
 def wanted_in(error: UiChanged) -> list[Wanted]:
     """The teachable lookups among those ``error`` tried: a role or a field label named by a
@@ -170,6 +180,62 @@ def wanted_in(error: UiChanged) -> list[Wanted]:
             role = str(target.role) if target.role is not None else None
             found.append(Wanted(named.key, role, named.variants))
     return found
+
+
+class PagePicker:
+    """The page side of teach mode: outlining the elements a lookup could have meant, showing
+    the banner, and catching the person's click before the page sees it. Apart from
+    :class:`Teacher` so that what happens on the page reads apart from what is learnt."""
+
+    def __init__(self, page: Page, *, log: Any) -> None:
+        self.page, self.log = page, log
+
+    def candidates(self, wanted: list[Wanted]) -> list[Candidate]:
+        """The visible elements a lookup could have meant, each marked on the page with its
+        index, the closest names first."""
+        roles = list(
+            dict.fromkeys(r for w in wanted for r in ((w.role,) if w.role else FIELD_ROLES))
+        )
+        union: Locator = self.page.get_by_role(roles[0])  # type: ignore[arg-type]
+        for role in roles[1:]:
+            union = union.or_(self.page.get_by_role(role))  # type: ignore[arg-type]
+        found: list[Candidate] = []
+        for index, element in enumerate(union.filter(visible=True).all()[:MAX_CANDIDATES]):
+            role, name = _role_and_name(element.aria_snapshot())
+            fits = [w for w in wanted if w.accepts(role)]
+            if not fits:
+                continue
+            element.evaluate(MARK_JS, index)
+            found.append(
+                Candidate(
+                    index, role, name, max(_closeness(name, v) for w in fits for v in w.variants)
+                )
+            )
+        return sorted(found, key=lambda c: -c.closeness)
+
+    def show_and_wait(
+        self, message: str, candidates: list[Candidate], remaining: float
+    ) -> dict[str, Any]:
+        """Outline the closest ``candidates``, show ``message`` in a banner, and wait up to
+        ``remaining`` seconds for the person's answer: picked (an index), skipped or timeout."""
+        ranks = [[c.index, rank] for rank, c in enumerate(candidates[:OUTLINED], start=1)]
+        answer = self.page.evaluate(
+            ASK_JS,
+            {
+                "message": message,
+                "ranks": ranks,
+                "waitMs": max(1, int(remaining * 1000)),
+                "notCandidate": "That is not one of the outlined elements: click one of them, "
+                "or Skip.",
+            },
+        )
+        return dict(answer or {})
+
+    def clean(self) -> None:
+        try:
+            self.page.evaluate(CLEAN_JS)
+        except PlaywrightError as failure:  # gone with the page: nothing left to clean
+            self.log.debug("teach overlay not removed", error=one_line(failure))
 
 
 class Teacher:
@@ -186,6 +252,7 @@ class Teacher:
         wait_seconds: float | None = None,
     ) -> None:
         self.flow, self.page, self.log = flow, page, log
+        self.picker = PagePicker(page, log=log)
         self.note = note or (lambda _key, _value: None)
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
         self.wait_seconds = WAIT_SECONDS if wait_seconds is None else wait_seconds
@@ -236,21 +303,22 @@ class Teacher:
             element=error.element,
             keys=[w.key for w in wanted],
         )
+        banner = self._banner(error, wanted)
         while (remaining := deadline - time.monotonic()) > 0:
-            candidates = self._candidates(wanted)
+            candidates = self.picker.candidates(wanted)
             if not candidates:
                 self.say(
                     f">>> teach mode: no {' or '.join(_kinds(wanted))} on this page to choose from."
                 )
                 return None
             try:
-                answer = self._show_and_wait(error, wanted, candidates, remaining)
+                answer = self.picker.show_and_wait(banner, candidates, remaining)
             except PlaywrightError as failure:
                 if self.page.is_closed() or not _navigated(failure):
                     raise
                 self.page.wait_for_load_state("domcontentloaded")
                 continue  # the page went on by itself: mark the new one
-            self._clean()
+            self.picker.clean()
             if "picked" in answer:
                 return next(c for c in candidates if c.index == answer["picked"])
             self.say(
@@ -260,58 +328,16 @@ class Teacher:
             return None
         return None
 
-    def _candidates(self, wanted: list[Wanted]) -> list[Candidate]:
-        """The visible elements a lookup could have meant, each marked on the page with its
-        index, the closest names first."""
-        roles = list(
-            dict.fromkeys(r for w in wanted for r in ((w.role,) if w.role else FIELD_ROLES))
-        )
-        union: Locator = self.page.get_by_role(roles[0])  # type: ignore[arg-type]
-        for role in roles[1:]:
-            union = union.or_(self.page.get_by_role(role))  # type: ignore[arg-type]
-        found: list[Candidate] = []
-        for index, element in enumerate(union.filter(visible=True).all()[:MAX_CANDIDATES]):
-            role, name = _role_and_name(element.aria_snapshot())
-            fits = [w for w in wanted if w.accepts(role)]
-            if not fits:
-                continue
-            element.evaluate(MARK_JS, index)
-            found.append(
-                Candidate(
-                    index, role, name, max(_closeness(name, v) for w in fits for v in w.variants)
-                )
-            )
-        return sorted(found, key=lambda c: -c.closeness)
-
-    def _show_and_wait(
-        self, error: UiChanged, wanted: list[Wanted], candidates: list[Candidate], remaining: float
-    ) -> dict[str, Any]:
+    def _banner(self, error: UiChanged, wanted: list[Wanted]) -> str:
+        """What the banner on the page tells the person: what is missing and what they teach."""
         looked_for = "; or ".join(w.describe() for w in wanted)
-        message = (
+        return (
             f"optout-bot could not find \u201c{error.element}\u201d: it looks for "
             f"{looked_for}. Click the right element on this page (the closest are "
             f"outlined in red); it is only noted, not pressed. It will be remembered "
             f"for {self.flow.PLATFORM} in language \u201c{self.locale}\u201d. "
             "Skip or Esc: do not teach."
         )
-        ranks = [[c.index, rank] for rank, c in enumerate(candidates[:OUTLINED], start=1)]
-        answer = self.page.evaluate(
-            ASK_JS,
-            {
-                "message": message,
-                "ranks": ranks,
-                "waitMs": max(1, int(remaining * 1000)),
-                "notCandidate": "That is not one of the outlined elements: click one of them, "
-                "or Skip.",
-            },
-        )
-        return dict(answer or {})
-
-    def _clean(self) -> None:
-        try:
-            self.page.evaluate(CLEAN_JS)
-        except PlaywrightError as failure:  # gone with the page: nothing left to clean
-            self.log.debug("teach overlay not removed", error=one_line(failure))
 
     # --- learning -------------------------------------------------------------------------
 
@@ -335,19 +361,7 @@ class Teacher:
         )
         lesson = Lesson(self.platform, self.locale, lookup.key, variant, path, contribution)
         self.lessons.append(lesson)
-        self.note(
-            "taught",
-            [
-                {
-                    "key": x.key,
-                    "locale": x.locale,
-                    "role": x.variant.role,
-                    "text": x.variant.text,
-                    "source": x.variant.source,
-                }
-                for x in self.lessons
-            ],
-        )
+        self.note("taught", [lesson.as_note() for lesson in self.lessons])
         self.log.info(
             "taught a label", key=lookup.key, locale=self.locale, role=picked.role, file=str(path)
         )
