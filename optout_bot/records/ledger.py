@@ -82,46 +82,58 @@ class RunRow:
         return "running" if _alive(self.pid) else "interrupted"
 
 
+def open_database(path: Path) -> sqlite3.Connection:
+    """The ledger's SQLite file, opened so that it can be trusted: private (0600), written
+    through (WAL, full sync), and checked to be a ledger, with columns added since the first
+    release. Apart from :class:`Ledger` so that the ledger reads as what it records. Every
+    way this fails is a ``ConfigError`` naming the file."""
+    if path.is_dir():
+        raise ConfigError(
+            f"output.ledger: {path} is a folder; give a file name, e.g. "
+            f"--ledger {path / 'ledger.sqlite3'}"
+        )
+    try:
+        private_dir(path.parent)
+        touch_private(path)  # 0600 before SQLite makes it; its -wal and -shm copy the mode
+        db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as error:
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise ConfigError(
+            f"output.ledger: cannot open {path} ({reason}); choose another file"
+        ) from None
+    db.row_factory = sqlite3.Row
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        db.execute(
+            "SELECT id, platform, account, mode, pid, started_utc, ended_utc, "
+            "outcome, message, evidence_dir, manifest_sha256 FROM runs LIMIT 0"
+        )
+        _add_missing_columns(db)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise ConfigError(
+            f"output.ledger: {path} is not an optout-bot ledger ({error}); choose another file"
+        ) from None
+    return db
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Columns added since the first release, for ledgers made before them."""
+    present = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+    for name, kind in ADDED_RUN_COLUMNS.items():
+        if name not in present:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+
+
 class Ledger:
+    """The ledger's questions and answers: runs (started, finished, proven) and submissions
+    (sending, sent, confirmed), each change in one transaction."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        if path.is_dir():
-            raise ConfigError(
-                f"output.ledger: {path} is a folder; give a file name, e.g. "
-                f"--ledger {path / 'ledger.sqlite3'}"
-            )
-        try:
-            private_dir(path.parent)
-            touch_private(path)  # 0600 before SQLite makes it; its -wal and -shm copy the mode
-            self._db = sqlite3.connect(
-                path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-        except (OSError, sqlite3.Error) as error:
-            reason = error.strerror if isinstance(error, OSError) else error
-            raise ConfigError(
-                f"output.ledger: cannot open {path} ({reason}); choose another file"
-            ) from None
-        self._db.row_factory = sqlite3.Row
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
-            self._db.execute(
-                "SELECT id, platform, account, mode, pid, started_utc, ended_utc, "
-                "outcome, message, evidence_dir, manifest_sha256 FROM runs LIMIT 0"
-            )
-            self._add_missing_columns()
-        except sqlite3.DatabaseError as error:
-            self._db.close()
-            raise ConfigError(
-                f"output.ledger: {path} is not an optout-bot ledger ({error}); choose another file"
-            ) from None
-
-    def _add_missing_columns(self) -> None:
-        present = {row["name"] for row in self._db.execute("PRAGMA table_info(runs)")}
-        for name, kind in ADDED_RUN_COLUMNS.items():
-            if name not in present:
-                self._db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+        self._db = open_database(path)
 
     def close(self) -> None:
         self._db.close()
