@@ -108,11 +108,59 @@ def _from_header(name: str, value: str) -> list[str]:
     return []
 
 
-class _Cleaner:
+class _SecretText:
+    """Every known secret found in any text, in any spelling (``secret_spellings``) or
+    base64, and replaced; and the last check each member passes. Apart from :class:`_Cleaner`,
+    which knows the places in a trace that hold secrets whatever they say."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        self.pattern = matcher(secrets)
+
+    def text(self, text: str) -> str:
+        if text.startswith(("http://", "https://", "ws://", "wss://")):
+            text = scrub_url(text)
+        if self.pattern is None:
+            return text
+        text = self.pattern.sub(REDACTED, text)
+        if BASE64.fullmatch(text) and self._hides_secret(text):
+            return REDACTED
+        return text
+
+    def _hides_secret(self, text: str) -> bool:
+        try:
+            decoded = base64.b64decode(text.translate(str.maketrans("-_", "+/")) + "==")
+        except (binascii.Error, ValueError):
+            return False
+        return self._found(_as_text(decoded))
+
+    def raw(self, content: bytes) -> bytes:
+        """A resource member (anything but the event lines) with every secret replaced."""
+        if self.pattern is None:
+            return content
+        return self.pattern.sub(REDACTED, _as_text(content)).encode("utf-8", "surrogateescape")
+
+    def still_secret(self, name: str, content: bytes) -> bool:
+        """The last check: whether a member still holds a secret (then it is left out)."""
+        if name.endswith(EVENT_MEMBER):
+            return any(self._in_json(event) for event in _events(content))
+        return self._found(_as_text(content))
+
+    def _in_json(self, value: Any) -> bool:
+        if isinstance(value, dict):
+            return any(self._found(k) or self._in_json(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(self._in_json(v) for v in value)
+        return isinstance(value, str) and self._found(value)
+
+    def _found(self, text: str) -> bool:
+        return self.pattern is not None and self.pattern.search(text) is not None
+
+
+class _Cleaner(_SecretText):
     """What one trace needs removed, learnt from all its events first."""
 
     def __init__(self, secrets: list[str], events: list[Any]) -> None:
-        self.pattern = matcher(secrets)
+        super().__init__(secrets)
         self.typing = {
             e.get("callId")
             for e in events
@@ -222,45 +270,6 @@ class _Cleaner:
         if isinstance(item, dict) and item.get("value"):
             return {**item, "value": REDACTED}
         return item
-
-    def text(self, text: str) -> str:
-        if text.startswith(("http://", "https://", "ws://", "wss://")):
-            text = scrub_url(text)
-        if self.pattern is None:
-            return text
-        text = self.pattern.sub(REDACTED, text)
-        if BASE64.fullmatch(text) and self._hides_secret(text):
-            return REDACTED
-        return text
-
-    def _hides_secret(self, text: str) -> bool:
-        try:
-            decoded = base64.b64decode(text.translate(str.maketrans("-_", "+/")) + "==")
-        except (binascii.Error, ValueError):
-            return False
-        return self._found(_as_text(decoded))
-
-    # --- other members (resources) and the last check -------------------------------------
-
-    def raw(self, content: bytes) -> bytes:
-        if self.pattern is None:
-            return content
-        return self.pattern.sub(REDACTED, _as_text(content)).encode("utf-8", "surrogateescape")
-
-    def still_secret(self, name: str, content: bytes) -> bool:
-        if name.endswith(EVENT_MEMBER):
-            return any(self._in_json(event) for event in _events(content))
-        return self._found(_as_text(content))
-
-    def _in_json(self, value: Any) -> bool:
-        if isinstance(value, dict):
-            return any(self._found(k) or self._in_json(v) for k, v in value.items())
-        if isinstance(value, list):
-            return any(self._in_json(v) for v in value)
-        return isinstance(value, str) and self._found(value)
-
-    def _found(self, text: str) -> bool:
-        return self.pattern is not None and self.pattern.search(text) is not None
 
 
 def _events(content: bytes) -> list[Any]:
