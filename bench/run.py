@@ -95,19 +95,21 @@ def whole_process(command: list[str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds (user + system of the process and of every process it started,
     renderers included) of one run of ``command``, in ``cwd`` with ``cwd`` as its home
     (nothing of this user's is read)."""
-    env = {**os.environ, "HOME": str(cwd), "XDG_DATA_HOME": str(cwd / "data"),
-           "XDG_CONFIG_HOME": str(cwd / "config")}
+    env = {
+        **os.environ,
+        "HOME": str(cwd),
+        "XDG_DATA_HOME": str(cwd / "data"),
+        "XDG_CONFIG_HOME": str(cwd / "config"),
+    }
     env = {k: v for k, v in env.items() if not k.upper().startswith("OPTOUT_BOT_")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - began
     reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n"
-                         f"{done.stderr[-2000:]}")
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu
 
@@ -192,17 +194,27 @@ class PageCounter:
 
 
 def settings_in(root: Path) -> Settings:
-    return Settings.model_validate({"output": {
-        "evidence_dir": root / "evidence", "ledger": root / "ledger.sqlite3",
-        "sessions_dir": root / "sessions"}})
+    return Settings.model_validate(
+        {
+            "output": {
+                "evidence_dir": root / "evidence",
+                "ledger": root / "ledger.sqlite3",
+                "sessions_dir": root / "sessions",
+            }
+        }
+    )
 
 
 def expect_ok(results: list[RunResult], what: str) -> None:
-    bad = [f"{r.platform}/{r.account}: {r.outcome.value}: {r.message}" for r in results
-           if r.outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE)]
+    bad = [
+        f"{r.platform}/{r.account}: {r.outcome.value}: {r.message}"
+        for r in results
+        if r.outcome not in (Outcome.SUBMITTED, Outcome.ALREADY_DONE)
+    ]
     if bad:
-        raise SystemExit(f"{what}: a flow did not succeed, numbers would mean nothing:\n"
-                         + "\n".join(bad))
+        raise SystemExit(
+            f"{what}: a flow did not succeed, numbers would mean nothing:\n" + "\n".join(bad)
+        )
 
 
 # --- the parts ----------------------------------------------------------------------------------
@@ -219,8 +231,11 @@ def measure_help(pairs: int) -> dict[str, Any]:
     with scratch() as root:
         for _ in range(pairs):
             samples.append(whole_process([*command(), "--help"], root))
-    return {"wall_s": median([w for w, _ in samples]), "cpu_s": median([c for _, c in samples]),
-            "samples": samples}
+    return {
+        "wall_s": median([w for w, _ in samples]),
+        "cpu_s": median([c for _, c in samples]),
+        "samples": samples,
+    }
 
 
 def record_answers(root: Path) -> dict[str, Any]:
@@ -233,8 +248,12 @@ def record_answers(root: Path) -> dict[str, Any]:
 
     def recording(route: Route, **answer: Any) -> None:
         answers.setdefault(f"{route.request.method} {route.request.url}", []).append(
-            {"status": answer.get("status", 200), "headers": answer.get("headers") or {},
-             "body": answer.get("body") or ""})
+            {
+                "status": answer.get("status", 200),
+                "headers": answer.get("headers") or {},
+                "body": answer.get("body") or "",
+            }
+        )
         original(route, **answer)
 
     plan = plan_demo(["facebook"])
@@ -247,13 +266,18 @@ def record_answers(root: Path) -> dict[str, Any]:
     settings = Settings().browser
     executable = browsers.binary(settings)
     assert job.account.password is not None
-    return {"executable": str(executable),
-            "args": browsers.launch_args(settings, executable),
-            "login": job.account.login, "password": job.account.password.get_secret_value(),
-            "email": job.account.form_email_or_none() or job.account.login,
-            "reason": job.account.form_reason(), "login_url": job.flow.URLS["login"],
-            "form_url": FORM, "confirmation": "Your objection has been received",
-            "answers": answers}
+    return {
+        "executable": str(executable),
+        "args": browsers.launch_args(settings, executable),
+        "login": job.account.login,
+        "password": job.account.password.get_secret_value(),
+        "email": job.account.form_email_or_none() or job.account.login,
+        "reason": job.account.form_reason(),
+        "login_url": job.flow.URLS["login"],
+        "form_url": FORM,
+        "confirmation": "Your objection has been received",
+        "answers": answers,
+    }
 
 
 def measure_flow(pairs: int) -> dict[str, Any]:
@@ -261,8 +285,15 @@ def measure_flow(pairs: int) -> dict[str, Any]:
     with scratch() as root:
         job_file = root / "bare-job.json"
         job_file.write_text(json.dumps(record_answers(root / "recording")), encoding="utf-8")
-        ours_command = [*command(), "--out", "evidence", "--ledger", "ledger.sqlite3", "demo",
-                        "facebook"]
+        ours_command = [
+            *command(),
+            "--out",
+            "evidence",
+            "--ledger",
+            "ledger.sqlite3",
+            "demo",
+            "facebook",
+        ]
         bare_command = [sys.executable, str(BARE_SCRIPT), str(job_file), "."]
         ours: list[tuple[float, float]] = []
         bare: list[tuple[float, float]] = []
@@ -274,14 +305,19 @@ def measure_flow(pairs: int) -> dict[str, Any]:
             loads.append(load())
     wall = [o[0] / b[0] for o, b in zip(ours, bare, strict=True)]
     cpu = [o[1] / b[1] for o, b in zip(ours, bare, strict=True)]
-    return {"ours": {"wall_s": median([w for w, _ in ours]), "cpu_s": median([c for _, c in ours])},
-            "bare": {"wall_s": median([w for w, _ in bare]), "cpu_s": median([c for _, c in bare])},
-            "wall_ratio": median(wall), "cpu_ratio": median(cpu),
-            "samples": {"ours": ours, "bare": bare}, "load_average": loads}
+    return {
+        "ours": {"wall_s": median([w for w, _ in ours]), "cpu_s": median([c for _, c in ours])},
+        "bare": {"wall_s": median([w for w, _ in bare]), "cpu_s": median([c for _, c in bare])},
+        "wall_ratio": median(wall),
+        "cpu_ratio": median(cpu),
+        "samples": {"ours": ours, "bare": bare},
+        "load_average": loads,
+    }
 
 
-def many_accounts(accounts: int, workers: int, latency: str, counter: PageCounter
-                  ) -> dict[str, float]:
+def many_accounts(
+    accounts: int, workers: int, latency: str, counter: PageCounter
+) -> dict[str, float]:
     """``accounts`` made-up people, each with every platform and its own replicas."""
     jobs: list[Job] = []
     for person in range(accounts):
@@ -301,13 +337,18 @@ def many_accounts(accounts: int, workers: int, latency: str, counter: PageCounte
         expect_ok(results, f"{accounts} accounts, {workers} at once")
     cpu = sum(times_after[:4]) - sum(times_before[:4])
     pages = counter.pages - pages_before
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "flows": len(jobs),
-            "pages": pages, "pages_per_s": round(pages / wall, 2),
-            "peak_mib": round(memory["peak_mib"], 1), "load_average": load()}
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "flows": len(jobs),
+        "pages": pages,
+        "pages_per_s": round(pages / wall, 2),
+        "peak_mib": round(memory["peak_mib"], 1),
+        "load_average": load(),
+    }
 
 
-def measure_accounts(accounts: int, jobs: list[int], latency: str, reps: int
-                     ) -> dict[str, Any]:
+def measure_accounts(accounts: int, jobs: list[int], latency: str, reps: int) -> dict[str, Any]:
     counter = PageCounter()
     runs: dict[int, list[dict[str, float]]] = {n: [] for n in jobs}
     for _ in range(reps):  # each repetition runs every --jobs value in turn
@@ -317,12 +358,15 @@ def measure_accounts(accounts: int, jobs: list[int], latency: str, reps: int
     base = jobs[0]
     for workers, samples in runs.items():
         entry = {key: median([float(s[key]) for s in samples]) for key in samples[0]}
-        entry["speedup"] = round(median([float(s["wall_s"]) for s in runs[base]])
-                                 / entry["wall_s"], 2)
+        entry["speedup"] = round(
+            median([float(s["wall_s"]) for s in runs[base]]) / entry["wall_s"], 2
+        )
         if workers > base:
             entry["mib_per_extra_flow"] = round(
                 (entry["peak_mib"] - median([float(s["peak_mib"]) for s in runs[base]]))
-                / (workers - base), 1)
+                / (workers - base),
+                1,
+            )
         summary[str(workers)] = {**entry, "samples": samples}
     return summary
 
@@ -334,25 +378,37 @@ def machine() -> dict[str, Any]:
     model = "unknown"
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            model = next((line.split(":", 1)[1].strip() for line in handle
-                          if line.startswith("model name")), model)
+            model = next(
+                (line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")),
+                model,
+            )
     except OSError:
         pass
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     except (ValueError, OSError):
         memory = 0.0
-    return {"cores": os.cpu_count(), "cpu": model, "memory_gib": round(memory, 1),
-            "system": f"{python_platform.system()} {python_platform.release()}",
-            "python": python_platform.python_version(), "browser": chromium_version(),
-            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "load_average_at_start": load()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory_gib": round(memory, 1),
+        "system": f"{python_platform.system()} {python_platform.release()}",
+        "python": python_platform.python_version(),
+        "browser": chromium_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average_at_start": load(),
+    }
 
 
 def chromium_version() -> str:
     try:
-        done = subprocess.run([str(browsers.binary(Settings().browser)), "--version"],
-                              capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(
+            [str(browsers.binary(Settings().browser)), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         return done.stdout.strip()
     except OSError:
         return "unknown"
@@ -362,53 +418,86 @@ def table(report: dict[str, Any], accounts: int, latency: str) -> list[tuple[str
     rows: list[tuple[str, str]] = []
     if "help" in report:
         help_ = report["help"]
-        rows.append(("`optout-bot --help`: wall / CPU s",
-                     f"{help_['wall_s']:.2f} / {help_['cpu_s']:.2f}"))
+        rows.append(
+            ("`optout-bot --help`: wall / CPU s", f"{help_['wall_s']:.2f} / {help_['cpu_s']:.2f}")
+        )
     if "flow" in report:
         flow = report["flow"]
-        rows.append(("one flow, `demo facebook` / bare script: wall s",
-                     f"{flow['ours']['wall_s']:.2f} / {flow['bare']['wall_s']:.2f} "
-                     f"(**{flow['wall_ratio']:.2f}×**)"))
-        rows.append(("one flow, `demo facebook` / bare script: CPU s",
-                     f"{flow['ours']['cpu_s']:.2f} / {flow['bare']['cpu_s']:.2f} "
-                     f"(**{flow['cpu_ratio']:.2f}×**)"))
+        rows.append(
+            (
+                "one flow, `demo facebook` / bare script: wall s",
+                f"{flow['ours']['wall_s']:.2f} / {flow['bare']['wall_s']:.2f} "
+                f"(**{flow['wall_ratio']:.2f}×**)",
+            )
+        )
+        rows.append(
+            (
+                "one flow, `demo facebook` / bare script: CPU s",
+                f"{flow['ours']['cpu_s']:.2f} / {flow['bare']['cpu_s']:.2f} "
+                f"(**{flow['cpu_ratio']:.2f}×**)",
+            )
+        )
     for workers, entry in report.get("accounts", {}).items():
-        extra = (f", {entry['mib_per_extra_flow']:.0f} MiB per extra flow"
-                 if "mib_per_extra_flow" in entry else "")
-        rows.append((f"{accounts} accounts × {len(registry.discover())} platforms, "
-                     f"latency {latency}, `--jobs {workers}`",
-                     f"{entry['wall_s']:.0f} s wall (**{entry['speedup']:.2f}×**), "
-                     f"{entry['cpu_s']:.0f} s CPU, {entry['pages_per_s']:.1f} pages/s, "
-                     f"peak {entry['peak_mib']:.0f} MiB{extra}"))
+        extra = (
+            f", {entry['mib_per_extra_flow']:.0f} MiB per extra flow"
+            if "mib_per_extra_flow" in entry
+            else ""
+        )
+        rows.append(
+            (
+                f"{accounts} accounts × {len(registry.discover())} platforms, "
+                f"latency {latency}, `--jobs {workers}`",
+                f"{entry['wall_s']:.0f} s wall (**{entry['speedup']:.2f}×**), "
+                f"{entry['cpu_s']:.0f} s CPU, {entry['pages_per_s']:.1f} pages/s, "
+                f"peak {entry['peak_mib']:.0f} MiB{extra}",
+            )
+        )
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--parts", default="help,flow,accounts",
-                        help="what to measure, comma-separated: help, flow, accounts")
-    parser.add_argument("--pairs", type=int, default=7,
-                        help="runs of --help, and pairs of ours/bare for one flow (medians)")
+    parser.add_argument(
+        "--parts",
+        default="help,flow,accounts",
+        help="what to measure, comma-separated: help, flow, accounts",
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=7,
+        help="runs of --help, and pairs of ours/bare for one flow (medians)",
+    )
     parser.add_argument("--accounts", type=int, default=16, help="made-up people")
-    parser.add_argument("--jobs", default="1,2,4",
-                        help="flows at once to compare, comma-separated; the first is the base")
-    parser.add_argument("--latency", default="real",
-                        help="replica latency for the accounts part: real, none or ms")
+    parser.add_argument(
+        "--jobs",
+        default="1,2,4",
+        help="flows at once to compare, comma-separated; the first is the base",
+    )
+    parser.add_argument(
+        "--latency", default="real", help="replica latency for the accounts part: real, none or ms"
+    )
     parser.add_argument("--reps", type=int, default=1, help="repetitions of the accounts part")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args()
     log.configure(level="error")
     adopt_orphans()
     parts = set(args.parts.split(","))
-    report: dict[str, Any] = {"machine": machine(), "arguments": vars(args) | {
-        "out": str(args.out)}}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "arguments": vars(args) | {"out": str(args.out)},
+    }
     print(f"machine: {report['machine']}", flush=True)
     steps: list[tuple[str, Callable[[], Any]]] = [
         ("help", lambda: measure_help(args.pairs)),
         ("flow", lambda: measure_flow(args.pairs)),
-        ("accounts", lambda: measure_accounts(args.accounts,
-                                              [int(n) for n in args.jobs.split(",")],
-                                              args.latency, args.reps))]
+        (
+            "accounts",
+            lambda: measure_accounts(
+                args.accounts, [int(n) for n in args.jobs.split(",")], args.latency, args.reps
+            ),
+        ),
+    ]
     for name, measure in steps:
         if name in parts:
             report[name] = measure()
@@ -416,8 +505,7 @@ def main() -> None:
     report["machine"]["load_average_at_end"] = load()
     rows = table(report, args.accounts, args.latency)
     report["table"] = rows
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print("\n| measurement | result |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")

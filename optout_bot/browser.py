@@ -157,16 +157,18 @@ def open_browser(settings: BrowserSettings) -> Iterator[Browser]:
             browser.close()
 
 
-def connect(playwright: Playwright, endpoint: str,
-            settings: BrowserSettings | None = None) -> Browser:
+def connect(
+    playwright: Playwright, endpoint: str, settings: BrowserSettings | None = None
+) -> Browser:
     """A connection to a running browser: a Playwright server or a DevTools endpoint. A
     Playwright server launches a browser per connection: it is asked for ``settings``'
     headless mode and arguments, and for ``browser.executable`` when one is set (a server
     honours a path and arguments only when started with ``--unsafe``; else it uses its own)."""
     try:
         if endpoint.startswith(("ws://", "wss://")):
-            return playwright.chromium.connect(endpoint, headers=server_launch_headers(
-                settings) if settings is not None else None)
+            return playwright.chromium.connect(
+                endpoint, headers=server_launch_headers(settings) if settings is not None else None
+            )
         if endpoint.startswith(("http://", "https://")):
             return playwright.chromium.connect_over_cdp(endpoint)
     except PlaywrightError as error:
@@ -182,8 +184,10 @@ def connect(playwright: Playwright, endpoint: str,
 
 def server_launch_headers(settings: BrowserSettings) -> dict[str, str]:
     """What a Playwright server (``playwright run-server``) reads to launch our browser."""
-    options: dict[str, Any] = {"headless": settings.headless,
-                               "args": launch_args(settings, settings.executable)}
+    options: dict[str, Any] = {
+        "headless": settings.headless,
+        "args": launch_args(settings, settings.executable),
+    }
     if settings.executable is not None:
         options["executablePath"] = str(settings.executable)
     return {"x-playwright-launch-options": json.dumps(options)}

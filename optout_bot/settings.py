@@ -228,9 +228,13 @@ class OutputSettings(BaseModel):
     )
     save_sessions: bool = True
     unmasked_evidence: bool = False
-    keep_trace: bool = Field(default=False, description=(
-        "record a Playwright trace of each run and keep it (secrets scrubbed) when the run "
-        "fails; -v turns it on; recording costs every run CPU"))
+    keep_trace: bool = Field(
+        default=False,
+        description=(
+            "record a Playwright trace of each run and keep it (secrets scrubbed) when the run "
+            "fails; -v turns it on; recording costs every run CPU"
+        ),
+    )
 
 
 class LogSettings(BaseModel):

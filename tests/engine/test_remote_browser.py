@@ -94,10 +94,16 @@ def playwright_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """Playwright's own browser server (shipped with the package), on 127.0.0.1. With
     ``--unsafe`` it launches the browser a client names (here Debian's Chromium: Playwright's
     own cannot be downloaded here); without, its own."""
-    command = [str(Path(sys.executable).with_name("playwright")), "run-server", "--port", "0",
-               "--host", "127.0.0.1", "--unsafe"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    command = [
+        str(Path(sys.executable).with_name("playwright")),
+        "run-server",
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+        "--unsafe",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # blocks until it listens, or ends if it died
@@ -111,33 +117,41 @@ def playwright_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_jobs_run_in_browsers_a_playwright_server_launches(
-        tmp_path: Path, playwright_server: tuple[str, subprocess.Popen[str]],
-        workers: int) -> None:
+    tmp_path: Path, playwright_server: tuple[str, subprocess.Popen[str]], workers: int
+) -> None:
     endpoint, server = playwright_server
     chromium = browser_binary(BrowserSettings())
     replica = FacebookReplica(version="2025")
     jobs = []
     for name in ("ana", "ben"):
         user = account(login=f"{name}@example.org", email=f"{name}@example.org")
-        replica.seed_account(login=user.login, password="pw-Zq7!canary-4411",
-                             email=user.login, country=user.country)
-        jobs.append(Job(flow=FacebookFlow, label=name, account=user, mode="replica",
-                        replicas=[replica]))
-    settings = Settings.model_validate({
-        "output": {"evidence_dir": tmp_path / "ev", "ledger": tmp_path / "l.sqlite3",
-                   "save_sessions": False},
-        "browser": {"endpoint": endpoint, "executable": chromium, "timeout_ms": 5000}})
+        replica.seed_account(
+            login=user.login, password="pw-Zq7!canary-4411", email=user.login, country=user.country
+        )
+        jobs.append(
+            Job(flow=FacebookFlow, label=name, account=user, mode="replica", replicas=[replica])
+        )
+    settings = Settings.model_validate(
+        {
+            "output": {
+                "evidence_dir": tmp_path / "ev",
+                "ledger": tmp_path / "l.sqlite3",
+                "save_sessions": False,
+            },
+            "browser": {"endpoint": endpoint, "executable": chromium, "timeout_ms": 5000},
+        }
+    )
     under_server: set[str] = set()
 
     def look(event: Progress) -> None:  # mid-flow: which browser is the server running?
         if event.event == "step":
             under_server.update(executable_of(p) for p in descendants(server.pid))
 
-    results = run_outside_the_test_loop(settings, jobs, retry=FAST_RETRY, workers=workers,
-                                        progress=look)
+    results = run_outside_the_test_loop(
+        settings, jobs, retry=FAST_RETRY, workers=workers, progress=look
+    )
     assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 2, [r.message for r in results]
-    assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org",
-                                                               "ben@example.org"]
+    assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org", "ben@example.org"]
     assert any("chromium" in path for path in under_server), under_server
     assert server.poll() is None, "the server goes on serving other clients"
 

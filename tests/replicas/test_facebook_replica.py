@@ -454,7 +454,7 @@ def test_checkpoint_and_blocked_stop_the_login() -> None:
     replica, client = make(checkpoint=True)
     page = client.follow(client.log_in())
     assert client.url == f"{FB}/checkpoint/"
-    assert "Before we send the code, enter these letters and numbers" in page.body
+    assert TEXT["checkpoint"] in page.body
     assert client.get(FORM).status == 302
 
     replica, client = make(blocked=True)
