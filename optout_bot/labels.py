@@ -194,6 +194,13 @@ def pattern(
     """A pattern matching any of ``texts`` in page text however it spells apostrophes, quotes
     and spaces (what :func:`normalise` irons out); ``whole`` anchors it to the whole text.
     It is written so that a browser's JavaScript reads it the same way as Python."""
+    return _compiled(tuple(texts), whole, ignore_case)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(texts: tuple[str, ...], whole: bool, ignore_case: bool) -> re.Pattern[str]:
+    """:func:`pattern`, built once per wording set: a flow asks for the same ones at every
+    step, and building one costs milliseconds (every character gets its invisible-tail)."""
     options = sorted({_straighten(t) for t in texts if _straighten(t)}, key=len, reverse=True)
     if not options:
         raise ValueError("a label pattern needs at least one non-empty text")

@@ -62,7 +62,7 @@ class FlowRunner:
                 "output": {
                     "evidence_dir": root / "evidence",
                     "ledger": root / "ledger.sqlite3",
-                    "keep_trace": True,
+                    "keep_trace": False,
                 },
                 "browser": {"timeout_ms": 10_000},
                 "log": {"file": self.log_file, "level": "debug"},
@@ -70,6 +70,12 @@ class FlowRunner:
         )
         log.configure(level="debug", file=self.log_file)
         self.ledger = Ledger(self.settings.output.ledger)
+
+    def keeping_traces(self) -> FlowRunner:
+        """Record a Playwright trace of every run, as ``-v`` does (off by default: a trace
+        costs each run a tenth of its CPU, and only the trace tests read one)."""
+        self.settings.output = self.settings.output.model_copy(update={"keep_trace": True})
+        return self
 
     def run(
         self,

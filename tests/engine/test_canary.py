@@ -57,6 +57,7 @@ def _every_byte(root: Path) -> list[tuple[str, bytes]]:
 
 @pytest.mark.parametrize("platform", sorted(registry.discover()))
 def test_no_secret_reaches_any_byte_written(runner: FlowRunner, platform: str) -> None:
+    runner.keeping_traces()
     flow = registry.get_flow(platform)
     results: list[RunResult] = []
     ok = _seed(platform)
@@ -111,6 +112,7 @@ def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
 ) -> None:
     """Playwright records typed values and request bodies: the scrubber is what keeps them
     out, so the canary above is not passing by luck."""
+    runner.keeping_traces()
     from optout_bot.run import tracing
 
     raw: list[bytes] = []

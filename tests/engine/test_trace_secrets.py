@@ -43,6 +43,7 @@ def _members(trace: bytes) -> dict[str, bytes]:
 def test_a_kept_trace_holds_no_password_cookie_or_code(
     runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    runner.keeping_traces()
     cookies: list[tuple[str, str]] = []
     codes: set[str] = set()
     make_header, parse = server._cookie_header, server.parse_request
