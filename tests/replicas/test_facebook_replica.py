@@ -9,6 +9,7 @@ one smoke test drives it in Chromium through ``optout_bot.replica.mount``.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -454,7 +455,7 @@ def test_checkpoint_and_blocked_stop_the_login() -> None:
     replica, client = make(checkpoint=True)
     page = client.follow(client.log_in())
     assert client.url == f"{FB}/checkpoint/"
-    assert TEXT["checkpoint"] in page.body
+    assert html.escape(TEXT["checkpoint"]) in page.body
     assert client.get(FORM).status == 302
 
     replica, client = make(blocked=True)
