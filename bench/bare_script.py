@@ -46,11 +46,15 @@ def main(job_file: Path, out: Path) -> None:
         context.route("**/*", serve)
         page = context.new_page()
         page.goto(job["login_url"])
-        page.locator("button[name=choice][value=all]").click()
-        page.locator("input[name=email]").fill(job["login"])
+        cookies = page.locator("button[name=choice][value=all]")  # EU visitors only
+        login = page.locator("input[name=email]")
+        cookies.or_(login).first.wait_for()
+        if cookies.is_visible():
+            cookies.click()
+        login.fill(job["login"])
         page.locator("input[name=pass]").fill(job["password"])
         page.locator("button[name=login]").click()
-        page.get_by_role("navigation").wait_for()
+        page.get_by_role("navigation").first.wait_for()
         page.screenshot(path=out / "1-logged-in.png", full_page=True)
         page.goto(job["form_url"])
         page.locator("#objection_form input[name=email]").fill(job["email"])

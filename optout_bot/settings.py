@@ -203,7 +203,9 @@ class BrowserSettings(BaseModel):
     timeout_ms: float = Field(default=15_000, gt=0, description="wait for an element this long")
     slow_mo_ms: float = Field(default=0, ge=0)
     jobs: int | None = Field(
-        default=None, ge=1, description="flows run at once; default: one per core"
+        default=None,
+        ge=1,
+        description="flows run at once; default: two per core (at most 8)",
     )
 
     @field_validator("endpoint")

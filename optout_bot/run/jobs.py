@@ -219,9 +219,9 @@ def run_jobs(
     retry: RetryPolicy | None = None,
     workers: int | None = None,
 ) -> list[RunResult]:
-    """Run every job in one browser, one fresh context each: up to ``workers`` (default
-    ``browser.jobs``, else one per core) at once, results in the jobs' order. Everything
-    temporary goes to the run's private scratch folder (``optout_bot.scratch``)."""
+    """Run every job in one fresh browser context each: up to ``workers`` at once (default
+    ``browser.jobs``, else :func:`parallel.default_workers`), results in the jobs' order.
+    Everything temporary goes to the run's private scratch folder (``optout_bot.scratch``)."""
     if not jobs:
         return []
     check_url_overrides(settings, [job.flow for job in jobs])
@@ -230,7 +230,8 @@ def run_jobs(
         Ledger(settings.output.ledger).close()  # a ledger that cannot be used stops us here
         if settings.browser.endpoint:
             check_endpoint_reachable(settings.browser.endpoint)
-        workers = workers or settings.browser.jobs or parallel.default_workers()
+        instant = all(job.replicas and all(r.latency is None for r in job.replicas) for job in jobs)
+        workers = workers or settings.browser.jobs or parallel.default_workers(not instant)
         if workers > 1 and len(jobs) > 1:
             return parallel.run_parallel(
                 settings, jobs, workers=workers, progress=progress, retry=retry

@@ -34,12 +34,15 @@ from optout_bot.settings import Settings
 log = get_logger()
 
 
-def default_workers() -> int:
-    """One flow per two cores. Measured on 2 cores against the replicas, one flow keeps
-    about two processes busy (the browser's renderer and Playwright's driver, plus Python's
-    route handlers and screenshots): 5 flows took 8.5 s one by one and 9.9 s two at once.
-    ``--jobs N`` overrides it, e.g. for live sites, where flows mostly wait on the network."""
-    return max(1, (os.cpu_count() or 1) // 2)
+def default_workers(waits_on_network: bool = True) -> int:
+    """Flows at once when ``--jobs`` is not given. A flow against real sites waits mostly on
+    the network: measured on 2 cores (bench/run.py, 16 accounts x 5 platforms with replicas
+    answering at real pages' speed), 2 at once were 1.74x and 4 at once 2.05x faster than
+    one by one, so two per core (at most 8: each costs about 300 MiB). Against replicas that
+    answer at once the flows are CPU-bound and one per two cores is fastest (5 flows: 8.5 s
+    one by one, 9.9 s two at once)."""
+    cores = os.cpu_count() or 1
+    return min(8, 2 * cores) if waits_on_network else max(1, cores // 2)
 
 
 def run_parallel(

@@ -177,3 +177,32 @@ def test_the_demo_runs_the_same_with_one_or_two_jobs_at_once(tmp_path: Path, wor
     ]
     facebook = next(r for r in plan.replicas.values() if r.PLATFORM == "facebook")
     assert len(facebook.events("objection_received")) == 1
+
+
+@pytest.mark.parametrize(("latency", "workers"), [("none", 2), ("real", 8)])
+def test_the_default_number_of_jobs_follows_whether_pages_wait_on_the_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, latency: str, workers: int
+) -> None:
+    """On 4 cores: instant replicas keep the flows CPU-bound (one per two cores); pages that
+    take a network's time are run two per core (what bench/run.py measured fastest)."""
+    import os
+
+    from optout_bot.replica.latency import apply_latency
+    from optout_bot.run import parallel
+    from optout_bot.settings import Settings
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    chosen: list[int] = []
+
+    def remember(settings: Any, jobs: Any, *, workers: int, **_: Any) -> list[RunResult]:
+        chosen.append(workers)
+        return []
+
+    monkeypatch.setattr(parallel, "run_parallel", remember)
+    plan = plan_demo(["facebook", "x"])
+    apply_latency(plan.replicas.values(), latency, 0)
+    settings = Settings.model_validate(
+        {"output": {"evidence_dir": tmp_path / "ev", "ledger": tmp_path / "l.sqlite3"}}
+    )
+    run_jobs(settings, plan.jobs)
+    assert chosen == [workers]
