@@ -455,6 +455,13 @@ def table(report: dict[str, Any], accounts: int, latency: str) -> list[tuple[str
     return rows
 
 
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project when inside it: no machine's folders in the results."""
+    resolved = path.resolve()
+    root = HERE.parent
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else path.name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
@@ -485,7 +492,7 @@ def main() -> None:
     parts = set(args.parts.split(","))
     report: dict[str, Any] = {
         "machine": machine(),
-        "arguments": vars(args) | {"out": str(args.out)},
+        "arguments": vars(args) | {"out": shown_path(args.out)},
     }
     print(f"machine: {report['machine']}", flush=True)
     steps: list[tuple[str, Callable[[], Any]]] = [

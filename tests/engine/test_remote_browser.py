@@ -36,12 +36,10 @@ def remote_chromium() -> Iterator[tuple[str, subprocess.Popen[str]]]:
         yield started
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_jobs_run_in_the_remote_browser_and_leave_it_running(
-    tmp_path: Path, remote_chromium: tuple[str, subprocess.Popen[str]], workers: int
-) -> None:
-    endpoint, process = remote_chromium
-    assert endpoint.startswith("http://127.0.0.1:")
+def two_people_on_facebook(
+    tmp_path: Path, endpoint: str, executable: str | Path
+) -> tuple[FacebookReplica, list[Job], Settings]:
+    """Two people's objections on one Facebook replica, run in the browser at ``endpoint``."""
     replica = FacebookReplica(version="2025")
     jobs = []
     for name in ("ana", "ben"):
@@ -59,9 +57,19 @@ def test_jobs_run_in_the_remote_browser_and_leave_it_running(
                 "ledger": tmp_path / "l.sqlite3",
                 "save_sessions": False,
             },
-            "browser": {"endpoint": endpoint, "executable": NO_BROWSER_HERE, "timeout_ms": 5000},
+            "browser": {"endpoint": endpoint, "executable": executable, "timeout_ms": 5000},
         }
     )
+    return replica, jobs, settings
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_jobs_run_in_the_remote_browser_and_leave_it_running(
+    tmp_path: Path, remote_chromium: tuple[str, subprocess.Popen[str]], workers: int
+) -> None:
+    endpoint, process = remote_chromium
+    assert endpoint.startswith("http://127.0.0.1:")
+    replica, jobs, settings = two_people_on_facebook(tmp_path, endpoint, NO_BROWSER_HERE)
     results = run_outside_the_test_loop(settings, jobs, retry=FAST_RETRY, workers=workers)
     assert [r.outcome for r in results] == [Outcome.SUBMITTED] * 2, [r.message for r in results]
     assert sorted(s["email"] for s in replica.submissions) == ["ana@example.org", "ben@example.org"]
@@ -121,26 +129,7 @@ def test_jobs_run_in_browsers_a_playwright_server_launches(
 ) -> None:
     endpoint, server = playwright_server
     chromium = browser_binary(BrowserSettings())
-    replica = FacebookReplica(version="2025")
-    jobs = []
-    for name in ("ana", "ben"):
-        user = account(login=f"{name}@example.org", email=f"{name}@example.org")
-        replica.seed_account(
-            login=user.login, password="pw-Zq7!canary-4411", email=user.login, country=user.country
-        )
-        jobs.append(
-            Job(flow=FacebookFlow, label=name, account=user, mode="replica", replicas=[replica])
-        )
-    settings = Settings.model_validate(
-        {
-            "output": {
-                "evidence_dir": tmp_path / "ev",
-                "ledger": tmp_path / "l.sqlite3",
-                "save_sessions": False,
-            },
-            "browser": {"endpoint": endpoint, "executable": chromium, "timeout_ms": 5000},
-        }
-    )
+    replica, jobs, settings = two_people_on_facebook(tmp_path, endpoint, chromium)
     under_server: set[str] = set()
 
     def look(event: Progress) -> None:  # mid-flow: which browser is the server running?
