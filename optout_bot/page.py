@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
+from urllib.parse import quote, quote_plus
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response
@@ -288,18 +289,30 @@ class PageNavigation:
 
 
 @contextlib.contextmanager
-def failed_sends(page: Page) -> Iterator[list[str]]:
-    """While the block runs, every POST the page sends that failed on the way or that the
-    server answered with an error (5xx), described without its address or body (they may
-    hold a login): how a flow tells "the platform did not get it" from "it said no"."""
+def failed_sends(page: Page, carrying: str) -> Iterator[list[str]]:
+    """While the block runs, every POST the page sends whose body holds ``carrying`` (e.g. the
+    login typed: the request that signs in, not a beacon beside it) and that failed on the way
+    or that the server answered with an error (5xx), described without its address or body:
+    how a flow tells "the platform did not get it" from "it said no". The body is looked at
+    in memory only, never kept."""
     failed: list[str] = []
+    spellings = {carrying, quote_plus(carrying), quote(carrying, safe="")}
+
+    def ours(request: Request) -> bool:
+        if request.method != "POST":
+            return False
+        try:
+            body = request.post_data or ""
+        except (UnicodeDecodeError, PlaywrightError):
+            return False
+        return any(spelling in body for spelling in spellings)
 
     def answered(response: Response) -> None:
-        if response.request.method == "POST" and response.status >= 500:
+        if response.status >= 500 and ours(response.request):
             failed.append(f"HTTP {response.status}")
 
     def lost(request: Request) -> None:
-        if request.method == "POST":
+        if ours(request):
             failed.append("no answer (connection failed)")
 
     page.on("response", answered)

@@ -107,7 +107,7 @@ class LinkedInFlow(Flow):
             required=False,
             timeout_ms=1,
         )
-        with failed_sends(self.page) as failed:
+        with failed_sends(self.page, carrying=self.account.login) as failed:
             if button.count():
                 button.click()
             else:  # the button's text is in a language we have no label for

@@ -408,3 +408,43 @@ def test_a_sign_in_request_the_server_failed_is_sent_again(runner: FlowRunner) -
     assert replica.server_errors == 1
     assert [a["ok"] for a in replica.login_attempts] == [True]
     assert len(replica.events("setting_changed")) == 1
+
+
+class RefusalBesideAFailingBeacon(LinkedInReplica):
+    """The 2026 page refuses a wrong password in words no label file has, while a beacon
+    the page posts beside the sign-in is answered 503: only the sign-in request counts."""
+
+    BEACON = "/li/track"
+
+    def __init__(self) -> None:
+        super().__init__(version="2026")
+        self.beacons = 0
+
+    def render(self, template: str, **context: Any) -> ReplicaResponse:
+        shown = super().render(template, **context)
+        beacon = (
+            "<script>document.querySelector('[data-sign-in]').addEventListener('click', "
+            f"() => fetch({self.BEACON!r}, {{method: 'POST', body: 'event=click'}}));</script>"
+        )
+        shown.body = shown.body.replace("</body>", beacon + "</body>")
+        return shown
+
+    def handle(self, request: Any) -> ReplicaResponse:
+        if request.method == "POST" and request.path == self.BEACON:
+            self.beacons += 1
+            return ReplicaResponse(status=503, body="")
+        answer = super().handle(request)
+        if answer.status == 400 and "error" in answer.body:
+            answer.body = json.dumps({"error": "Nope, not like that."})
+        return answer
+
+
+def test_a_refusal_is_not_retried_because_a_beacon_beside_it_failed(runner: FlowRunner) -> None:
+    replica = RefusalBesideAFailingBeacon()
+    user = account()
+    replica.seed_account(login=user.login, password="the-real-one", email=user.login)
+    result = runner.run(LinkedInFlow, replica, user)
+    assert replica.beacons >= 1  # the beacon was sent and failed
+    assert result.outcome is Outcome.LOGIN_FAILED, result.message
+    assert "Nope, not like that." in result.message
+    assert [a["ok"] for a in replica.login_attempts] == [False]  # signed in once, not again
