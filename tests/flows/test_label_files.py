@@ -16,6 +16,8 @@ from optout_bot.registry import discover
 FLOWS = Path(flows.__file__).parent
 FOLDERS = sorted(p.parent for p in FLOWS.glob("*/labels"))
 PLATFORMS = sorted(discover())
+OPENABLE = re.compile(r"https?://\S+|github:[\w.-]+/[\w.-]+/[^@]+@[0-9a-f]{7,40}")
+"""A source a reader can open: an address, or a public repository's file at a commit."""
 
 
 def placeholders(text: str) -> set[str]:
@@ -57,6 +59,8 @@ def test_every_wording_has_a_source_or_says_it_is_unconfirmed(platform: str) -> 
                 assert variant.unconfirmed or (variant.source and variant.date), (locale, key)
                 if variant.date:
                     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", variant.date), (locale, key)
+                if variant.source:
+                    assert OPENABLE.fullmatch(variant.source), (locale, key, variant.source)
 
 
 def test_each_file_says_what_its_keys_mean() -> None:
