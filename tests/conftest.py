@@ -71,10 +71,10 @@ class FlowRunner:
         log.configure(level="debug", file=self.log_file)
         self.ledger = Ledger(self.settings.output.ledger)
 
-    def keeping_traces(self) -> FlowRunner:
+    def keeping_traces(self, keep: bool = True) -> FlowRunner:
         """Record a Playwright trace of every run, as ``-v`` does (off by default: a trace
         costs each run a tenth of its CPU, and only the trace tests read one)."""
-        self.settings.output = self.settings.output.model_copy(update={"keep_trace": True})
+        self.settings.output = self.settings.output.model_copy(update={"keep_trace": keep})
         return self
 
     def run(

@@ -11,7 +11,7 @@ from tests.conftest import FlowRunner, account, seed
 
 
 def failed_run(runner: FlowRunner, *, keep_trace: bool) -> Outcome:
-    runner.settings.output = runner.settings.output.model_copy(update={"keep_trace": keep_trace})
+    runner.keeping_traces(keep_trace)
     replica = FacebookReplica(version="2025")
     seed(replica, account(password="the-right-one-5521"))
     return runner.run(FacebookFlow, replica, account(password="a-wrong-one-9934")).outcome
