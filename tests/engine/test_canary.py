@@ -15,6 +15,7 @@ from optout_bot import registry
 from optout_bot.check.reports import write_html, write_json
 from optout_bot.outcome import Outcome
 from optout_bot.replica import replica_class
+from optout_bot.run import secret_spellings
 from optout_bot.run.engine import RunResult
 from optout_bot.run.tracing import TRACE, spellings
 from tests.conftest import FlowRunner, account
@@ -105,6 +106,11 @@ def test_no_secret_reaches_any_byte_written(runner: FlowRunner, platform: str) -
         if spelling.encode() in data
     ]
     assert leaks == []
+    # every other spelling too: HTML- and doubly escaped, mixtures, inside base64
+    anyhow = secret_spellings.matcher(SECRETS)
+    assert anyhow is not None
+    texts = [(name, data.decode("utf-8", "replace")) for name, data in scanned]
+    assert [name for name, text in texts if anyhow.search(text)] == []
 
 
 def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
