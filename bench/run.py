@@ -42,11 +42,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from optout_bot import browser as browsers
-from optout_bot import log, registry
+from optout_bot import log
+from optout_bot.flow import registry
 from optout_bot.outcome import Outcome
 from optout_bot.replica import Replica
 from optout_bot.replica.latency import apply_latency
-from optout_bot.run.engine import Job, RunResult
+from optout_bot.run.engine import RunResult
+from optout_bot.run.job import Job
 from optout_bot.run.jobs import plan_demo, run_jobs
 from optout_bot.settings import Settings
 

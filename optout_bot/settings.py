@@ -47,7 +47,7 @@ from optout_bot.scrub import endpoint_secrets, mask_endpoint
 
 
 def _known_locale(value: str) -> str:
-    from optout_bot.labels import known_locales  # here: labels need the flows, found later
+    from optout_bot.flow.registry import known_locales  # here: the flows are found later
 
     known = known_locales()
     if value not in known:

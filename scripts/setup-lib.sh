@@ -30,7 +30,7 @@ system_chromium_usable() {
 }
 
 # True when Playwright (in the virtualenv's PYTHON) has downloaded its own Chromium already:
-# optout-bot then uses that one (optout_bot/browser.py prefers it).
+# optout-bot then uses that one (optout_bot/browser/ prefers it).
 playwright_has_chromium() {
   timeout 60 "$1" -c 'import os, sys
 from playwright.sync_api import sync_playwright

@@ -13,12 +13,17 @@ from playwright.sync_api import Browser, Playwright
 
 from optout_bot import log
 from optout_bot.browser import launch_options
+from optout_bot.check.watcher import CheckRecorder
 from optout_bot.flow import Flow
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica
-from optout_bot.run.engine import Engine, Job, RunResult
+from optout_bot.run.engine import Engine, RunResult
+from optout_bot.run.job import Job, Mode
+from optout_bot.run.jobs import lend_label_books
 from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import Account, BrowserSettings, Settings
+
+lend_label_books()  # as the planner does: tests build replicas without one
 
 FAST_RETRY = RetryPolicy(attempts=5, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)
 
@@ -91,8 +96,10 @@ class FlowRunner:
         )
         served = replica if isinstance(replica, list) else [replica]
         engine = Engine(self.settings, self.ledger, self.browser, retry=FAST_RETRY)
+        if job.pop("check", False):  # a check against the replica, its mode kept as "replica"
+            job["watch"] = CheckRecorder
         return engine.run(
-            Job(flow=flow, label=label, account=account, mode="replica", replicas=served, **job)
+            Job(flow=flow, label=label, account=account, mode=Mode.REPLICA, replicas=served, **job)
         )
 
     def written_files(self) -> list[Path]:

@@ -16,12 +16,12 @@ from optout_bot import (
     Flow,
     InputRejected,
     LoginRejected,
+    MailPattern,
     State,
     Target,
     UiChanged,
     Unavailable,
 )
-from optout_bot.records.mail import MailPattern
 
 MIN_REASON_2024 = 100
 

@@ -31,9 +31,9 @@ from optout_bot import (
     Transient,
     UiChanged,
     Unavailable,
+    failed_sends,
     labels,
 )
-from optout_bot.page import failed_sends
 
 LOGIN_FIELD = Target(css='input[autocomplete~="username"]')
 PASSWORD_FIELD = Target(css='input[type="password"][autocomplete~="current-password"]')

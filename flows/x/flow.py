@@ -41,9 +41,9 @@ from optout_bot import (
     Transient,
     UiChanged,
     Unavailable,
+    get_logger,
     labels,
 )
-from optout_bot.log import get_logger
 
 TRAINING = {"2024": "training_2024", "2025": "training_2025"}
 """The training checkbox's label key on each version of the page: the one the flow turns off."""

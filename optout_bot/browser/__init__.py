@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from optout_bot import scratch
+from optout_bot.browser import scratch
 from optout_bot.errors import ConfigError
 from optout_bot.files import open_private
 from optout_bot.scrub import endpoint_secrets, mask_endpoint, scrub_text
@@ -113,7 +113,7 @@ def launch(playwright: Playwright, settings: BrowserSettings) -> Browser:
 
     It ends with the run whatever kills it: the Playwright driver is our child, in our process
     group, and ends its browsers when our end of its pipe closes; Chromium ends when its
-    DevTools pipe closes, and during a run (``optout_bot.scratch``) is also started with a
+    DevTools pipe closes, and during a run (``optout_bot.browser.scratch``) is also started with a
     parent-death signal, so it is killed the moment the driver goes."""
     options = launch_options(settings, playwright)
     folder = scratch.current()

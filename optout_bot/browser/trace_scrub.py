@@ -26,8 +26,8 @@ import zipfile
 from collections.abc import Iterable
 from typing import Any
 
+from optout_bot.browser.secret_spellings import matcher
 from optout_bot.log import REDACTED
-from optout_bot.run.secret_spellings import matcher
 from optout_bot.scrub import scrub_url
 
 SECRET_NAME = re.compile(

@@ -3,7 +3,7 @@
 A trace records everything the page saw and every action's parameters: typed values, request
 bodies and headers, cookies, DOM snapshots. It is recorded without the screencast (pixels of a
 typed one-time code cannot be scrubbed; the evidence keeps a masked screenshot of every step),
-written by Playwright into the run's private scratch folder (``optout_bot.scratch``), and
+written by Playwright into the run's private scratch folder (``optout_bot.browser.scratch``), and
 rewritten by ``trace_scrub`` before it is kept: no password in any spelling, no cookie or
 token, no one-time code. The tests unzip it and scan every byte.
 """
@@ -21,7 +21,7 @@ import pyotp
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 
-from optout_bot.run.trace_scrub import scrub_trace
+from optout_bot.browser.trace_scrub import scrub_trace
 
 TRACE = "trace.zip"
 TOTP_STEP_SECONDS = 30

@@ -8,8 +8,8 @@ reached are marked skipped, so every step of the flow has a verdict. Ordinary ru
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from playwright.sync_api import Page
 
@@ -18,13 +18,21 @@ from optout_bot.check.aria import (
     aria_snapshot,
     closest_baseline,
     step_verdict,
+    verdict,
     write_baseline,
 )
 from optout_bot.flow import Step
+from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import EvidenceBundle
+from optout_bot.run.job import Job, Mode
 
-if TYPE_CHECKING:
-    from optout_bot.run.engine import Job
+
+def as_check(job: Job, *, update_baselines: bool = False) -> Job:
+    """``job`` as a check: the same steps, the state-changing one checked instead of done, each
+    step's page judged by a ``CheckRecorder`` (the watcher the engine calls without knowing it)."""
+    return dataclasses.replace(
+        job, mode=Mode.CHECK, update_baselines=update_baselines, watch=CheckRecorder
+    )
 
 
 class CheckRecorder:
@@ -70,6 +78,10 @@ class CheckRecorder:
     def skip(self, steps: Sequence[Step], why: str) -> None:
         if self.enabled:
             self.checks += [StepCheck(s.name, "skipped", why) for s in steps]
+
+    def verdict(self, outcome: Outcome) -> str:
+        """One word for the run: ``ok``, ``ui_changed``, or ``error`` (the check could not run)."""
+        return verdict(outcome, self.checks)
 
     def skip_unreached(self) -> None:
         """At the end: every step without a verdict was not reached."""

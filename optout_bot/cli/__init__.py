@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import platform as python_platform
@@ -226,7 +227,8 @@ def run(
     teach: TeachOption = None,
 ) -> None:
     """Object on every configured account (or the ones named)."""
-    from optout_bot import log, registry
+    from optout_bot import log
+    from optout_bot.flow import registry
     from optout_bot.run.jobs import ensure_passwords, plan_demo, plan_from_settings
 
     options: Options = ctx.obj
@@ -253,8 +255,7 @@ def run(
         log.redactor.add(
             j.account.password.get_secret_value() for j in plan.jobs if j.account.password
         )
-    for job in plan.jobs:
-        job.teach = teach
+    plan.jobs = [dataclasses.replace(job, teach=teach) for job in plan.jobs]
     _run_and_report(settings, plan.jobs)
 
 
@@ -306,17 +307,13 @@ def check(
 ) -> None:
     """Walk each flow up to, never through, the step that changes anything; compare each page
     with its baseline. Exit 0: all work; 8: a UI changed; 10: a check could not run."""
-    from optout_bot.check.pages import ALL_VERSIONS, plan_every_page
+    from optout_bot.check.pages import ALL_VERSIONS, plan_check_replica, plan_every_page
     from optout_bot.check.reports import write_html, write_json, write_junit
-    from optout_bot.labels import known_locales
+    from optout_bot.check.watcher import as_check
+    from optout_bot.flow.registry import known_locales
     from optout_bot.replica.faults import TRANSIENT_KINDS, apply_faults
     from optout_bot.replica.latency import apply_latency
-    from optout_bot.run.jobs import (
-        ensure_passwords,
-        plan_check_replica,
-        plan_from_settings,
-        run_jobs,
-    )
+    from optout_bot.run.jobs import ensure_passwords, plan_from_settings, run_jobs
 
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
@@ -356,11 +353,13 @@ def check(
             )
         plan = plan_from_settings(settings, list(platforms or []), None)
         ensure_passwords(plan.jobs)
-        for job in plan.jobs:
-            job.check, job.update_baselines, job.mode = True, update_baselines, "check"
-            job.trust_ledger = False
-    for job in plan.jobs:
-        job.teach = teach
+        plan.jobs = [
+            dataclasses.replace(
+                as_check(job, update_baselines=update_baselines), trust_ledger=False
+            )
+            for job in plan.jobs
+        ]
+    plan.jobs = [dataclasses.replace(job, teach=teach) for job in plan.jobs]
     results = run_jobs(settings, plan.jobs, progress=_show_progress)
     _check_summary(results)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -421,7 +420,7 @@ def logout(
     platform: Annotated[str | None, typer.Option(help="only on this platform")] = None,
 ) -> None:
     """Delete the saved login of an account, so the next run logs in afresh."""
-    from optout_bot.sessions import delete_sessions
+    from optout_bot.browser.sessions import delete_sessions
 
     settings: Settings = ctx.obj.settings()
     removed = delete_sessions(settings.output.sessions_dir, account, platform)
@@ -523,8 +522,8 @@ def replica_open(
 ) -> None:
     """Open a browser on a platform's replica, served as a flow meets it, with a made-up
     account; waits until you close the browser."""
-    from optout_bot import registry
     from optout_bot.contrib.replica_open import open_replica
+    from optout_bot.flow import registry
 
     registry.get_flow(platform)
     _check_locales([locale])
@@ -547,7 +546,7 @@ def replica_open(
 @app.command("platforms")
 def list_platforms() -> None:
     """List the platforms, what each changes, its address and its locales."""
-    from optout_bot import registry
+    from optout_bot.flow import registry
 
     for name, flow in registry.discover().items():
         status = "working" if flow.WORKING else f"BROKEN: {flow.BROKEN_REASON}"
@@ -571,7 +570,8 @@ def labels_coverage(
 ) -> None:
     """How many strings each platform's label files confirm with a public source, per
     language; which are unconfirmed, taught by you (teach mode) or missing."""
-    from optout_bot import label_coverage, registry
+    from optout_bot.flow import registry
+    from optout_bot.labels import coverage as label_coverage
 
     flows = {platform: registry.get_flow(platform)} if platform else registry.discover()
     found = [
@@ -862,8 +862,8 @@ def _shorten(text: str, limit: int = 90) -> str:
 
 
 def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
-    from optout_bot import registry
     from optout_bot.browser import resolve_executable
+    from optout_bot.flow import registry
     from optout_bot.records.evidence import tool_version
     from optout_bot.settings import value_sources
 
@@ -894,7 +894,7 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
 
 
 def _check_locales(locales: list[str]) -> None:
-    from optout_bot.labels import known_locales
+    from optout_bot.flow.registry import known_locales
 
     known = known_locales()
     for name in locales:

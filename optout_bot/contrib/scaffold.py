@@ -17,9 +17,9 @@ from importlib.resources import files
 from pathlib import Path
 from string import Template
 
-from optout_bot import registry
 from optout_bot.check.pages import plan_every_page
 from optout_bot.errors import ConfigError
+from optout_bot.flow import registry
 from optout_bot.run.engine import ProgressHook, RunResult
 from optout_bot.run.jobs import run_jobs
 from optout_bot.settings import Settings

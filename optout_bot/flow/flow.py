@@ -5,7 +5,7 @@ engine owns the order, the retries, the screenshots, the ledger and the logging)
 elements the way a person does, by role, label and visible text from the flow's label files
 (``labels/<lang>.toml`` beside the flow module, see ``optout_bot.labels``), through
 :meth:`Flow.find`, which names every element so that a missing one reads as
-"fill: Send button not found". Finding elements and opening pages are ``optout_bot.page``'s.
+"fill: Send button not found". Finding elements and opening pages are ``optout_bot.flow.page``'s.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from typing import Any, ClassVar, Literal, Protocol
 from playwright.sync_api import Page
 
 from optout_bot import labels
+from optout_bot.flow.page import Once, PageActions, Retries, label_matcher
 from optout_bot.labels import Label, LabelBook
-from optout_bot.page import PageActions, label_matcher
 from optout_bot.records.mail import MailPattern
-from optout_bot.run.retry import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,8 @@ class Flow(PageActions):
     ``LAST_CHECKED``, ``WORKING``); its visible strings are the label files in ``labels/``
     beside its module (and beside the modules of the flows it extends); methods named after
     ``STEPS`` do the work. A flow never writes files, never logs secrets and never retries by
-    itself.
+    itself: page loads and safe requests are tried again only through the ``retry`` the engine
+    lends it (``Retries``).
     """
 
     PLATFORM: ClassVar[str]
@@ -153,13 +153,13 @@ class Flow(PageActions):
         *,
         urls: Mapping[str, str] | None = None,
         timeout_ms: float = 15_000,
-        retry: RetryPolicy | None = None,
+        retry: Retries | None = None,
     ) -> None:
         super().__init__(
             page,
             urls={**self.URLS, **(urls or {})},
             timeout_ms=timeout_ms,
-            retry=retry or RetryPolicy(),
+            retry=retry or Once(),
         )
         self.account = account
         self.services = services

@@ -7,8 +7,9 @@ exactly, the whole accessible name after :func:`optout_bot.labels.normalise`, an
 element may match: acting on the first of two look-alikes is how a hostile or changed page
 gets the user's data into the wrong place. Recognising which page shows (a heading, a text, a
 landmark) may match part of a text. ``Flow`` builds on these classes; they are apart from it
-only to keep each one short. Every retry here (a page load, a safe request sent again) follows
-the run's ``RetryPolicy``.
+only to keep each one short. Nothing here decides to try again: a page load or a safe request
+sent again goes through the ``Retries`` the engine lends the flow (``optout_bot.run.retry``
+decides how often); without one, everything is tried once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 from urllib.parse import quote, quote_plus
 
 from playwright.sync_api import Error as PlaywrightError
@@ -30,7 +31,6 @@ from optout_bot import labels
 from optout_bot.errors import AmbiguousElement, Transient, UiChanged, one_line
 from optout_bot.labels import Label
 from optout_bot.log import get_logger
-from optout_bot.run.retry import RetryPolicy, announce
 
 AriaRole = Any  # Playwright's Literal of ARIA roles; kept loose so flows can pass plain strings
 T = TypeVar("T")
@@ -59,6 +59,29 @@ CONTROL_ROLES = frozenset(
 FIELDS = ":is(input, textarea, select, button)"
 SUBMIT = ':is(button[type="submit" i], input[type="submit" i], button:not([type]))'
 SHOWN_CANDIDATES = 5
+
+
+class Retries(Protocol):
+    """What the engine lends a flow for what is safe to try again: loading a page, and sending
+    again a request the page says was lost. The engine's ``RetryPolicy`` is one."""
+
+    def load(self, action: Callable[[], T]) -> T:
+        """``action`` (a page load and what follows it), tried again as a page load is."""
+        ...
+
+    def sends(self, safe_to_repeat: bool) -> int:
+        """How many times in all a request the page says was lost is sent."""
+        ...
+
+
+class Once:
+    """No retries: what a flow does when no engine lends it any (e.g. in a unit test)."""
+
+    def load(self, action: Callable[[], T]) -> T:
+        return action()
+
+    def sends(self, safe_to_repeat: bool) -> int:
+        return 1
 
 
 @dataclass
@@ -226,7 +249,7 @@ class PageNavigation:
     server error or a failed load is ``Transient`` (worth another try), never ``UiChanged``."""
 
     def __init__(
-        self, page: Page, *, urls: Mapping[str, str], timeout_ms: float, retry: RetryPolicy
+        self, page: Page, *, urls: Mapping[str, str], timeout_ms: float, retry: Retries
     ) -> None:
         self.page = page
         self.urls: dict[str, str] = dict(urls)
@@ -246,10 +269,7 @@ class PageNavigation:
 
     def _loading(self, action: Callable[[], T]) -> T:
         """``action`` (a page load and what follows it), tried again as a page load is."""
-        for attempt in self.retry.loads(announce(get_logger(), "page load failed; retrying")):
-            with attempt:
-                return action()
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.retry.load(action)
 
     def _load(self, url: str) -> Response | None:
         self.failed_navigation = None

@@ -14,6 +14,7 @@ import pkgutil
 from functools import cache
 from importlib.metadata import entry_points
 
+from optout_bot import labels
 from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
 
@@ -75,3 +76,14 @@ def get_flow(platform: str) -> type[Flow]:
         known = ", ".join(flows) or "none"
         raise ConfigError(f"unknown platform {platform!r} (known: {known})")
     return flows[platform]
+
+
+def known_locales() -> tuple[str, ...]:
+    """Every language some platform has labels for (project, user and extra folders), the
+    reference language first: what ``--locale`` and an account's ``locale`` may be."""
+    found = {
+        loc
+        for flow in discover().values()
+        for loc in labels.locales_in(labels.layer_dirs(flow.label_folders()))
+    }  # names: no parsing
+    return tuple(sorted(found, key=lambda loc: (loc != labels.REFERENCE_LOCALE, loc)))

@@ -20,7 +20,7 @@ Layers, lowest precedence first: the project's folders (shared before the platfo
 then the user's overlay (``<config dir>/labels/<name>/<lang>.toml``), then every folder named
 in ``OPTOUT_BOT_LABELS_PATH`` (``<folder>/<name>/<lang>.toml``). A key found in a later layer
 replaces that key's variants in that language, except for wordings the user taught
-(``taught = true``, written by teach mode through ``optout_bot.user_labels``): those come
+(``taught = true``, written by teach mode through ``optout_bot.labels.user``): those come
 first and the key keeps the project's own wordings after them, so a later fix of the project
 still matches.
 A taught wording is never shown by a replica and never counts as confirmed.
@@ -359,16 +359,3 @@ def _variant(path: Path, key: str, entry: dict[str, object]) -> Variant:
 def locales_in(dirs: Sequence[Path]) -> set[str]:
     """The languages that have a file in any of ``dirs``."""
     return {p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")}
-
-
-def known_locales() -> tuple[str, ...]:
-    """Every language some platform has labels for (project, user and extra folders), the
-    reference language first: what ``--locale`` and an account's ``locale`` may be."""
-    from optout_bot import registry  # here: the registry imports flows, which import this
-
-    found = {
-        loc
-        for flow in registry.discover().values()
-        for loc in locales_in(layer_dirs(flow.label_folders()))
-    }  # names: no parsing
-    return tuple(sorted(found, key=lambda loc: (loc != REFERENCE_LOCALE, loc)))

@@ -4,6 +4,7 @@ Replicas import from here: the ``Replica`` base, requests and responses, ``route
 variants and fault plans. The engine mounts them with ``mount``.
 """
 
+from optout_bot.replica.books import label_book
 from optout_bot.replica.drift import Drift
 from optout_bot.replica.faults import FaultPlan
 from optout_bot.replica.server import (
@@ -27,6 +28,7 @@ __all__ = [
     "Replica",
     "ReplicaRequest",
     "ReplicaResponse",
+    "label_book",
     "mount",
     "now_utc",
     "parse_request",

@@ -99,11 +99,10 @@ def deliver(settings: MailSettings, password: str, raw: bytes) -> None:
 
 
 def mail_domain(platform: str) -> str:
-    """Where the platform's mail comes from: its flow's confirmation-mail domain."""
-    from optout_bot import registry
+    """Where the platform's mail comes from: the domain its replica declares (``MAIL_DOMAIN``)."""
+    from optout_bot.replica.server import replica_class
 
-    pattern = registry.get_flow(platform).CONFIRMATION_MAIL
-    return pattern.domains[0] if pattern and pattern.domains else FALLBACK_DOMAIN
+    return replica_class(platform).MAIL_DOMAIN
 
 
 def platform_key(platform: str) -> SigningKey:

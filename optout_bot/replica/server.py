@@ -28,10 +28,10 @@ from urllib.parse import parse_qsl, urlsplit
 import jinja2
 from playwright.sync_api import BrowserContext, Route
 
-from optout_bot import registry
 from optout_bot.imap import MailSettings
 from optout_bot.labels import LabelBook
 from optout_bot.log import redactor
+from optout_bot.replica import books
 from optout_bot.replica import mail as replica_mail
 from optout_bot.replica.drift import COSMETIC, Drift, apply_real_change, cosmetic_churn, moved_path
 from optout_bot.replica.faults import FaultPlan
@@ -141,6 +141,8 @@ class Replica:
     ORIGINS: ClassVar[tuple[str, ...]]
     VERSIONS: ClassVar[tuple[str, ...]] = ("default",)
     DRIFTS: ClassVar[dict[str, Drift]] = {}
+    MAIL_DOMAIN: ClassVar[str] = replica_mail.FALLBACK_DOMAIN
+    """Where the platform's mail comes from, as the replica sends it (DKIM-signed for it)."""
     faults: FaultPlan | None = None
     latency: Latency | None = None
     drift: str | None = None
@@ -176,8 +178,9 @@ class Replica:
 
     @classmethod
     def label_book(cls) -> LabelBook:
-        """The platform's strings: its flow's label files and their overlays, read now."""
-        return registry.get_flow(cls.PLATFORM).label_book()
+        """The platform's strings: the book the planner lent (its flow's label files and their
+        overlays, read now); the kit never looks the flow up itself."""
+        return books.label_book(cls.PLATFORM)
 
     @classmethod
     def locales(cls) -> tuple[str, ...]:

@@ -3,15 +3,16 @@
 The engine is the only place that retries, writes files and maps errors to outcomes, so every
 flow behaves the same way. It delegates each of those jobs to one module of ``optout_bot.run``:
 the step loop (``steps``), every retry decision (``retry``), the submission guard (``guard``:
-the ledger and the question to the platform after a fault), the evidence (``recorder``), check
-mode (``check_mode``), and what a flow is lent (``services``, with the person ``hand_over``).
+the ledger and the question to the platform after a fault), the evidence (``recorder``), a
+watcher the job brings (``job.StepWatcher``: check mode, which the engine does not know), and
+what a flow is lent (``services``, with the person ``hand_over``; page loads, ``retry``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +23,7 @@ from playwright.sync_api import Browser, BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 
 from optout_bot import browser as browsers
-from optout_bot import sessions
-from optout_bot.check.aria import StepCheck, verdict
+from optout_bot.browser import sessions, tracing
 from optout_bot.errors import (
     AlreadyDone,
     Blocked,
@@ -35,15 +35,13 @@ from optout_bot.errors import (
     Unavailable,
     one_line,
 )
-from optout_bot.flow import Flow
 from optout_bot.log import get_logger, redactor
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.proof import Proof
-from optout_bot.replica import Replica, mount
-from optout_bot.run import tracing
-from optout_bot.run.check_mode import CheckRecorder
+from optout_bot.replica import mount
 from optout_bot.run.guard import SubmissionGuard
+from optout_bot.run.job import Job, StepWatcher
 from optout_bot.run.proof_step import prove
 from optout_bot.run.recorder import EvidenceRecorder, unwritable
 from optout_bot.run.retry import RetryPolicy
@@ -64,23 +62,6 @@ OUTCOME_OF: tuple[tuple[type[FlowError], Outcome], ...] = (
 
 
 @dataclass
-class Job:
-    """One flow for one account. ``replicas`` set means: serve these instead of the network."""
-
-    flow: type[Flow]
-    label: str
-    account: Account
-    mode: str = "live"
-    replicas: Sequence[Replica] = ()
-    force: bool = False
-    trust_ledger: bool = True
-    ask_code: Callable[[str], str] | None = None
-    check: bool = False
-    update_baselines: bool = False
-    teach: bool | None = None  # teach mode (optout_bot.run.teach); None: when headed
-
-
-@dataclass
 class RunResult:
     platform: str
     account: str
@@ -90,13 +71,9 @@ class RunResult:
     step: str | None = None
     seconds: float = 0.0
     submitted: dict[str, Any] = field(default_factory=dict)
-    checks: list[StepCheck] = field(default_factory=list)
+    checks: list[Any] = field(default_factory=list)  # a check's verdicts, step by step
     proof: str | None = None  # how the platform showed the change (optout_bot.records.proof)
-
-    @property
-    def check_verdict(self) -> str:
-        """For check runs: ``ok``, ``ui_changed`` or ``error`` (the check could not run)."""
-        return verdict(self.outcome, self.checks)
+    check_verdict: str = ""  # a check's: ``ok``, ``ui_changed`` or ``error`` (could not run)
 
 
 @dataclass(frozen=True)
@@ -158,7 +135,7 @@ class _Run:
         self.guard = SubmissionGuard(
             engine.ledger, run_id, self.platform, job.label, job.mode, self.log
         )
-        self.checks = CheckRecorder(job, self.recorder.bundle)
+        self.checks: StepWatcher = job.watcher(self.recorder.bundle)
         self.session = session_path(self.settings, job)
 
     def execute(self) -> RunResult:
@@ -265,6 +242,7 @@ class _Run:
             dict(self.recorder.facts.get("submitted") or {}),
             list(self.checks.checks),
             self.proof.value if self.proof else None,
+            self.checks.verdict(outcome),
         )
 
     def _report(self, event: str, step: str | None, detail: str) -> None:

@@ -6,6 +6,7 @@ sees a real objection go through without any real account.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import secrets
 import sys
@@ -14,20 +15,21 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from optout_bot import keys, registry
+from optout_bot import keys
 from optout_bot.account_names import env_key
 from optout_bot.browser import check_endpoint_reachable, open_browser
+from optout_bot.browser.scratch import scratch_folder
 from optout_bot.errors import ConfigError
-from optout_bot.flow import Flow
+from optout_bot.flow import Flow, registry
 from optout_bot.log import redactor
 from optout_bot.origins import check_url_overrides
 from optout_bot.records.ledger import Ledger, exclusive
-from optout_bot.replica import Replica, replica_class
+from optout_bot.replica import Replica, books, replica_class
 from optout_bot.run import parallel
-from optout_bot.run.engine import Engine, Job, ProgressHook, RunResult
+from optout_bot.run.engine import Engine, ProgressHook, RunResult
+from optout_bot.run.job import Job, Mode
 from optout_bot.run.preflight import check_output_writable
 from optout_bot.run.retry import RetryPolicy
-from optout_bot.scratch import scratch_folder
 from optout_bot.settings import Account, Settings
 
 DEMO_LABEL = "demo"
@@ -83,7 +85,7 @@ def plan_from_settings(
             if account_label and label != account_label:
                 continue
             account = keys.with_stored_password(flow.PLATFORM, label, account)
-            job = Job(flow=flow, label=label, account=account, mode="live", force=force)
+            mode, replicas = Mode.LIVE, []
             if replica:
                 served = _replica(plan, flow, page_version, account.locale)
                 _seed(
@@ -91,8 +93,17 @@ def plan_from_settings(
                     account,
                     password=account.password.get_secret_value() if account.password else "",
                 )
-                job.mode, job.replicas = "replica", [served]
-            plan.jobs.append(job)
+                mode, replicas = Mode.REPLICA, [served]
+            plan.jobs.append(
+                Job(
+                    flow=flow,
+                    label=label,
+                    account=account,
+                    mode=mode,
+                    replicas=replicas,
+                    force=force,
+                )
+            )
     if account_label and not plan.jobs:
         raise ConfigError(
             f"unknown account {account_label!r}: no platform has an account with that label"
@@ -122,7 +133,7 @@ def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | N
                 flow=flow,
                 label=DEMO_LABEL,
                 account=account,
-                mode="demo",
+                mode=Mode.DEMO,
                 replicas=[served],
                 trust_ledger=False,
             )
@@ -130,38 +141,17 @@ def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | N
     return plan
 
 
-def plan_check_replica(
-    platforms: list[str],
-    locales: list[str],
-    *,
-    page_version: str | None = None,
-    drift: str | None = None,
-    update_baselines: bool = False,
-) -> Plan:
-    """Check jobs against fresh replicas, one set per locale, optionally serving a drift
-    variant (cosmetic churn, or a replica's declared real change)."""
-    plan = Plan()
-    for locale in locales:
-        part = plan_demo(platforms, locale=locale, page_version=page_version)
-        for replica in part.replicas.values():
-            if drift is not None:
-                if drift not in replica.drifts():
-                    raise ConfigError(
-                        f"the {replica.PLATFORM} replica has no drift {drift!r} "
-                        f"(has: {', '.join(replica.drifts())})"
-                    )
-                replica.set_drift(drift)
-        for job in part.jobs:
-            job.check, job.update_baselines, job.mode = True, update_baselines, "check"
-            job.label = f"replica-{locale}"
-        plan.jobs += part.jobs
-        plan.replicas.update({f"{locale} {k}": v for k, v in part.replicas.items()})
-    return plan
+def lend_label_books() -> None:
+    """Hand every replica its platform's label book (the flow's label files and overlays):
+    the replica kit never looks a flow up itself."""
+    for platform, flow in registry.discover().items():
+        books.lend(platform, flow.label_book)
 
 
 def _replica(plan: Plan, flow: type[Flow], page_version: str | None, locale: str) -> Replica:
     """The replica serving ``flow``; flows on the same origins share one instance, as they
     share one real site (Threads objects through the Instagram form)."""
+    lend_label_books()
     try:
         cls = replica_class(flow.PLATFORM)
     except (ImportError, LookupError) as error:
@@ -191,9 +181,10 @@ def _seed(replica: Replica, account: Account, *, password: str) -> None:
 def ensure_passwords(
     jobs: list[Job], *, interactive: bool | None = None, ask: Callable[[str], str] = getpass.getpass
 ) -> None:
-    """Ask for each missing password at a hidden prompt, or fail naming the setting."""
+    """Ask for each missing password at a hidden prompt, or fail naming the setting (the job
+    in ``jobs`` is replaced by one with the password: a job never changes)."""
     interactive = sys.stdin.isatty() if interactive is None else interactive
-    for job in jobs:
+    for index, job in enumerate(jobs):
         if job.account.password is not None and job.account.password.get_secret_value():
             continue
         env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{env_key(job.label)}__PASSWORD"
@@ -208,7 +199,8 @@ def ensure_passwords(
         if not typed:
             raise ConfigError(f"accounts.{job.flow.PLATFORM}.{job.label}.password: empty")
         redactor.add([typed])
-        job.account = job.account.model_copy(update={"password": SecretStr(typed)})
+        account = job.account.model_copy(update={"password": SecretStr(typed)})
+        jobs[index] = dataclasses.replace(job, account=account)
 
 
 def run_jobs(

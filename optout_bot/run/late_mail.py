@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from optout_bot import keys, registry
+from optout_bot import keys
+from optout_bot.flow import registry
 from optout_bot.imap import MailError
 from optout_bot.records.evidence import iso, utc_now
 from optout_bot.records.ledger import Ledger, RunRow

@@ -27,7 +27,8 @@ from optout_bot.browser import connect, launch
 from optout_bot.log import get_logger
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
-from optout_bot.run.engine import Engine, Job, ProgressHook, RunResult
+from optout_bot.run.engine import Engine, ProgressHook, RunResult
+from optout_bot.run.job import Job
 from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import Settings
 

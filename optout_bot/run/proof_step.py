@@ -20,7 +20,7 @@ from optout_bot.records.proof import EMAIL_FILE, EmailProof, Proof, find_email_p
 from optout_bot.run.retry import MailNotYet, RetryPolicy, announce
 
 if TYPE_CHECKING:
-    from optout_bot.run.engine import Job
+    from optout_bot.run.job import Job
     from optout_bot.run.recorder import EvidenceRecorder
 
 

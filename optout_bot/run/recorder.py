@@ -20,15 +20,15 @@ from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from optout_bot.browser import tracing
 from optout_bot.errors import one_line
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import EvidenceBundle, StepRecord
 from optout_bot.replica import Replica
-from optout_bot.run import tracing
 from optout_bot.settings import Settings
 
 if TYPE_CHECKING:
-    from optout_bot.run.engine import Job
+    from optout_bot.run.job import Job
 
 MASK_COLOR = "#3a3b3c"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tenacity import (
     RetryCallState,
@@ -26,11 +26,13 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from optout_bot.errors import Transient, one_line
+from optout_bot.log import get_logger
 
 if TYPE_CHECKING:
     from optout_bot.flow import Step
 
 OnRetry = Callable[[RetryCallState], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,14 @@ class RetryPolicy:
             wait=wait_exponential_jitter(multiplier=1, max=15),
             before_sleep=on_retry,
         )
+
+    def load(self, action: Callable[[], T]) -> T:
+        """``action`` (a page load and what follows it), tried ``page_loads`` times, each retry
+        logged: what the engine lends a flow (``optout_bot.flow.page.Retries``)."""
+        for attempt in self.loads(announce(get_logger(), "page load failed; retrying")):
+            with attempt:
+                return action()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def sends(self, safe_to_repeat: bool) -> int:
         """How many times in all a request the page says was lost is sent."""

@@ -19,7 +19,7 @@ from optout_bot.run.recorder import EvidenceRecorder
 from optout_bot.settings import DEFAULT_REASONS
 
 if TYPE_CHECKING:
-    from optout_bot.run.engine import Job
+    from optout_bot.run.job import Job
 
 CODE_IN_MAIL = re.compile(r"(?<!\d)(\d{6,8})(?!\d)")
 # Facts with a place of their own in the manifest; any other note goes under "notes".

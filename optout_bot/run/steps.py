@@ -21,8 +21,8 @@ import structlog
 from optout_bot.errors import FlowError, Transient, UiChanged, one_line
 from optout_bot.flow import Flow, State, Step
 from optout_bot.outcome import Outcome
-from optout_bot.run.check_mode import CheckRecorder
 from optout_bot.run.guard import SubmissionGuard
+from optout_bot.run.job import StepWatcher
 from optout_bot.run.recorder import EvidenceRecorder
 from optout_bot.run.retry import RetryPolicy, announce, restart_index
 from optout_bot.run.teach import Teacher
@@ -40,7 +40,7 @@ class StepAttempts:
         flow: Flow,
         *,
         recorder: EvidenceRecorder,
-        checks: CheckRecorder,
+        checks: StepWatcher,
         report: Report,
         log: Any,
     ) -> None:
@@ -96,7 +96,7 @@ class StepLoop(StepAttempts):
         flow: Flow,
         *,
         recorder: EvidenceRecorder,
-        checks: CheckRecorder,
+        checks: StepWatcher,
         guard: SubmissionGuard,
         retry: RetryPolicy,
         report: Report,

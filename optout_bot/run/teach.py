@@ -27,12 +27,13 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
-from optout_bot import labels, user_labels
+from optout_bot import labels
 from optout_bot.errors import UiChanged, one_line
 from optout_bot.flow import Flow
+from optout_bot.flow.page import Target
 from optout_bot.labels import Label, Variant
+from optout_bot.labels import user as user_labels
 from optout_bot.log import redactor
-from optout_bot.page import Target
 
 WAIT_SECONDS = 300
 MAX_LESSONS = 5  # per run: a page that keeps failing after this is not a renamed label

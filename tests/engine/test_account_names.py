@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from optout_bot.browser.sessions import session_file
 from optout_bot.errors import ConfigError
 from optout_bot.records.evidence import EvidenceBundle
-from optout_bot.sessions import session_file
 from optout_bot.settings import load_settings
 from tests.engine.test_cli import evidence_folders, optout
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import optout_bot
-from optout_bot import Flow, registry
+from optout_bot import Flow
+from optout_bot.flow import registry
 
 ENGINE = Path(optout_bot.__file__).parent
 

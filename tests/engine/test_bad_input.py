@@ -22,7 +22,8 @@ from optout_bot.errors import ConfigError
 from optout_bot.outcome import Outcome
 from optout_bot.records import evidence
 from optout_bot.records.evidence import verify_bundle
-from optout_bot.run.engine import Engine, Job, Progress
+from optout_bot.run.engine import Engine, Progress
+from optout_bot.run.job import Job, Mode
 from optout_bot.settings import BrowserSettings
 from tests.conftest import FAST_RETRY, FlowRunner, account, seed
 from tests.engine.test_cli import optout
@@ -148,7 +149,7 @@ def test_a_browser_that_crashes_mid_flow_fails_with_the_cause_and_sends_nothing(
             runner.settings, runner.ledger, own, progress=kill_at_fill, retry=FAST_RETRY
         )
         result = engine.run(
-            Job(flow=FacebookFlow, label="me", account=user, mode="replica", replicas=[replica])
+            Job(flow=FacebookFlow, label="me", account=user, mode=Mode.REPLICA, replicas=[replica])
         )
     finally:
         runner.ledger.close()

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from optout_bot import registry
+from optout_bot.browser import secret_spellings
+from optout_bot.browser.tracing import TRACE, spellings
 from optout_bot.check.reports import write_html, write_json
+from optout_bot.flow import registry
 from optout_bot.outcome import Outcome
 from optout_bot.replica import replica_class
-from optout_bot.run import secret_spellings
 from optout_bot.run.engine import RunResult
-from optout_bot.run.tracing import TRACE, spellings
 from tests.conftest import FlowRunner, account
 
 PASSWORD = "pw-Kx9!canary-TRAIN-8812"
@@ -119,7 +119,7 @@ def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
     """Playwright records typed values and request bodies: the scrubber is what keeps them
     out, so the canary above is not passing by luck."""
     runner.keeping_traces()
-    from optout_bot.run import tracing
+    from optout_bot.browser import tracing
 
     raw: list[bytes] = []
     scrub = tracing.scrub_zip

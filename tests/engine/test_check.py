@@ -14,8 +14,8 @@ import pytest
 
 from optout_bot.check import aria as check_module
 from optout_bot.flow import Flow
+from optout_bot.flow.registry import discover
 from optout_bot.outcome import Outcome
-from optout_bot.registry import discover
 from optout_bot.replica import Replica, replica_class
 from optout_bot.run.engine import RunResult
 from optout_bot.run.jobs import DEMO_COUNTRY

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from optout_bot import label_coverage, labels, user_labels
-from optout_bot.registry import discover
+from optout_bot import labels
+from optout_bot.flow.registry import discover
+from optout_bot.labels import coverage as label_coverage
+from optout_bot.labels import user as user_labels
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCED = 'source = "https://example.org/guide"\ndate = "2025-05-14"\n'

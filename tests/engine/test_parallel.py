@@ -21,7 +21,8 @@ from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
 from optout_bot.records.ledger import Ledger
 from optout_bot.replica import Replica
-from optout_bot.run.engine import Job, RunResult
+from optout_bot.run.engine import RunResult
+from optout_bot.run.job import Job, Mode
 from optout_bot.run.jobs import plan_demo, run_jobs
 from optout_bot.run.parallel import lanes_of
 from optout_bot.settings import Account, Settings
@@ -74,7 +75,7 @@ def seeded(replica: Replica, user: Account) -> Replica:
 def facebook_job(replica: Replica, name: str, flow: type[FacebookFlow] = FacebookFlow) -> Job:
     user = person(name)
     return Job(
-        flow=flow, label=name, account=user, mode="replica", replicas=[seeded(replica, user)]
+        flow=flow, label=name, account=user, mode=Mode.REPLICA, replicas=[seeded(replica, user)]
     )
 
 
@@ -146,9 +147,9 @@ def test_the_same_login_on_one_site_runs_in_one_lane_in_order(tmp_path: Path) ->
     seeded(replica, user)
     other = facebook_job(FacebookReplica(version="2025"), "fay")
     jobs = [
-        Job(flow=InstagramFlow, label="eli", account=user, mode="replica", replicas=[replica]),
+        Job(flow=InstagramFlow, label="eli", account=user, mode=Mode.REPLICA, replicas=[replica]),
         other,
-        Job(flow=ThreadsFlow, label="eli", account=user, mode="replica", replicas=[replica]),
+        Job(flow=ThreadsFlow, label="eli", account=user, mode=Mode.REPLICA, replicas=[replica]),
     ]
     assert lanes_of(jobs) == [[0, 2], [1]]
     results = run_outside_the_test_loop(settings_in(tmp_path), jobs, retry=FAST_RETRY, workers=3)

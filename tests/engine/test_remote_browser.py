@@ -20,7 +20,8 @@ from flows.facebook import FacebookFlow
 from optout_bot.browser import binary as browser_binary
 from optout_bot.browser import devtools_chromium
 from optout_bot.outcome import Outcome
-from optout_bot.run.engine import Job, Progress
+from optout_bot.run.engine import Progress
+from optout_bot.run.job import Job, Mode
 from optout_bot.settings import BrowserSettings, Settings
 from tests.conftest import FAST_RETRY, account
 from tests.engine.test_cli import evidence_folders, optout
@@ -48,7 +49,7 @@ def two_people_on_facebook(
             login=user.login, password="pw-Zq7!canary-4411", email=user.login, country=user.country
         )
         jobs.append(
-            Job(flow=FacebookFlow, label=name, account=user, mode="replica", replicas=[replica])
+            Job(flow=FacebookFlow, label=name, account=user, mode=Mode.REPLICA, replicas=[replica])
         )
     settings = Settings.model_validate(
         {

@@ -11,7 +11,8 @@ import pytest
 from optout_bot import Flow, Outcome, Step, Target
 from optout_bot.labels import LabelBook
 from optout_bot.replica import Replica, ReplicaRequest, ReplicaResponse, route
-from optout_bot.run.engine import Engine, Job, RunResult
+from optout_bot.run.engine import Engine, RunResult
+from optout_bot.run.job import Job, Mode
 from optout_bot.run.retry import RetryPolicy
 from tests.conftest import FlowRunner, account
 
@@ -98,7 +99,7 @@ class UnsafeFlow(FlakyFlow):
 def run(runner: FlowRunner, flow: type[Flow], replica: FlakyReplica) -> RunResult:
     engine = Engine(runner.settings, runner.ledger, runner.browser, retry=ONE_TRY_PER_STEP)
     return engine.run(
-        Job(flow=flow, label="me", account=account(), mode="replica", replicas=[replica])
+        Job(flow=flow, label="me", account=account(), mode=Mode.REPLICA, replicas=[replica])
     )
 
 

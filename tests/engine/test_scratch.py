@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from optout_bot import scratch
+from optout_bot.browser import scratch
 from tests.engine.run_process import short_temp_folder, start_time
 
 

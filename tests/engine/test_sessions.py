@@ -14,8 +14,8 @@ from fixtures.facebook import FacebookReplica
 from fixtures.linkedin import LinkedInReplica
 from flows.facebook import FacebookFlow
 from flows.linkedin import LinkedInFlow
+from optout_bot.browser.sessions import session_file
 from optout_bot.outcome import Outcome
-from optout_bot.sessions import session_file
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account, seed
 

@@ -21,12 +21,13 @@ from playwright.sync_api import Browser, BrowserContext
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot import browser as browsers
-from optout_bot import labels, user_labels
+from optout_bot import labels
 from optout_bot.errors import UiChanged
 from optout_bot.flow import FORM_STEPS, Step
+from optout_bot.flow.page import Target
 from optout_bot.labels import Label
+from optout_bot.labels import user as user_labels
 from optout_bot.outcome import Outcome
-from optout_bot.page import Target
 from optout_bot.records.ledger import Ledger
 from optout_bot.run import teach
 from optout_bot.run.guard import SubmissionGuard

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
+from optout_bot.browser.tracing import TRACE
 from optout_bot.outcome import Outcome
-from optout_bot.run.tracing import TRACE
 from tests.conftest import FlowRunner, account, seed
 
 

@@ -13,10 +13,10 @@ import pytest
 
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
+from optout_bot.browser import tracing
 from optout_bot.errors import UiChanged
 from optout_bot.outcome import Outcome
 from optout_bot.replica import server
-from optout_bot.run import tracing
 from tests.conftest import FlowRunner, account
 from tests.engine.secret_forms import every_form, form_encoded, found_in
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from optout_bot.flow.registry import discover
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
-from optout_bot.registry import discover
 from optout_bot.replica import Replica, replica_class
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account

@@ -11,7 +11,7 @@ import pytest
 
 import flows
 from optout_bot import labels
-from optout_bot.registry import discover
+from optout_bot.flow.registry import discover
 
 FLOWS = Path(flows.__file__).parent
 FOLDERS = sorted(p.parent for p in FLOWS.glob("*/labels"))

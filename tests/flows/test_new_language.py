@@ -19,8 +19,8 @@ import pytest
 
 from fixtures._meta import MetaReplica
 from optout_bot import labels
+from optout_bot.flow.registry import discover
 from optout_bot.outcome import Outcome
-from optout_bot.registry import discover
 from optout_bot.replica import Replica, replica_class
 from tests.conftest import FlowRunner, account
 
