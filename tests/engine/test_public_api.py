@@ -24,6 +24,7 @@ FLOW_API = [
     "FlowError",
     "InputRejected",
     "LoginRejected",
+    "MailPattern",
     "NeedsHuman",
     "OptoutError",
     "Outcome",
@@ -33,6 +34,8 @@ FLOW_API = [
     "Transient",
     "UiChanged",
     "Unavailable",
+    "failed_sends",
+    "get_logger",
 ]
 REPLICA_KIT = [
     "Drift",
@@ -41,6 +44,7 @@ REPLICA_KIT = [
     "Replica",
     "ReplicaRequest",
     "ReplicaResponse",
+    "label_book",
     "mount",
     "now_utc",
     "parse_request",
