@@ -1,6 +1,6 @@
 """What Facebook, Instagram and Threads share: the objection form's steps (``flow.py``) and its
 strings (``labels/``)."""
 
-from flows._meta.flow import MIN_REASON_2024, MetaFlow
+from .flow import MIN_REASON_2024, MetaFlow
 
 __all__ = ["MIN_REASON_2024", "MetaFlow"]

@@ -1,5 +1,5 @@
 """The Facebook platform: its flow (``flow.py``), strings (``labels/``) and baselines."""
 
-from flows.facebook.flow import FacebookFlow
+from .flow import FacebookFlow
 
 __all__ = ["FacebookFlow"]

@@ -7,8 +7,9 @@ Labels last checked against public sources (each string's source is in its label
 
 from __future__ import annotations
 
-from flows._meta.flow import MetaFlow
 from optout_bot import Target
+
+from .._meta.flow import MetaFlow
 
 
 class FacebookFlow(MetaFlow):

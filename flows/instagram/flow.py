@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from flows._meta.flow import MetaFlow
 from optout_bot import FORM_STEPS, LoginRejected, Target
+
+from .._meta.flow import MetaFlow
 
 
 class InstagramFlow(MetaFlow):

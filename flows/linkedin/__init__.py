@@ -1,5 +1,5 @@
 """The LinkedIn platform: its flow (``flow.py``), strings (``labels/``) and baselines."""
 
-from flows.linkedin.flow import LinkedInFlow
+from .flow import LinkedInFlow
 
 __all__ = ["LinkedInFlow"]

@@ -1,5 +1,5 @@
 """The Threads platform: its flow (``flow.py``) and baselines; its strings are Instagram's."""
 
-from flows.threads.flow import ThreadsFlow
+from .flow import ThreadsFlow
 
 __all__ = ["ThreadsFlow"]

@@ -7,7 +7,7 @@ Labels (Instagram's) last checked against public sources, 2026-11-27.
 
 from __future__ import annotations
 
-from flows.instagram.flow import InstagramFlow
+from ..instagram.flow import InstagramFlow
 
 VIA = (
     "Instagram (Threads has no form of its own; its objection goes through the linked "

@@ -1,5 +1,5 @@
 """The X platform: its flow (``flow.py``), strings (``labels/``) and baselines."""
 
-from flows.x.flow import XFlow
+from .flow import XFlow
 
 __all__ = ["XFlow"]

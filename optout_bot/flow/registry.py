@@ -17,8 +17,9 @@ from importlib.metadata import entry_points
 from optout_bot import labels
 from optout_bot.errors import ConfigError
 from optout_bot.flow import Flow
+from optout_bot.layout import platform_package
 
-FLOW_PACKAGE = "flows"
+FLOW_FOLDER = "flows"
 FLOW_MODULE = "flow"
 ENTRY_POINT_GROUP = "optout_bot.flows"
 
@@ -31,16 +32,17 @@ class DuplicatePlatform(RuntimeError):
 def discover() -> dict[str, type[Flow]]:
     """Platform name → flow class, sorted by name."""
     found: dict[str, type[Flow]] = {}
-    package = importlib.import_module(FLOW_PACKAGE)
+    flow_package = platform_package(FLOW_FOLDER)
+    package = importlib.import_module(flow_package)
     folders = [
         info.name
         for info in pkgutil.iter_modules(package.__path__)
         if info.ispkg and not info.name.startswith("_")
     ]
     modules = [
-        importlib.import_module(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}")
+        importlib.import_module(f"{flow_package}.{name}.{FLOW_MODULE}")
         for name in folders
-        if importlib.util.find_spec(f"{FLOW_PACKAGE}.{name}.{FLOW_MODULE}") is not None
+        if importlib.util.find_spec(f"{flow_package}.{name}.{FLOW_MODULE}") is not None
     ]
     candidates: list[type[Flow]] = []
     for module in modules:

@@ -30,6 +30,7 @@ from playwright.sync_api import BrowserContext, Route
 
 from optout_bot.imap import MailSettings
 from optout_bot.labels import LabelBook
+from optout_bot.layout import platform_package
 from optout_bot.log import redactor
 from optout_bot.replica import books
 from optout_bot.replica import mail as replica_mail
@@ -443,7 +444,7 @@ def _browser_safe(response: ReplicaResponse) -> ReplicaResponse:
 
 def replica_class(platform: str) -> type[Replica]:
     """Find the replica of ``platform`` by convention: the Replica subclass in ``fixtures.<p>``."""
-    module = importlib.import_module(f"fixtures.{platform}")
+    module = importlib.import_module(f"{platform_package('fixtures')}.{platform}")
     for value in vars(module).values():
         if (
             isinstance(value, type)

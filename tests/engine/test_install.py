@@ -210,11 +210,16 @@ def test_python_dash_m_optout_bot_is_the_command() -> None:
     assert "Usage:" in done.stdout and "demo" in done.stdout and "evidence" in done.stdout
 
 
+PLATFORMS = ("flows", "fixtures")
+
+
 def test_the_wheel_holds_every_data_file(tmp_path: Path) -> None:
     """What ``pipx install .`` and the Docker image get: a file left out of package-data is a
-    flow or a replica that works from the source tree and fails once installed."""
+    flow or a replica that works from the source tree and fails once installed. Nothing but
+    ``optout_bot`` lands in site-packages (``flows`` and ``fixtures`` are installed inside it,
+    so PyPI's ``fixtures`` cannot clash with ours)."""
     source = tmp_path / "source"
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         (source / name).parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, source / name)
     for top in ("optout_bot", "flows", "fixtures"):
@@ -239,9 +244,14 @@ def test_the_wheel_holds_every_data_file(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("optout_bot-*.whl")
     packed = set(zipfile.ZipFile(wheel).namelist())
+    tops = {name.split("/")[0] for name in packed}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"optout_bot"}, (
+        "the wheel installs only optout_bot: flows/ and fixtures/ go inside it"
+    )
+    inside = {"optout_bot": "optout_bot", **{t: f"optout_bot/_platforms/{t}" for t in PLATFORMS}}
     wanted = {
-        path.relative_to(ROOT).as_posix()
-        for top in ("optout_bot", "flows", "fixtures")
+        f"{inside[top]}/{path.relative_to(ROOT / top).as_posix()}"
+        for top in ("optout_bot", *PLATFORMS)
         for path in (ROOT / top).rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }

@@ -19,7 +19,7 @@ FACE = "(face)"
 
 FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
     ("ground", frozenset({"errors", "outcome", "log", "files", "scrub", "imap", "account_names",
-                          "shown", "argv"})),
+                          "shown", "argv", "layout", "_platforms"})),
     ("labels", frozenset({"labels"})),
     ("flow, records, replica", frozenset({"flow", "records", "replica"})),
     ("public face", frozenset({FACE})),
