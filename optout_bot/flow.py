@@ -14,6 +14,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -25,6 +26,7 @@ from optout_bot.labels import Label, LabelBook
 from optout_bot.page import PageActions, label_matcher
 from optout_bot.records.mail import MailPattern
 from optout_bot.run.retry import RetryPolicy
+from optout_bot.sign_in import SignInParts
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,16 @@ class FlowServices(Protocol):
         """The current authenticator code; raises NeedsHuman when no seed is configured."""
         ...
 
-    def email_code(self, purpose: str) -> str:
-        """A code the platform emailed (replica mailbox, prompt or IMAP)."""
+    def email_code(self, purpose: str, *, requested: datetime | None = None) -> str:
+        """A code the platform emailed after ``requested``: from the person's mailbox (IMAP,
+        DKIM-verified, the flow's ``EMAIL_CODE``), the replica's, or the person."""
         ...
 
-    def hand_over(self, what: str, *, until: Callable[[], bool]) -> None:
-        """Give the page to the person (headed) until ``until()``; headless: NeedsHuman."""
+    def hand_over(
+        self, what: str, *, until: Callable[[], bool], otherwise: str | None = None
+    ) -> None:
+        """Give the page to the person (headed) until ``until()``; headless: NeedsHuman
+        (saying ``otherwise`` when given)."""
         ...
 
     def note(self, key: str, value: Any) -> None:
@@ -116,7 +122,7 @@ class FlowServices(Protocol):
         ...
 
 
-class Flow(PageActions):
+class Flow(PageActions, SignInParts):
     """Base class of every platform flow; see ``flows/facebook/flow.py`` for a worked example.
 
     Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,

@@ -99,10 +99,12 @@ def deliver(settings: MailSettings, password: str, raw: bytes) -> None:
 
 
 def mail_domain(platform: str) -> str:
-    """Where the platform's mail comes from: its flow's confirmation-mail domain."""
+    """Where the platform's mail comes from: its flow's confirmation-mail (or sign-in code)
+    domain."""
     from optout_bot import registry
 
-    pattern = registry.get_flow(platform).CONFIRMATION_MAIL
+    flow = registry.get_flow(platform)
+    pattern = flow.CONFIRMATION_MAIL or flow.EMAIL_CODE  # or the sign-in code's sender
     return pattern.domains[0] if pattern and pattern.domains else FALLBACK_DOMAIN
 
 

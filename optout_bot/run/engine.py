@@ -50,6 +50,7 @@ from optout_bot.run.retry import RetryPolicy
 from optout_bot.run.services import RunServices, account_view
 from optout_bot.run.steps import StepLoop
 from optout_bot.run.teach import Teacher, allowed
+from optout_bot.run.yourself import use_kept_session
 from optout_bot.settings import Account, PlatformOptions, Settings
 
 OUTCOME_OF: tuple[tuple[type[FlowError], Outcome], ...] = (
@@ -212,7 +213,12 @@ class _Run:
         page.set_default_timeout(self.settings.browser.timeout_ms)
         self.recorder.page = self.checks.page = page
         services = RunServices(
-            self.job, self.recorder, page, headless=self.settings.browser.headless, log=self.log
+            self.job,
+            self.recorder,
+            page,
+            headless=self.settings.browser.headless,
+            log=self.log,
+            retry=self.engine.retry,
         )
         flow = self.job.flow(
             page,
@@ -237,7 +243,21 @@ class _Run:
             logged_in=lambda: self._save_session(context),
             log=self.log,
             teacher=teacher,
+            replace=self._own_sign_in(flow),
         ).run()
+
+    def _own_sign_in(self, flow: Flow) -> dict[str, Callable[[], object]]:
+        """For an account the person signs in to themselves: the kept session in place of
+        the flow's ``log_in`` (``optout_bot.run.yourself``)."""
+        if self.job.account.sign_in != "yourself":
+            return {}
+        kept = self.session is not None and self.session.is_file()
+        headless = self.settings.browser.headless
+        return {
+            "log_in": lambda: use_kept_session(
+                flow, label=self.job.label, kept=kept, headless=headless
+            )
+        }
 
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         if self.checks.enabled:
