@@ -26,12 +26,18 @@ if TYPE_CHECKING:
     from optout_bot.flow import FORM_STEPS, SETTING_STEPS, AccountView, Flow, State, Step
     from optout_bot.outcome import Outcome
     from optout_bot.page import Target
+    from optout_bot.records.mail import MailPattern
+    from optout_bot.sign_in import SignedIn
+    from optout_bot.switches import Switch, read_switches, unknown_switches
 
 # Each name is imported when first used, so that `optout-bot --help`, or a command that
 # never runs a flow, does not load Playwright.
 _HOME = {
     "Outcome": "outcome",
     "Target": "page",
+    "MailPattern": "records.mail",
+    "SignedIn": "sign_in",
+    **dict.fromkeys(("Switch", "read_switches", "unknown_switches"), "switches"),
     **dict.fromkeys(
         ("FORM_STEPS", "SETTING_STEPS", "AccountView", "Flow", "State", "Step"), "flow"
     ),
@@ -58,15 +64,20 @@ __all__ = [
     "FlowError",
     "InputRejected",
     "LoginRejected",
+    "MailPattern",
     "NeedsHuman",
     "OptoutError",
     "Outcome",
+    "SignedIn",
     "State",
     "Step",
+    "Switch",
     "Target",
     "Transient",
     "UiChanged",
     "Unavailable",
+    "read_switches",
+    "unknown_switches",
 ]
 
 
