@@ -1,5 +1,0 @@
-"""The Claude platform: its flow (``flow.py``), strings (``labels/``) and baselines."""
-
-from flows.claude.flow import ClaudeFlow
-
-__all__ = ["ClaudeFlow"]
