@@ -28,9 +28,7 @@ class BotWall:
 
 CLOUDFLARE = BotWall(
     name="Cloudflare “Verify you are human”",
-    targets=(
-        Target(css='iframe[title="Widget containing a Cloudflare security challenge"]'),
-    ),
+    targets=(Target(css='iframe[title="Widget containing a Cloudflare security challenge"]'),),
     # A Playwright recording against an AI chat service's sign-in, where Cloudflare's widget
     # stood in front of the page: frameLocator('iframe[title="Widget containing a
     # Cloudflare security challenge"]').getByLabel('Verify you are human').

@@ -70,9 +70,7 @@ class SignInParts:
         declared = self.SIGNED_IN
         if declared is None:
             return False
-        return bool(re.search(declared.address, self.page.url)) and self.present(
-            *declared.shows
-        )
+        return bool(re.search(declared.address, self.page.url)) and self.present(*declared.shows)
 
     def bot_wall_targets(self) -> list[Target]:
         """Every known bot wall, as choices for a step's ``wait_for_any``."""

@@ -20,7 +20,6 @@ from optout_bot.log import get_logger
 SWITCH_NAME = re.compile(r'^- (?:switch|checkbox) "((?:[^"\\]|\\.)*)"')
 
 
-
 @dataclass(frozen=True)
 class Switch:
     """One switch as the page shows it: its label key (None when the flow does not know
@@ -42,11 +41,7 @@ def read_switches(
         shown = SWITCH_NAME.match(element.aria_snapshot())
         name = json.loads(f'"{shown.group(1)}"') if shown else ""
         key = next(
-            (
-                k
-                for k in known
-                if any(_same(name, v) for v in labels.label(k, locale).variants)
-            ),
+            (k for k in known if any(_same(name, v) for v in labels.label(k, locale).variants)),
             None,
         )
         found.append(Switch(key, name, element.is_checked(), element.is_enabled()))

@@ -74,8 +74,7 @@ class ChatgptFlow(Flow):
         self.continue_in(password)
         if self.next_page("page after the password", wrong=[Target(role="alert")]) == "wrong":
             raise LoginRejected(
-                "ChatGPT rejected the password; not retried, to keep the account from "
-                "being locked"
+                "ChatGPT rejected the password; not retried, to keep the account from being locked"
             )
 
     def continue_in(self, field: Locator) -> None:

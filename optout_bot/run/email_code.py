@@ -45,9 +45,7 @@ def code_from_mailbox(
 
     def look() -> str:
         try:
-            found = fetch_matching(
-                mailbox, password, MailQuery(pattern, requested, recipient)
-            )
+            found = fetch_matching(mailbox, password, MailQuery(pattern, requested, recipient))
         except MailError as error:
             log.warning("mailbox not readable", error=str(error))
             raise MailNotYet from None

@@ -14,8 +14,8 @@ from playwright.sync_api import Page
 
 from optout_bot import keys
 from optout_bot.errors import NeedsHuman
-from optout_bot.imap import MailSettings
 from optout_bot.flow import AccountView
+from optout_bot.imap import MailSettings
 from optout_bot.log import redactor
 from optout_bot.records.mail import MailPattern
 from optout_bot.run.email_code import code_from_mailbox

@@ -69,7 +69,7 @@ def test_the_newest_verified_code_after_the_request_is_used_once(mailbox: MailSe
 
     assert code == "424242"
     assert code in redactor.secrets()  # scrubbed from anything written
-    with pytest.raises(NeedsHuman, match="platform.test"):
+    with pytest.raises(NeedsHuman, match=r"platform\.test"):
         read(mailbox, key, requested, used)  # the same message is never used twice
 
 
