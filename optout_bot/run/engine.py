@@ -243,21 +243,8 @@ class _Run:
             logged_in=lambda: self._save_session(context),
             log=self.log,
             teacher=teacher,
-            replace=self._own_sign_in(flow),
+            replace=own_sign_in(self.job, flow, self.session, self.settings.browser.headless),
         ).run()
-
-    def _own_sign_in(self, flow: Flow) -> dict[str, Callable[[], object]]:
-        """For an account the person signs in to themselves: the kept session in place of
-        the flow's ``log_in`` (``optout_bot.run.yourself``)."""
-        if self.job.account.sign_in != "yourself":
-            return {}
-        kept = self.session is not None and self.session.is_file()
-        headless = self.settings.browser.headless
-        return {
-            "log_in": lambda: use_kept_session(
-                flow, label=self.job.label, kept=kept, headless=headless
-            )
-        }
 
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         if self.checks.enabled:
@@ -335,6 +322,17 @@ def trace_secrets(settings: Settings, account: Account, began: float) -> list[st
         *redactor.secrets(),
         *tracing.one_time_codes(seed.get_secret_value() if seed else None, began),
     ]
+
+
+def own_sign_in(
+    job: Job, flow: Flow, session: Path | None, headless: bool
+) -> dict[str, Callable[[], object]]:
+    """For an account the person signs in to themselves: the kept session in place of the
+    flow's ``log_in`` (``optout_bot.run.yourself``)."""
+    if job.account.sign_in != "yourself":
+        return {}
+    kept = session is not None and session.is_file()
+    return {"log_in": lambda: use_kept_session(flow, label=job.label, kept=kept, headless=headless)}
 
 
 def session_path(settings: Settings, job: Job) -> Path | None:
