@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     )
     from optout_bot.flow import FORM_STEPS, SETTING_STEPS, AccountView, Flow, State, Step
     from optout_bot.flow.page import Target, failed_sends
+    from optout_bot.flow.sign_in import SignedIn
+    from optout_bot.flow.switches import Switch, read_switches, unknown_switches
     from optout_bot.log import get_logger
     from optout_bot.outcome import Outcome
     from optout_bot.records.mail import MailPattern
@@ -39,6 +41,8 @@ _HOME = {
     "failed_sends": "flow.page",
     "MailPattern": "records.mail",
     "get_logger": "log",
+    "SignedIn": "flow.sign_in",
+    **dict.fromkeys(("Switch", "read_switches", "unknown_switches"), "flow.switches"),
     **dict.fromkeys(
         ("FORM_STEPS", "SETTING_STEPS", "AccountView", "Flow", "State", "Step"), "flow"
     ),
@@ -76,14 +80,18 @@ __all__ = [
     "NeedsHuman",
     "OptoutError",
     "Outcome",
+    "SignedIn",
     "State",
     "Step",
+    "Switch",
     "Target",
     "Transient",
     "UiChanged",
     "Unavailable",
     "failed_sends",
     "get_logger",
+    "read_switches",
+    "unknown_switches",
 ]
 
 

@@ -31,6 +31,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -150,6 +151,19 @@ class Account(BaseModel):
     mail: MailSettings | None = Field(
         default=None, description="the mailbox where the platform's confirmation arrives"
     )
+    sign_in: Literal["password", "yourself"] = Field(
+        default="password",
+        description="yourself: you sign in once with `optout-bot login LABEL` and runs use "
+        "that session; no password is stored for the account",
+    )
+
+    @model_validator(mode="after")
+    def _no_password_when_signing_in_yourself(self) -> Account:
+        if self.sign_in == "yourself" and self.password is not None:
+            raise ValueError(
+                "sign_in = 'yourself' keeps no password: remove the account's password"
+            )
+        return self
 
     @field_validator("email")
     @classmethod

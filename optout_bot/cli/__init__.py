@@ -434,6 +434,35 @@ def logout(
 
 
 @app.command()
+def login(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="the account label, e.g. me")],
+    platform: Annotated[str | None, typer.Option(help="only on this platform")] = None,
+) -> None:
+    """Sign in yourself, once, in a window: optout-bot waits until you are signed in and
+    keeps that session (0600, outside the evidence) for later runs. Set
+    sign_in = "yourself" on the account; no password is stored for it."""
+    from optout_bot.browser import open_browser
+    from optout_bot.run.jobs import plan_from_settings
+    from optout_bot.run.yourself import log_in_yourself
+
+    settings: Settings = ctx.obj.settings()
+    plan = plan_from_settings(settings, [platform] if platform else [], account)
+    if not plan.jobs:
+        _fail(f"no configured account {printable(repr(account))}")
+    headed = settings.browser.model_copy(update={"headless": False})
+    with open_browser(headed) as browser:
+        for job in plan.jobs:
+            kept = log_in_yourself(settings, job, browser)
+            out.print(
+                f"kept the session of {job.flow.PLATFORM}/{printable(job.label)} "
+                f"({kept.parent.parent.name}); runs now use it. When it expires, a run says "
+                f"so: then run `optout-bot login {printable(job.label)}` again.",
+                markup=False,
+            )
+
+
+@app.command()
 def init(ctx: typer.Context) -> None:
     """Store each configured account's password in the system keyring (asked at a hidden
     prompt), so runs need neither a prompt nor a password in a file."""

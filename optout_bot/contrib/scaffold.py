@@ -25,6 +25,8 @@ from optout_bot.run.jobs import run_jobs
 from optout_bot.settings import Settings
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
+LIVE_CHECK = ".github/workflows/check-live.yml"
+MATRIX_PLATFORMS = re.compile(r"^(?P<indent>\s*)platform: \[(?P<names>[^\]]*)\]", re.MULTILINE)
 # template file → where it goes, relative to the project root
 FILES = {
     "flow_init.py.txt": "flows/{name}/__init__.py",
@@ -98,7 +100,28 @@ def new_platform(name: str, root: Path) -> list[Path]:
         text = Template(source.joinpath(template).read_text(encoding="utf-8"))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text.substitute(names.substitutions()), encoding="utf-8")
-    return list(targets.values())
+    written = list(targets.values())
+    if add_to_live_check(root, name):
+        written.append(root / LIVE_CHECK)
+    return written
+
+
+def add_to_live_check(root: Path, name: str) -> bool:
+    """Put the platform in the scheduled live check's matrix (its secrets are then named
+    TEST_<NAME>_<LANG>_…); False when the clone has no such workflow or already lists it."""
+    workflow = root / LIVE_CHECK
+    if not workflow.is_file():
+        return False
+    text = workflow.read_text(encoding="utf-8")
+    found = MATRIX_PLATFORMS.search(text)
+    if found is None:
+        return False
+    names = [n.strip() for n in found.group("names").split(",") if n.strip()]
+    if name in names:
+        return False
+    listed = f"{found.group('indent')}platform: [{', '.join([*names, name])}]"
+    workflow.write_text(text[: found.start()] + listed + text[found.end() :], encoding="utf-8")
+    return True
 
 
 def record_baselines(

@@ -14,6 +14,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -22,6 +23,7 @@ from playwright.sync_api import Page
 
 from optout_bot import labels
 from optout_bot.flow.page import Once, PageActions, Retries, label_matcher
+from optout_bot.flow.sign_in import SignInParts
 from optout_bot.labels import Label, LabelBook
 from optout_bot.records.mail import MailPattern
 
@@ -94,12 +96,16 @@ class FlowServices(Protocol):
         """The current authenticator code; raises NeedsHuman when no seed is configured."""
         ...
 
-    def email_code(self, purpose: str) -> str:
-        """A code the platform emailed (replica mailbox, prompt or IMAP)."""
+    def email_code(self, purpose: str, *, requested: datetime | None = None) -> str:
+        """A code the platform emailed after ``requested``: from the person's mailbox (IMAP,
+        DKIM-verified, the flow's ``EMAIL_CODE``), the replica's, or the person."""
         ...
 
-    def hand_over(self, what: str, *, until: Callable[[], bool]) -> None:
-        """Give the page to the person (headed) until ``until()``; headless: NeedsHuman."""
+    def hand_over(
+        self, what: str, *, until: Callable[[], bool], otherwise: str | None = None
+    ) -> None:
+        """Give the page to the person (headed) until ``until()``; headless: NeedsHuman
+        (saying ``otherwise`` when given)."""
         ...
 
     def note(self, key: str, value: Any) -> None:
@@ -115,7 +121,7 @@ class FlowServices(Protocol):
         ...
 
 
-class Flow(PageActions):
+class Flow(PageActions, SignInParts):
     """Base class of every platform flow; see ``flows/facebook/flow.py`` for a worked example.
 
     Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,

@@ -35,6 +35,7 @@ from optout_bot.errors import (
     Unavailable,
     one_line,
 )
+from optout_bot.flow import Flow
 from optout_bot.log import get_logger, redactor
 from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
@@ -48,6 +49,7 @@ from optout_bot.run.retry import RetryPolicy
 from optout_bot.run.services import RunServices, account_view
 from optout_bot.run.steps import StepLoop
 from optout_bot.run.teach import Teacher, allowed
+from optout_bot.run.yourself import use_kept_session
 from optout_bot.settings import Account, PlatformOptions, Settings
 
 OUTCOME_OF: tuple[tuple[type[FlowError], Outcome], ...] = (
@@ -189,7 +191,12 @@ class _Run:
         page.set_default_timeout(self.settings.browser.timeout_ms)
         self.recorder.page = self.checks.page = page
         services = RunServices(
-            self.job, self.recorder, page, headless=self.settings.browser.headless, log=self.log
+            self.job,
+            self.recorder,
+            page,
+            headless=self.settings.browser.headless,
+            log=self.log,
+            retry=self.engine.retry,
         )
         flow = self.job.flow(
             page,
@@ -214,6 +221,7 @@ class _Run:
             logged_in=lambda: self._save_session(context),
             log=self.log,
             teacher=teacher,
+            replace=own_sign_in(self.job, flow, self.session, self.settings.browser.headless),
         ).run()
 
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
@@ -293,6 +301,17 @@ def trace_secrets(settings: Settings, account: Account, began: float) -> list[st
         *redactor.secrets(),
         *tracing.one_time_codes(seed.get_secret_value() if seed else None, began),
     ]
+
+
+def own_sign_in(
+    job: Job, flow: Flow, session: Path | None, headless: bool
+) -> dict[str, Callable[[], object]]:
+    """For an account the person signs in to themselves: the kept session in place of the
+    flow's ``log_in`` (``optout_bot.run.yourself``)."""
+    if job.account.sign_in != "yourself":
+        return {}
+    kept = session is not None and session.is_file()
+    return {"log_in": lambda: use_kept_session(flow, label=job.label, kept=kept, headless=headless)}
 
 
 def session_path(settings: Settings, job: Job) -> Path | None:

@@ -19,12 +19,22 @@ WAIT_SECONDS = 300
 
 
 def hand_over(
-    page: Page | None, who: str, what: str, *, headless: bool, until: Callable[[], bool], log: Any
+    page: Page | None,
+    who: str,
+    what: str,
+    *,
+    headless: bool,
+    until: Callable[[], bool],
+    log: Any,
+    otherwise: str | None = None,
 ) -> None:
     """Tell the person ``what`` to do for ``who`` and wait until ``until()`` holds, looking
-    again each time the page navigates (no polling sleep)."""
+    again each time the page navigates (no polling sleep). Headless: NeedsHuman saying
+    ``otherwise``, or to rerun headed."""
     if headless or page is None:
-        raise NeedsHuman(f"{what} — rerun with --headed to do it yourself in the browser")
+        raise NeedsHuman(
+            otherwise or f"{what} — rerun with --headed to do it yourself in the browser"
+        )
     print(f"\n>>> {who}: {what}. Waiting for you in the browser window...", file=sys.stderr)
     log.info("waiting for the person", what=what)
     deadline = time.monotonic() + WAIT_SECONDS

@@ -187,6 +187,8 @@ def ensure_passwords(
     for index, job in enumerate(jobs):
         if job.account.password is not None and job.account.password.get_secret_value():
             continue
+        if job.account.sign_in == "yourself" or not job.flow.NEEDS_PASSWORD:
+            continue  # the person signs in, or the platform asks for no password
         env = f"OPTOUT_BOT_ACCOUNTS__{job.flow.PLATFORM.upper()}__{env_key(job.label)}__PASSWORD"
         if not interactive:
             raise ConfigError(

@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pyotp
 from playwright.sync_api import Page
 
+from optout_bot import keys
 from optout_bot.errors import NeedsHuman
 from optout_bot.flow import AccountView
+from optout_bot.imap import MailSettings
 from optout_bot.log import redactor
+from optout_bot.records.mail import MailPattern
+from optout_bot.run.email_code import code_from_mailbox
 from optout_bot.run.hand_over import hand_over
 from optout_bot.run.recorder import EvidenceRecorder
+from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import DEFAULT_REASONS
 
 if TYPE_CHECKING:
@@ -30,13 +36,22 @@ class RunServices:
     """The services of one run."""
 
     def __init__(
-        self, job: Job, recorder: EvidenceRecorder, page: Page, *, headless: bool, log: Any
+        self,
+        job: Job,
+        recorder: EvidenceRecorder,
+        page: Page,
+        *,
+        headless: bool,
+        log: Any,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._job = job
         self._recorder = recorder
         self._page = page
         self._headless = headless
         self._log = log
+        self._retry = retry or RetryPolicy()
+        self._used_mail: set[str] = set()  # a code's message is used once
 
     def totp_code(self) -> str:
         seed = self._job.account.totp_seed
@@ -47,8 +62,12 @@ class RunServices:
             )
         return redactor.secret(str(pyotp.TOTP(seed.get_secret_value()).now()))
 
-    def email_code(self, purpose: str) -> str:
-        """From a replica's mailbox when the run is served by one, else from the person."""
+    def email_code(self, purpose: str, *, requested: datetime | None = None) -> str:
+        """From the person's mailbox when the account has one and the flow says what the
+        code's email looks like; else a replica's mailbox, else the person."""
+        pattern, mailbox = self._job.flow.EMAIL_CODE, self._job.account.mail
+        if pattern is not None and mailbox is not None:
+            return self._code_from_mailbox(purpose, pattern, mailbox, requested)
         email = self._job.account.form_email_or_none()
         for replica in self._job.replicas:
             for mail in reversed(replica.mailbox):
@@ -59,7 +78,28 @@ class RunServices:
             return redactor.secret(self._job.ask_code(purpose))
         raise NeedsHuman(f"{purpose}: the platform emailed a code; rerun in a terminal to type it")
 
-    def hand_over(self, what: str, *, until: Callable[[], bool]) -> None:
+    def _code_from_mailbox(
+        self, purpose: str, pattern: MailPattern, mailbox: MailSettings, requested: datetime | None
+    ) -> str:
+        job = self._job
+        password = keys.mail_password(job.flow.PLATFORM, job.label, job.account)
+        if password is None:
+            raise NeedsHuman(f"{purpose}: the mailbox {mailbox.user} has no app password set")
+        return code_from_mailbox(
+            mailbox,
+            password,
+            pattern,
+            requested=requested or datetime.now(UTC),
+            recipient=job.account.form_email_or_none(),
+            used=self._used_mail,
+            retry=self._retry,
+            dns=next((replica.dkim_dns() for replica in job.replicas), None),
+            log=self._log,
+        )
+
+    def hand_over(
+        self, what: str, *, until: Callable[[], bool], otherwise: str | None = None
+    ) -> None:
         hand_over(
             self._page,
             f"{self._job.flow.PLATFORM}/{self._job.label}",
@@ -67,6 +107,7 @@ class RunServices:
             headless=self._headless,
             until=until,
             log=self._log,
+            otherwise=otherwise,
         )
 
     def note(self, key: str, value: Any) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
@@ -103,9 +103,11 @@ class StepLoop(StepAttempts):
         logged_in: Callable[[], None],
         log: Any,
         teacher: Teacher | None = None,
+        replace: Mapping[str, Callable[[], object]] | None = None,
     ) -> None:
         super().__init__(flow, recorder=recorder, checks=checks, report=report, log=log)
         self.teacher = teacher
+        self.replace = dict(replace or {})  # the engine's own step in place of a flow's
         self.steps = type(flow).STEPS
         self.guard = guard
         self.retry = retry
@@ -148,7 +150,7 @@ class StepLoop(StepAttempts):
             if self.checks.enabled and step.changes_state:
                 return self._check_instead(step, later)
             try:
-                result = self._step(step.name)
+                result = self._step(step.name, self.replace.get(step.name))
             except Transient as error:
                 error.step = error.step or step.name
                 if self._applied_after_fault(step):

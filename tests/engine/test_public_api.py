@@ -28,14 +28,18 @@ FLOW_API = [
     "NeedsHuman",
     "OptoutError",
     "Outcome",
+    "SignedIn",
     "State",
     "Step",
+    "Switch",
     "Target",
     "Transient",
     "UiChanged",
     "Unavailable",
     "failed_sends",
     "get_logger",
+    "read_switches",
+    "unknown_switches",
 ]
 REPLICA_KIT = [
     "Drift",

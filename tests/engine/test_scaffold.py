@@ -107,3 +107,19 @@ def test_a_bad_or_taken_name_is_refused(name: str, complaint: str, tmp_path: Pat
 def test_only_a_clone_is_written_into(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not an optout-bot clone"):
         scaffold.project_root(tmp_path)
+
+
+def test_a_new_platform_joins_the_scheduled_live_check(tmp_path: Path) -> None:
+    """The scaffold adds the platform to the live check's matrix (its secrets then follow
+    the TEST_<PLATFORM>_<LANG>_… naming), once."""
+    workflow = tmp_path / ".github" / "workflows" / "check-live.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("    matrix:\n        platform: [facebook, x]\n        locale: [en]\n")
+    for package in ("flows", "fixtures"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    written = scaffold.new_platform("mastodon", tmp_path)
+    assert workflow in written
+    assert "platform: [facebook, x, mastodon]\n" in workflow.read_text()
+    assert scaffold.add_to_live_check(tmp_path, "mastodon") is False
+    assert workflow.read_text().count("mastodon") == 1

@@ -1,0 +1,5 @@
+"""The Chatgpt platform: its flow (``flow.py``), strings (``labels/``) and baselines."""
+
+from .flow import ChatgptFlow
+
+__all__ = ["ChatgptFlow"]

@@ -1,0 +1,178 @@
+"""ChatGPT: turns off "Improve the model for everyone" in Settings → Data controls.
+Official address: https://chatgpt.com/#settings/DataControls
+
+Data controls show the setting as a button; it opens a dialog holding the switch, which saves
+on its own (an automation script for the live site clicks test id
+``improve-model-open-modal-button``, then toggles ``improve-model-toggle`` and closes the
+dialog with Escape; see labels/en.toml for the sources). Only that switch is turned off; any
+other switch in the dialog is reported by name and left alone. Logged-in chats only: the
+setting of the logged-out mode and the mobile apps are not touched. Feedback (thumbs up or
+down) can still send a chat to training. The person may sign in themselves
+(``sign_in = "yourself"``); Cloudflare's "Verify you are human" ends the run ``needs_human``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from playwright.sync_api import Locator, expect
+
+from optout_bot import (
+    SETTING_STEPS,
+    Flow,
+    FlowError,
+    LoginRejected,
+    SignedIn,
+    State,
+    Switch,
+    Target,
+    UiChanged,
+    read_switches,
+    unknown_switches,
+)
+
+TRAINING = "toggle"
+LOGIN_BUTTON = Target(testid="login-button")
+EMAIL_FIELD = Target(input_type="email")
+PASSWORD_FIELD = Target(input_type="password")
+PROMPT = Target(css="#prompt-textarea")  # the chat box only a signed-in page shows
+OPEN_DIALOG = Target(testid="improve-model-open-modal-button")
+TRAINING_SWITCH = Target(testid="improve-model-toggle")
+
+
+class ChatgptFlow(Flow):
+    PLATFORM = "chatgpt"
+    DESCRIPTION = "Data controls: “Improve the model for everyone” off (ChatGPT)"
+    KIND = "setting"
+    URLS: ClassVar[Mapping[str, str]] = {
+        "login": "https://chatgpt.com/auth/login",
+        "settings": "https://chatgpt.com/#settings/DataControls",
+    }
+    VERSIONS = ("2025",)
+    LAST_CHECKED = "2026-12-07"
+    STEPS = SETTING_STEPS
+    SIGNED_IN = SignedIn(
+        address=r"^https://chatgpt\.com/",
+        shows=(PROMPT,),
+        sign_in_shows=(LOGIN_BUTTON, EMAIL_FIELD),
+    )
+
+    def log_in(self) -> None:
+        """Log in, then email, then password, each answered by ChatGPT's sign-in page."""
+        self.goto("login")
+        if self.next_page("sign-in page", login=[LOGIN_BUTTON]) == "signed_in":
+            return
+        self.find("sign-in: Log in button", LOGIN_BUTTON).click()
+        self.next_page("email step", email=[EMAIL_FIELD])
+        email = self.find("sign-in: email field", EMAIL_FIELD)
+        email.fill(self.account.login)
+        self.continue_in(email)
+        self.next_page("password step", password=[PASSWORD_FIELD])
+        password = self.find("sign-in: password field", PASSWORD_FIELD)
+        password.fill(self.account.password())
+        self.continue_in(password)
+        if self.next_page("page after the password", wrong=[Target(role="alert")]) == "wrong":
+            raise LoginRejected(
+                "ChatGPT rejected the password; not retried, to keep the account from being locked"
+            )
+
+    def continue_in(self, field: Locator) -> None:
+        self.find(
+            "sign-in: Continue button",
+            Target(input_type="submit", within=self.form_of(field)),
+            Target(role="button", name=self.any_label("continue")),
+        ).click()
+
+    def next_page(self, what: str, **choices: list[Target]) -> str:
+        """Which page ChatGPT shows next; a bot wall is the person's (headed) or the end."""
+        while True:
+            seen = self.wait_for_any(
+                {"signed_in": [PROMPT], **choices, "bot_wall": self.bot_wall_targets()},
+                what=f"sign-in: {what}",
+            )
+            if seen != "bot_wall":
+                return seen
+            self.at_bot_wall()
+
+    def open_settings(self) -> None:
+        self.goto("settings")
+        self.services.note("form_url", self.urls["settings"])
+        self.services.note("form_version", self.VERSIONS[-1])
+        self.open_dialog()
+
+    def open_dialog(self) -> None:
+        """Data controls list the setting as a button that opens its dialog."""
+        self.find(
+            "data controls: Improve the model button",
+            OPEN_DIALOG,
+            Target(role="button", name=self.label("toggle_button")),
+        ).click()
+        self.find("data controls: model improvement dialog", Target(role="dialog"))
+        self.training_switch()
+
+    def switches(self) -> dict[str, Switch]:
+        dialog = self.find("data controls: model improvement dialog", Target(role="dialog"))
+        shown = read_switches(dialog, [TRAINING], self.labels, self.account.locale)
+        self.label(TRAINING)  # the step relied on it (reports on unconfirmed labels)
+        unknown = unknown_switches(shown)
+        if unknown:
+            self.services.note("unknown_controls", unknown)
+        return {s.key or s.name: s for s in shown}
+
+    def states(self, shown: Mapping[str, Switch]) -> dict[str, str]:
+        return {s.name: "on" if s.on else "off" for s in shown.values()}
+
+    def read_state(self) -> State:
+        shown = self.switches()
+        self.services.note("controls_before", self.states(shown))
+        if TRAINING not in shown:
+            raise UiChanged("data controls: Improve the model switch", step=self.step)
+        if not shown[TRAINING].on:
+            return State.DONE
+        self.services.submitted({shown[TRAINING].name: "off"})
+        return State.NOT_DONE
+
+    def turn_off(self) -> None:
+        """One click; the page shows the switch off once ChatGPT saved it."""
+        switch = self.training_switch()
+        if switch.is_checked():
+            switch.click()
+        expect(switch).not_to_be_checked(timeout=self.timeout_ms)
+
+    def verify(self) -> None:
+        """Reload: only what ChatGPT stored counts."""
+        self.reread()
+        shown = self.switches()
+        self.services.note("controls_after", self.states(shown))
+        if shown[TRAINING].on:
+            raise FlowError(
+                f"«{shown[TRAINING].name}» is on again after a reload: ChatGPT did not keep it",
+                step=self.step,
+            )
+        left = [s.name for s in shown.values() if s.key is None]
+        also = f" Left as they were: {', '.join(f'«{n}»' for n in left)}." if left else ""
+        self.services.confirmation(
+            f"«{shown[TRAINING].name}» is off after reloading Data controls.{also}"
+        )
+
+    def reread(self) -> None:
+        self.goto("settings")
+        self.page.reload()
+        self.open_dialog()
+
+    def check_step(self, step: str) -> None:
+        """Check mode: the switch is there and could be turned off; it is not touched."""
+        if not self.training_switch().is_enabled():
+            raise UiChanged("data controls: Improve the model switch (disabled)", step=self.step)
+
+    def is_applied(self) -> bool:
+        self.reread()
+        return not self.training_switch().is_checked()
+
+    def training_switch(self) -> Locator:
+        return self.find(
+            "data controls: Improve the model switch",
+            TRAINING_SWITCH,
+            Target(role="switch", name=self.label(TRAINING)),
+        )
