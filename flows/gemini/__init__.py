@@ -1,5 +1,5 @@
 """The Gemini platform: its flow (``flow.py``), strings (``labels/``) and baselines."""
 
-from flows.gemini.flow import GeminiFlow
+from .flow import GeminiFlow
 
 __all__ = ["GeminiFlow"]

@@ -20,8 +20,16 @@ from typing import ClassVar
 
 from playwright.sync_api import Locator
 
-from optout_bot import SETTING_STEPS, Flow, FlowError, LoginRejected, NeedsHuman, State, Target
-from optout_bot.log import get_logger
+from optout_bot import (
+    SETTING_STEPS,
+    Flow,
+    FlowError,
+    LoginRejected,
+    NeedsHuman,
+    State,
+    Target,
+    get_logger,
+)
 
 EMAIL_FIELD = Target(input_type="email")
 PASSWORD_FIELD = Target(input_type="password")

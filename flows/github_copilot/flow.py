@@ -30,8 +30,8 @@ from optout_bot import (
     Target,
     Transient,
     UiChanged,
+    get_logger,
 )
-from optout_bot.log import get_logger
 
 TRAINING = "training"
 OTHER_POLICIES = ("chat_on_github", "copilot_cli")

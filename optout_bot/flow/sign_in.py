@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from optout_bot.errors import NeedsHuman
 from optout_bot.flow import bot_walls
@@ -26,7 +26,6 @@ from optout_bot.records.mail import MailPattern
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from optout_bot.flow import AccountView, FlowServices
     from optout_bot.labels import Label
 
 
@@ -57,8 +56,8 @@ class SignInParts:
     if TYPE_CHECKING:
         PLATFORM: ClassVar[str]
         page: Page
-        services: FlowServices
-        account: AccountView
+        services: Any  # FlowServices (optout_bot.flow.flow, which mixes this class in)
+        account: Any  # AccountView, likewise
         urls: dict[str, str]
         step: str
 

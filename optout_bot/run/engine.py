@@ -49,7 +49,7 @@ from optout_bot.run.retry import RetryPolicy
 from optout_bot.run.services import RunServices, account_view
 from optout_bot.run.steps import StepLoop
 from optout_bot.run.teach import Teacher, allowed
-from optout_bot.run.yourself import use_kept_session
+from optout_bot.run.yourself import session_path, use_kept_session
 from optout_bot.settings import Account, PlatformOptions, Settings
 
 OUTCOME_OF: tuple[tuple[type[FlowError], Outcome], ...] = (
@@ -312,11 +312,3 @@ def own_sign_in(
         return {}
     kept = session is not None and session.is_file()
     return {"log_in": lambda: use_kept_session(flow, label=job.label, kept=kept, headless=headless)}
-
-
-def session_path(settings: Settings, job: Job) -> Path | None:
-    """Where the job's login is kept between runs; None when the settings keep no logins."""
-    output = settings.output
-    if not output.save_sessions:
-        return None
-    return sessions.session_file(output.sessions_dir, job.mode, job.flow.PLATFORM, job.label)

@@ -267,7 +267,7 @@ class Teacher:
 
     @property
     def locale(self) -> str:
-        return self.flow.account.locale
+        return str(self.flow.account.locale)
 
     def can_teach(self, error: UiChanged) -> bool:
         fresh = [w for w in wanted_in(error) if w.key not in self._asked]

@@ -174,7 +174,6 @@ def log_in_yourself(
     """``optout-bot login``: a fresh window at the platform's sign-in page, the wait for the
     person, the session kept where runs look for it. ``prepare`` is given the page before
     the sign-in page opens (tests put the person's hands there)."""
-    from optout_bot.run.engine import session_path
     from optout_bot.run.services import account_view
 
     session = session_path(settings, job)
@@ -204,3 +203,11 @@ def log_in_yourself(
     finally:
         with contextlib.suppress(PlaywrightError):
             context.close()
+
+
+def session_path(settings: Settings, job: Job) -> Path | None:
+    """Where the job's login is kept between runs; None when the settings keep no logins."""
+    output = settings.output
+    if not output.save_sessions:
+        return None
+    return sessions.session_file(output.sessions_dir, job.mode, job.flow.PLATFORM, job.label)
