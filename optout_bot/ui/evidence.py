@@ -97,7 +97,11 @@ def _document(data: bytes, name: str, download: bool) -> Response:
     suffix = Path(name).suffix
     headers = {"content-security-policy": DOCUMENT_POLICY}
     if download or suffix not in TYPES:
-        headers["content-disposition"] = f'attachment; filename="{_ascii(name)}"'
+        # Never rendered, so no sandbox: Chromium refuses downloads from sandboxed answers.
+        headers = {
+            "content-security-policy": "default-src 'none'",
+            "content-disposition": f'attachment; filename="{_ascii(name)}"',
+        }
     return Response(data, media_type=TYPES.get(suffix, "text/plain; charset=utf-8"), headers=headers)
 
 

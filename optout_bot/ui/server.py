@@ -36,8 +36,17 @@ def listen_address() -> str:
     return "0.0.0.0" if os.environ.get(CONTAINER_ENV) == "1" else LOOPBACK  # noqa: S104
 
 
+def quiet_access_log() -> None:
+    """No request line is ever logged (the first one holds the key), whatever logging setup
+    the process has."""
+    import logging
+
+    logging.getLogger("uvicorn.access").disabled = True
+
+
 def build(config: Path, load_settings: Callable[[], Settings], port: int) -> tuple[Guard, Keys]:
     keys = Keys(port=port)
+    quiet_access_log()
     return create_app(AccountFile(config), load_settings, keys), keys
 
 
