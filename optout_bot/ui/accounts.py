@@ -7,6 +7,7 @@ only learns whether the keyring holds one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,7 +153,5 @@ def forget_password(platform: str, label: str) -> None:
     from keyring.errors import PasswordDeleteError
 
     for entry in (keys.entry(platform, label), keys.mail_entry(platform, label)):
-        try:
+        with contextlib.suppress(PasswordDeleteError):
             keyring.delete_password(keys.SERVICE, entry)
-        except PasswordDeleteError:
-            pass

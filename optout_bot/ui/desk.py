@@ -39,9 +39,12 @@ CONTROLS_SCRIPT = """() => {
     const box = el.getBoundingClientRect();
     if (box.width < 1 || box.height < 1 || seen.length >= 40) continue;
     const label = el.labels && el.labels.length ? el.labels[0].innerText : '';
+    const own = el.tagName !== 'INPUT' ? el.innerText
+      : (el.type === 'submit' || el.type === 'button') ? el.value : el.name;
     const name = el.getAttribute('aria-label') || label || el.getAttribute('placeholder')
-      || (el.tagName === 'INPUT' ? el.value && el.type === 'submit' ? el.value : el.name : el.innerText) || '';
-    seen.push({name: name.trim().slice(0, 80), x: box.x + box.width / 2, y: box.y + box.height / 2});
+      || own || '';
+    const x = box.x + box.width / 2, y = box.y + box.height / 2;
+    seen.push({name: name.trim().slice(0, 80), x: x, y: y});
   }
   return seen;
 }"""

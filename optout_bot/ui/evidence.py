@@ -102,7 +102,9 @@ def _document(data: bytes, name: str, download: bool) -> Response:
             "content-security-policy": "default-src 'none'",
             "content-disposition": f'attachment; filename="{_ascii(name)}"',
         }
-    return Response(data, media_type=TYPES.get(suffix, "text/plain; charset=utf-8"), headers=headers)
+    return Response(
+        data, media_type=TYPES.get(suffix, "text/plain; charset=utf-8"), headers=headers
+    )
 
 
 def _ascii(name: str) -> str:

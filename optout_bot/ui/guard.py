@@ -185,7 +185,10 @@ async def _refuse(send: Send, status: int, why: str) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8"), *_policy_headers(PAGE_POLICY)],
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                *_policy_headers(PAGE_POLICY),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": f"refused: {why}\n".encode()})

@@ -11,12 +11,12 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl
 from typing import Any
+from urllib.parse import parse_qsl
 
 import jinja2
 from starlette.applications import Starlette
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -105,7 +105,8 @@ def _bind(ui: Ui, handler: Callable[..., Any]) -> Callable[[Request], Any]:
 async def form_of(request: Request) -> FormData:
     """The posted form (every form here is URL-encoded; no upload, no multipart parser)."""
     body = (await request.body()).decode("utf-8", "replace")
-    return FormData(parse_qsl(body, keep_blank_values=True))
+    fields: list[tuple[str, str | UploadFile]] = list(parse_qsl(body, keep_blank_values=True))
+    return FormData(fields)
 
 
 def back(path: str, notice: str = "") -> RedirectResponse:

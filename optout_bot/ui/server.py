@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 def listen_address() -> str:
-    return "0.0.0.0" if os.environ.get(CONTAINER_ENV) == "1" else LOOPBACK  # noqa: S104
+    return "0.0.0.0" if os.environ.get(CONTAINER_ENV) == "1" else LOOPBACK
 
 
 def quiet_access_log() -> None:

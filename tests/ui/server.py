@@ -82,7 +82,7 @@ class UiServer:
 def serving(root: Path, monkeypatch: Any) -> Iterator[UiServer]:
     monkeypatch.setenv("TEST_KEYRING_FILE", str(root / "keyring.json"))
     previous = keyring.get_keyring()
-    keyring.set_keyring(FileKeyring())
+    keyring.set_keyring(FileKeyring())  # type: ignore[no-untyped-call]
     ui = UiServer(root)
     config = uvicorn.Config(
         ui.recorder,

@@ -60,7 +60,10 @@ def test_a_foreign_host_is_refused_even_with_the_key(ui: UiServer) -> None:
         )
         assert answer.status == 400, host
         assert answer.getheader("Set-Cookie") is None
-        assert ui.request("GET", "/accounts", headers={"Host": host, "Cookie": ui.cookie()}).status == 400
+        assert (
+            ui.request("GET", "/accounts", headers={"Host": host, "Cookie": ui.cookie()}).status
+            == 400
+        )
     assert add_account(ui, Host=f"attacker.example:{ui.port}") == 400
     assert not ui.config.exists()
 
