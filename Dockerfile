@@ -1,6 +1,8 @@
 # optout-bot in a container: Debian bookworm's Python 3.11 and Chromium (no browser download),
 # Korean fonts, a virtualenv in /opt/optout-bot, a non-root user with a numeric UID.
 #   docker build -t optout-bot .
+#   docker run --rm -p 127.0.0.1:8765:8765 -v "$PWD/data:/data" -v "$PWD/config:/config" optout-bot
+#     (the local page: open the address it prints; -p 127.0.0.1:… keeps it on your machine)
 #   docker run --rm -v "$PWD/data:/data" optout-bot demo
 #   docker run --rm -it -v "$PWD/data:/data" -v "$PWD/optout-bot.toml:/config/optout-bot.toml:ro" \
 #     -e OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__PASSWORD optout-bot run
@@ -41,8 +43,10 @@ USER 10001:10001
 ENV PATH="/opt/optout-bot/bin:${PATH}" \
     OPTOUT_BOT_OUTPUT__EVIDENCE_DIR=/data/evidence \
     OPTOUT_BOT_OUTPUT__LEDGER=/data/ledger.sqlite3 \
-    OPTOUT_BOT_BROWSER__EXECUTABLE=/usr/bin/chromium
+    OPTOUT_BOT_BROWSER__EXECUTABLE=/usr/bin/chromium \
+    OPTOUT_BOT_UI_IN_CONTAINER=1
 VOLUME ["/data", "/config"]
 WORKDIR /config
+EXPOSE 8765
 ENTRYPOINT ["optout-bot"]
-CMD ["demo"]
+CMD ["ui", "--port", "8765", "--no-open"]

@@ -981,3 +981,8 @@ def _robust_streams() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+
+
+from optout_bot.ui.command import register as _register_ui  # noqa: E402
+
+_register_ui(app)

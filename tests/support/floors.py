@@ -28,6 +28,7 @@ FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
     ("run", frozenset({"run"})),
     ("check", frozenset({"check"})),
     ("contrib", frozenset({"contrib"})),
+    ("ui", frozenset({"ui"})),
     ("cli", frozenset({"cli", "__main__"})),
 )  # fmt: skip
 OPEN_FLOORS = frozenset({"ground", "settings", "cli"})
