@@ -77,8 +77,7 @@ class DeepseekFlow(Flow):
         wrong = [Target(text=self.any_label("wrong_password"))]
         if self.next_page("page after the password", wrong=wrong) == "wrong":
             raise LoginRejected(
-                "DeepSeek rejected the password; not retried, to keep the account from being "
-                "locked"
+                "DeepSeek rejected the password; not retried, to keep the account from being locked"
             )
 
     def next_page(self, what: str, **choices: list[Target]) -> str:
@@ -100,7 +99,9 @@ class DeepseekFlow(Flow):
 
     def open_data_tab(self) -> None:
         """The account menu beside the person's name → Settings → the dialog's Data tab."""
-        self.find("sidebar: account menu", Target(role="button", name=self.label("account_menu"))).click()
+        self.find(
+            "sidebar: account menu", Target(role="button", name=self.label("account_menu"))
+        ).click()
         self.find(
             "account menu: Settings", Target(role="menuitem", name=self.label("settings"))
         ).click()
