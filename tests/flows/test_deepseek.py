@@ -140,6 +140,18 @@ def test_a_bot_wall_ends_needs_human_with_the_settings_address(
     assert replica.events("setting_changed") == []
 
 
+def test_a_sign_in_page_that_opens_on_the_password_login(runner: FlowRunner) -> None:
+    """Early-2025 scripts typed into the password login at once (Task1.java in labels/)."""
+    replica = DeepseekReplica()
+    replica.opens_on_password = True
+    user = account(country=None)
+    replica.seed_account(login=user.login, password=password_of(user), email=user.login)
+    result = runner.run(DeepseekFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert len(replica.events("login_succeeded")) == 1
+    assert replica.settings_of(user.login) == {"training": False}
+
+
 # --- signing in yourself ---------------------------------------------------------------------
 
 TYPED = "pw-person-types-this-7319"
