@@ -1,0 +1,180 @@
+"""DeepSeek: turns off "Improve the model for everyone" in Settings → Data.
+Official address: https://chat.deepseek.com/ (the setting has no address of its own: the
+account menu beside the person's name → Settings → Data).
+
+DeepSeek added the switch in April 2025 after the Korean privacy commission's review; its
+Korean privacy policy names it. The sign-in page (/sign_in) opens on a code login; the flow
+changes to the password login and signs in with the email and password. Only the training
+switch is turned off; any other switch in the Data tab is reported by name and left alone.
+What was shared before the switch went off is not withdrawn by it. The person may sign in
+themselves (``sign_in = "yourself"``); a Cloudflare check ends the run ``needs_human``.
+Roles of the menu, the tab and the switch are modelled: no source shows them (labels/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from playwright.sync_api import Locator, expect
+
+from optout_bot import (
+    SETTING_STEPS,
+    Flow,
+    FlowError,
+    LoginRejected,
+    SignedIn,
+    State,
+    Switch,
+    Target,
+    UiChanged,
+    read_switches,
+    unknown_switches,
+)
+
+TRAINING = "toggle"
+CHAT_INPUT = Target(css="textarea#chat-input")  # only a signed-in page has the chat box
+PASSWORD_FIELD = Target(input_type="password")
+ACCOUNT_FIELD = Target(input_type="text")
+
+
+class DeepseekFlow(Flow):
+    PLATFORM = "deepseek"
+    DESCRIPTION = "Settings → Data: “Improve the model for everyone” off (DeepSeek)"
+    KIND = "setting"
+    URLS: ClassVar[Mapping[str, str]] = {
+        "login": "https://chat.deepseek.com/sign_in",
+        "settings": "https://chat.deepseek.com/",
+    }
+    VERSIONS = ("2025",)
+    LAST_CHECKED = "2026-12-07"
+    STEPS = SETTING_STEPS
+    SIGNED_IN = SignedIn(
+        address=r"^https://chat\.deepseek\.com/",
+        shows=(CHAT_INPUT,),
+        sign_in_shows=(PASSWORD_FIELD, ACCOUNT_FIELD),
+    )
+
+    def log_in(self) -> None:
+        """The code login first; its password login, then the account and password."""
+        self.goto("login")
+        code_login = [Target(role="button", name=self.any_label("password_login"))]
+        seen = self.next_page("sign-in page", password=[PASSWORD_FIELD], code=code_login)
+        if seen == "signed_in":
+            return
+        if seen == "code":
+            self.find("sign-in: password login", *code_login).click()
+            self.next_page("password login", password=[PASSWORD_FIELD])
+        self.find(
+            "sign-in: phone number / email field",
+            ACCOUNT_FIELD,
+            Target(role="textbox", name=self.any_label("account")),
+        ).fill(self.account.login)
+        self.find("sign-in: password field", PASSWORD_FIELD).fill(self.account.password())
+        self.find(
+            "sign-in: Log in button", Target(role="button", name=self.any_label("log_in"))
+        ).click()
+        wrong = [Target(text=self.any_label("wrong_password"))]
+        if self.next_page("page after the password", wrong=wrong) == "wrong":
+            raise LoginRejected(
+                "DeepSeek rejected the password; not retried, to keep the account from being locked"
+            )
+
+    def next_page(self, what: str, **choices: list[Target]) -> str:
+        """Which page DeepSeek shows next; a bot wall is the person's (headed) or the end."""
+        while True:
+            seen = self.wait_for_any(
+                {"signed_in": [CHAT_INPUT], **choices, "bot_wall": self.bot_wall_targets()},
+                what=f"sign-in: {what}",
+            )
+            if seen != "bot_wall":
+                return seen
+            self.at_bot_wall()
+
+    def open_settings(self) -> None:
+        self.goto("settings")
+        self.services.note("form_url", self.urls["settings"])
+        self.services.note("form_version", self.VERSIONS[-1])
+        self.open_data_tab()
+
+    def open_data_tab(self) -> None:
+        """The account menu beside the person's name → Settings → the dialog's Data tab."""
+        self.find(
+            "sidebar: account menu", Target(role="button", name=self.label("account_menu"))
+        ).click()
+        self.find(
+            "account menu: Settings", Target(role="menuitem", name=self.label("settings"))
+        ).click()
+        dialog = self.settings_dialog()
+        self.find(
+            "settings: Data tab", Target(role="tab", name=self.label("data_tab")), within=dialog
+        ).click()
+        self.training_switch()
+
+    def settings_dialog(self) -> Locator:
+        return self.find("settings dialog", Target(role="dialog"))
+
+    def switches(self) -> dict[str, Switch]:
+        shown = read_switches(self.settings_dialog(), [TRAINING], self.labels, self.account.locale)
+        self.label(TRAINING)  # the step relied on it (reports on unconfirmed labels)
+        unknown = unknown_switches(shown)
+        if unknown:
+            self.services.note("unknown_controls", unknown)
+        return {s.key or s.name: s for s in shown}
+
+    def states(self, shown: Mapping[str, Switch]) -> dict[str, str]:
+        return {s.name: "on" if s.on else "off" for s in shown.values()}
+
+    def read_state(self) -> State:
+        shown = self.switches()
+        self.services.note("controls_before", self.states(shown))
+        if TRAINING not in shown:
+            raise UiChanged("settings: Improve the model switch", step=self.step)
+        if not shown[TRAINING].on:
+            return State.DONE
+        self.services.submitted({shown[TRAINING].name: "off"})
+        return State.NOT_DONE
+
+    def turn_off(self) -> None:
+        """One click; the switch shows off once DeepSeek stored it."""
+        switch = self.training_switch()
+        if switch.is_checked():
+            switch.click()
+        expect(switch).not_to_be_checked(timeout=self.timeout_ms)
+
+    def verify(self) -> None:
+        """Reload: only what DeepSeek stored counts."""
+        self.reread()
+        shown = self.switches()
+        self.services.note("controls_after", self.states(shown))
+        if shown[TRAINING].on:
+            raise FlowError(
+                f"«{shown[TRAINING].name}» is on again after a reload: DeepSeek did not keep it",
+                step=self.step,
+            )
+        left = [s.name for s in shown.values() if s.key is None]
+        also = f" Left as they were: {', '.join(f'«{n}»' for n in left)}." if left else ""
+        self.services.confirmation(
+            f"«{shown[TRAINING].name}» is off after reloading Settings → Data.{also}"
+        )
+
+    def reread(self) -> None:
+        self.goto("settings")
+        self.page.reload()
+        self.open_data_tab()
+
+    def check_step(self, step: str) -> None:
+        """Check mode: the switch is there and could be turned off; it is not touched."""
+        if not self.training_switch().is_enabled():
+            raise UiChanged("settings: Improve the model switch (disabled)", step=self.step)
+
+    def is_applied(self) -> bool:
+        self.reread()
+        return not self.training_switch().is_checked()
+
+    def training_switch(self) -> Locator:
+        return self.find(
+            "settings: Improve the model switch",
+            Target(role="switch", name=self.label(TRAINING)),
+            within=self.settings_dialog(),
+        )
