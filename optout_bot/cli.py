@@ -734,6 +734,14 @@ def letter(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="write the letter to this file (default: print it)")
     ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="where you live within your country (in Germany: your federal state)"),
+    ] = None,
+    practice: Annotated[
+        bool,
+        typer.Option(help="write a letter from a demo or replica bundle, marked as practice"),
+    ] = False,
 ) -> None:
     """Write a complaint or follow-up letter from an evidence folder, in the account's
     language, with the bundle's facts. You review it and send it; nothing is sent."""
@@ -748,13 +756,24 @@ def letter(
     settings: Settings = ctx.obj.settings()
     if not bundle.is_dir():
         _fail(f"{printable(bundle)} is not a folder")
+    submission = letters.submission_bundle(bundle, settings.output.ledger)
+    if submission is not None:
+        err.print(
+            f"This bundle only says the objection was already on record; the letter is written "
+            f"from the submission's bundle: {printable(submission)}"
+        )
+        bundle = submission
     checked = letters.check_bundle(bundle, settings.output.ledger)
     composed = letters.compose(
         checked,
         "platform" if to == "platform" else "authority",
         datetime.now().astimezone(),
         log.redactor.secrets(),
+        region=region,
+        practice=practice,
     )
+    for line in composed.banner:
+        err.print(line)
     text = letters.render(composed, "html" if form == "html" else "text")
     for problem in checked.problems:
         err.print(f"FAILED {problem}")

@@ -16,6 +16,10 @@ class Outcome(StrEnum):
     LOGIN_FAILED = "login_failed"
     UI_CHANGED = "ui_changed"
     FAILED = "failed"
+    CHECKED = "checked"
+    """Check mode: every step up to the state change works; nothing was sent."""
+    CHECK_FAILED = "check_failed"
+    """Check mode: the check met an error no other outcome names; nothing was sent."""
 
     @property
     def exit_code(self) -> int:
@@ -36,10 +40,24 @@ EXIT_CODES: dict[Outcome, int] = {
     Outcome.LOGIN_FAILED: 7,
     Outcome.UI_CHANGED: 8,
     Outcome.FAILED: 9,
+    Outcome.CHECKED: 0,
+    Outcome.CHECK_FAILED: 10,
 }
+CHECK_OUTCOMES = (Outcome.CHECKED, Outcome.CHECK_FAILED)
 EXIT_CONFIG_ERROR = 2
 EXIT_CRASH = 1
 EXIT_CHECK_NOT_RUN = 10  # `check`: a check could not run (no credentials, no network, login)
+
+
+def of_check(outcome: Outcome) -> Outcome:
+    """What a check run ended in: it sends nothing, so it never ends ``submitted`` (nor
+    ``already_done``, which says the objection is on record); what it found instead keeps
+    its own name (``ui_changed``, ``login_failed``, ``needs_human`` …)."""
+    if outcome in (Outcome.SUBMITTED, Outcome.ALREADY_DONE, Outcome.CHECKED):
+        return Outcome.CHECKED
+    if outcome is Outcome.FAILED:
+        return Outcome.CHECK_FAILED
+    return outcome
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:
@@ -49,10 +67,11 @@ def worst(outcomes: list[Outcome]) -> Outcome:
 
 def exit_code_table() -> str:
     """A plain table of outcomes and exit codes, for ``--help`` and the README."""
-    rows = [f"{o.exit_code:>3}  {o.value}" for o in Outcome]
+    rows = [f"{o.exit_code:>3}  {o.value}" for o in Outcome if o not in CHECK_OUTCOMES]
     rows += [
         f"{EXIT_CONFIG_ERROR:>3}  bad configuration or usage",
         f"{EXIT_CRASH:>3}  crash",
         f"{EXIT_CHECK_NOT_RUN:>3}  check: a check could not run",
+        "     check runs end checked (0) or check_failed (10); nothing is sent",
     ]
     return "\n".join(rows)

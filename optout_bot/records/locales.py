@@ -222,6 +222,7 @@ class Law:
     law_links: tuple[str, ...]
     authority_request: str
     platform_request: str
+    deadline_basis: str = ""
 
 
 _LAW_FIELDS = (
@@ -238,6 +239,7 @@ _LAW_FIELDS = (
     "contact",
     "authority_request",
     "platform_request",
+    "deadline_basis",
 )
 
 
