@@ -83,7 +83,11 @@ def authority(jurisdiction: str, country: str | None, region: str | None) -> Par
 
 def regions(country: str) -> list[str]:
     """The regions (German states) the data lists for ``country``, by their first name."""
-    return [str(e["names"][0]) for e in _data("authorities.toml").get(country.upper(), {}).values() if e.get("names")]
+    return [
+        str(e["names"][0])
+        for e in _data("authorities.toml").get(country.upper(), {}).values()
+        if e.get("names")
+    ]
 
 
 def _party(entry: dict[str, Any]) -> Party:

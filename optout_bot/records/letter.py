@@ -341,7 +341,11 @@ def _controller_lines(words: Wording, owner: Party | None, platform: str) -> lis
     lines = [words.text("letter.controller_to", controller=owner.name, platform=platform)]
     lines += _party_lines(words, owner)[1:]
     if owner.agent or not owner.agent_confirmed:
-        agent = owner.agent if owner.agent_confirmed and owner.agent else words.text("letter.agent_unknown")
+        agent = (
+            owner.agent
+            if owner.agent_confirmed and owner.agent
+            else words.text("letter.agent_unknown")
+        )
         lines.append(words.text("letter.agent", agent=agent))
     return lines
 
@@ -385,7 +389,10 @@ def _facts(
     none = words.text("letter.none_recorded")
     span = " – ".join(t for t in (_text(m.get("started_utc")), _text(m.get("ended_utc"))) if t)
     sent = (
-        [f"{field_name(words, _text(k))}: {field_value(words, _text(v))}" for k, v in submitted.items()]
+        [
+            f"{field_name(words, _text(k))}: {field_value(words, _text(v))}"
+            for k, v in submitted.items()
+        ]
         if isinstance(submitted, dict) and submitted
         else [none]
     )
