@@ -32,7 +32,6 @@ from optout_bot.records.evidence import (
     sha256_file,
     verify_bundle,
 )
-from optout_bot.records.ledger import Ledger
 from optout_bot.records.jurisdiction import (
     Party,
     authority,
@@ -41,6 +40,7 @@ from optout_bot.records.jurisdiction import (
     platform_name,
     regions,
 )
+from optout_bot.records.ledger import Ledger
 from optout_bot.records.locales import Law, Wording, law, wording
 from optout_bot.records.proof import ADDENDUM_PREFIX, Proof, addendum_files
 from optout_bot.scrub import scrub_data

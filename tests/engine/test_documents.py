@@ -30,9 +30,46 @@ CONTROLLERS = {
     ("linkedin", "pipa"): "LinkedIn Corporation",
 }
 ENGLISH = frozenset(
-    "the and of to for with your you after reload shows off on sent submitted not page "
-    "setting form check passed nothing already record answer step failed changed letter "
-    "complaint objection platform controller address date please this that".split()
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "for",
+        "with",
+        "your",
+        "you",
+        "after",
+        "reload",
+        "shows",
+        "off",
+        "on",
+        "sent",
+        "submitted",
+        "not",
+        "page",
+        "setting",
+        "form",
+        "check",
+        "passed",
+        "nothing",
+        "already",
+        "record",
+        "answer",
+        "step",
+        "failed",
+        "changed",
+        "letter",
+        "complaint",
+        "objection",
+        "platform",
+        "controller",
+        "address",
+        "date",
+        "please",
+        "this",
+        "that",
+    ]
 )
 """Common English words that a German or Korean letter never needs outside a quotation."""
 
