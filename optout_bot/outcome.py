@@ -16,6 +16,10 @@ class Outcome(StrEnum):
     LOGIN_FAILED = "login_failed"
     UI_CHANGED = "ui_changed"
     FAILED = "failed"
+    CHECKED = "checked"
+    """Check mode: every step up to the state change works; nothing was sent."""
+    CHECK_FAILED = "check_failed"
+    """Check mode: the check met an error no other outcome names; nothing was sent."""
 
     @property
     def exit_code(self) -> int:
@@ -36,10 +40,23 @@ EXIT_CODES: dict[Outcome, int] = {
     Outcome.LOGIN_FAILED: 7,
     Outcome.UI_CHANGED: 8,
     Outcome.FAILED: 9,
+    Outcome.CHECKED: 0,
+    Outcome.CHECK_FAILED: 10,
 }
 EXIT_CONFIG_ERROR = 2
 EXIT_CRASH = 1
 EXIT_CHECK_NOT_RUN = 10  # `check`: a check could not run (no credentials, no network, login)
+
+
+def of_check(outcome: Outcome) -> Outcome:
+    """What a check run ended in: it sends nothing, so it never ends ``submitted`` (nor
+    ``already_done``, which says the objection is on record); what it found instead keeps
+    its own name (``ui_changed``, ``login_failed``, ``needs_human`` …)."""
+    if outcome in (Outcome.SUBMITTED, Outcome.ALREADY_DONE, Outcome.CHECKED):
+        return Outcome.CHECKED
+    if outcome is Outcome.FAILED:
+        return Outcome.CHECK_FAILED
+    return outcome
 
 
 def worst(outcomes: list[Outcome]) -> Outcome:

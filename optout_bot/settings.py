@@ -141,6 +141,16 @@ class Account(BaseModel):
     totp_seed: SecretStr | None = Field(default=None, description="authenticator app seed")
     email: str | None = Field(default=None, description="email for the form; default: login")
     country: str | None = Field(default=None, description="country of residence, as listed")
+    region: str | None = Field(
+        default=None,
+        description="where you live within the country (in Germany your federal state, e.g. "
+        "Bayern): letters then name the authority competent for you",
+    )
+    password_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="the name of an environment variable holding this account's password",
+    )
     locale: Locale = "en"
     jurisdiction: Jurisdiction | None = Field(
         default=None,
@@ -188,6 +198,14 @@ class Account(BaseModel):
             return SecretStr(cleaned)
         return value
 
+    @model_validator(mode="after")
+    def _password_from_named_variable(self) -> Account:
+        """``password_env = "NAME"``: any label can take its password from a variable bash
+        can export, whatever characters the label has."""
+        if self.password is None and self.password_env and os.environ.get(self.password_env):
+            self.password = SecretStr(os.environ[self.password_env])
+        return self
+
     def form_email_or_none(self) -> str | None:
         """The email the form gets: ``email``, else the login when it is an email."""
         if self.email:
@@ -200,7 +218,14 @@ class Account(BaseModel):
     def applicable_law(self) -> tuple[str, str | None]:
         """(jurisdiction, ISO country code) for receipts and letters: the setting, else the
         law of the account's country."""
+        if self.law_from_language():
+            return "pipa", "KR"
         return (self.jurisdiction or jurisdiction_for(self.country), country_code(self.country))
+
+    def law_from_language(self) -> bool:
+        """A Korean-language account with neither ``country`` nor ``jurisdiction`` is taken to
+        live in Korea (PIPA); the run says so in one line."""
+        return not self.jurisdiction and not self.country and self.locale == "ko"
 
 
 class BrowserSettings(BaseModel):

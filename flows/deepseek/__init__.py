@@ -1,5 +1,5 @@
 """The Deepseek platform: its flow (``flow.py``), strings (``labels/``) and baselines."""
 
-from flows.deepseek.flow import DeepseekFlow
+from .flow import DeepseekFlow
 
 __all__ = ["DeepseekFlow"]

@@ -251,6 +251,12 @@ class LinkedInFlow(Flow):
                 step=self.step,
             )
         shown = self.shown_state()
+        # The tool's finding, in the person's language on receipts and letters; only the
+        # switch's name is LinkedIn's own words.
+        self.services.note(
+            "conclusion",
+            {"key": "setting_off_after_reload", "quoted": {"setting": str(self.label("toggle"))}},
+        )
         self.services.confirmation(
             f"{self.label('settings_title')}: '{self.label('toggle')}' is Off after reloading "
             "the page" + (f" (the page shows «{shown}»)" if shown else "")

@@ -363,6 +363,12 @@ class XFlow(Flow):
                 "check whether it is about AI training: "
                 + "; ".join(f"«{b.name}»: {'on' if b.checked else 'off'}" for b in unknown)
             )
+        # The tool's finding, in the person's language on receipts and letters; only the
+        # setting's name is X's own words.
+        self.services.note(
+            "conclusion",
+            {"key": "setting_off_after_reload", "quoted": {"setting": training.name}},
+        )
         self.services.confirmation(". ".join(said))
 
     def is_applied(self) -> bool:

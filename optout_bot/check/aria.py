@@ -214,6 +214,6 @@ def verdict(outcome: Outcome, checks: list[StepCheck]) -> str:
     """One word per flow: ``ok``, ``ui_changed``, or ``error`` (the check could not run)."""
     if outcome is Outcome.UI_CHANGED or any(c.status == "ui_changed" for c in checks):
         return "ui_changed"
-    if outcome in (Outcome.SUBMITTED, Outcome.ALREADY_DONE):
+    if outcome in (Outcome.SUBMITTED, Outcome.ALREADY_DONE, Outcome.CHECKED):
         return "ok"
     return "error"

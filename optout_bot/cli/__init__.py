@@ -200,6 +200,7 @@ def demo(
     _check_locales([locale])
     _check_fault_rate(faults)
     settings = options.settings(**_jobs(jobs))
+    _require_display(settings)
     plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
     apply_faults(plan.replicas.values(), faults, seed)
     apply_latency(plan.replicas.values(), latency, seed)
@@ -229,20 +230,21 @@ def run(
     """Object on every configured account (or the ones named)."""
     from optout_bot import log
     from optout_bot.flow import registry
-    from optout_bot.run.jobs import ensure_passwords, plan_demo, plan_from_settings
+    from optout_bot.run.jobs import ensure_passwords, plan_from_settings
 
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
     _check_teach(teach, settings)
+    _require_display(settings)
     for name in platforms or []:
         registry.get_flow(name)
     if not any(settings.accounts.values()):
-        err.print(
-            "No account is configured (see README: Configuring your accounts). Running "
-            "the demo against the built-in replicas instead; nothing is sent anywhere."
-        )
-        plan = plan_demo(list(platforms or []), page_version=page_version)
+        _fail(no_accounts_message(options.config))
     else:
+        if replica:
+            err.print(
+                "Against the built-in replicas (--replica): nothing is sent to any real platform."
+            )
         plan = plan_from_settings(
             settings,
             list(platforms or []),
@@ -255,6 +257,13 @@ def run(
         log.redactor.add(
             j.account.password.get_secret_value() for j in plan.jobs if j.account.password
         )
+        for job in plan.jobs:
+            if job.account.law_from_language():
+                err.print(
+                    f"{job.flow.PLATFORM}/{printable(job.label)}: no country set; the account's "
+                    "language is Korean, so receipts and letters name Korea's law (PIPA). Set "
+                    "`country` (or `jurisdiction`) to change it."
+                )
     plan.jobs = [dataclasses.replace(job, teach=teach) for job in plan.jobs]
     _run_and_report(settings, plan.jobs)
 
@@ -318,6 +327,7 @@ def check(
     options: Options = ctx.obj
     settings = options.settings(**_jobs(jobs))
     _check_teach(teach, settings)
+    _require_display(settings)
     settings.output.evidence_dir = report_dir
     locales = list(locale or known_locales())
     _check_locales(locales)
@@ -557,6 +567,7 @@ def replica_open(
     registry.get_flow(platform)
     _check_locales([locale])
     settings = ctx.obj.settings(browser={"headless": headless})
+    _require_display(settings)
     opened = open_replica(
         settings,
         platform,
@@ -763,6 +774,14 @@ def letter(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="write the letter to this file (default: print it)")
     ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="where you live within your country (in Germany: your federal state)"),
+    ] = None,
+    practice: Annotated[
+        bool,
+        typer.Option(help="write a letter from a demo or replica bundle, marked as practice"),
+    ] = False,
 ) -> None:
     """Write a complaint or follow-up letter from an evidence folder, in the account's
     language, with the bundle's facts. You review it and send it; nothing is sent."""
@@ -777,13 +796,24 @@ def letter(
     settings: Settings = ctx.obj.settings()
     if not bundle.is_dir():
         _fail(f"{printable(bundle)} is not a folder")
+    submission = letters.submission_bundle(bundle, settings.output.ledger)
+    if submission is not None:
+        err.print(
+            f"This bundle only says the objection was already on record; the letter is written "
+            f"from the submission's bundle: {printable(submission)}"
+        )
+        bundle = submission
     checked = letters.check_bundle(bundle, settings.output.ledger)
     composed = letters.compose(
         checked,
         "platform" if to == "platform" else "authority",
         datetime.now().astimezone(),
         log.redactor.secrets(),
+        region=region,
+        practice=practice,
     )
+    for line in composed.banner:
+        err.print(line)
     text = letters.render(composed, "html" if form == "html" else "text")
     for problem in checked.problems:
         err.print(f"FAILED {problem}")
@@ -920,6 +950,24 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
     ]
     for line in lines:
         err.print(f"# {printable(line)}")
+
+
+def _require_display(settings: Settings) -> None:
+    from optout_bot.run.display import require_display
+
+    require_display(settings.browser.headless, remote=bool(settings.browser.endpoint))
+
+
+def no_accounts_message(config: Path | None) -> str:
+    """Where ``run`` looked for accounts, and how to add one (never a silent demo: a cron job
+    would take five "submitted" rows for done)."""
+    where = printable(config) if config else f"{Path.cwd() / 'optout-bot.toml'} (no --config)"
+    return (
+        f"no account is configured: looked in {where}, in OPTOUT_BOT_ACCOUNTS__… variables "
+        "and in ./.env. Add [accounts.<platform>.<label>] with a login (README: Configuring "
+        "your accounts), then `optout-bot init` stores the passwords; `optout-bot demo` shows "
+        "the flows against the built-in replicas"
+    )
 
 
 def _check_locales(locales: list[str]) -> None:

@@ -32,6 +32,14 @@ from optout_bot.records.evidence import (
     sha256_file,
     verify_bundle,
 )
+from optout_bot.records.jurisdiction import (
+    Party,
+    authority,
+    controller,
+    deadline,
+    platform_name,
+    regions,
+)
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.locales import Law, Wording, law, wording
 from optout_bot.records.proof import ADDENDUM_PREFIX, Proof, addendum_files
@@ -59,12 +67,15 @@ class Checked:
 @dataclass(frozen=True)
 class Letter:
     locale: str
+    banner: list[str]
     to: list[str]
     sender: list[str]
     date: str
     subject: str
     greeting: str
     paragraphs: list[str]
+    allegations_heading: str
+    allegations: list[str]
     facts_heading: str
     facts: list[tuple[str, list[str]]]
     request: str
@@ -131,19 +142,88 @@ def _addendum_proof(directory: Path, manifest_sha256: str) -> str | None:
     return None
 
 
-def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[str] = ()) -> Letter:
-    """The letter's parts, in the bundle's language, from the bundle's facts only."""
+class LetterRefused(ConfigError):
+    """A bundle no letter may be written from (a check, demo or replica run), in one line."""
+
+
+NOT_REAL_MODES = ("demo", "replica")
+
+
+def refuse_unless_real(manifest: dict[str, Any], practice: bool) -> None:
+    """A check sends nothing and a demo or replica run reaches no platform: a letter from
+    them would allege what never happened. ``--practice`` writes one marked as such."""
+    mode, outcome = _text(manifest.get("mode")), _text(manifest.get("outcome"))
+    if mode == "check" or outcome in ("checked", "check_failed"):
+        raise LetterRefused(
+            "this bundle is from `optout-bot check`, which sends nothing: there is no objection "
+            "to write a letter about"
+        )
+    if mode in NOT_REAL_MODES and not practice:
+        raise LetterRefused(
+            f"this bundle is from a {mode} run against a local replica: nothing reached the "
+            "platform, so no letter is written (--practice writes one marked as practice)"
+        )
+
+
+def submission_bundle(directory: Path, ledger_path: Path | None) -> Path | None:
+    """For an "already on record" bundle: the bundle of the submission on record (through the
+    ledger, else the newest earlier bundle of the account that ended ``submitted``); None when
+    ``directory`` is not such a bundle. Raises when the submission's bundle cannot be found."""
+    manifest, _files, _problem = read_manifest(directory)
+    if manifest is None or _text(manifest.get("outcome")) != "already_done":
+        return None
+    platform, account = _text(manifest.get("platform")), str(manifest.get("account") or "")
+    mode = _text(manifest.get("mode")) or "live"
+    if ledger_path is not None and ledger_path.is_file():
+        ledger = Ledger(ledger_path)
+        try:
+            record = ledger.on_record(platform, account, mode)
+            rows = ledger.runs(platform, limit=1_000_000)
+        finally:
+            ledger.close()
+        if record is not None:
+            row = next((r for r in rows if r.id == record["run_id"]), None)
+            if row is not None and row.evidence_dir and Path(row.evidence_dir).is_dir():
+                return Path(row.evidence_dir)
+    for sibling in sorted(directory.resolve().parent.iterdir(), reverse=True):
+        if sibling.name >= directory.resolve().name or not sibling.is_dir():
+            continue
+        earlier, _f, _p = read_manifest(sibling)
+        if earlier is not None and _text(earlier.get("outcome")) == "submitted":
+            return sibling
+    raise LetterRefused(
+        "this bundle only records that the objection was already on record; the bundle of the "
+        "submission itself was not found (neither through the ledger nor beside this one): "
+        "pass that bundle to `optout-bot letter`"
+    )
+
+
+def compose(
+    bundle: Checked,
+    to: Recipient,
+    today: datetime,
+    secrets: Iterable[str] = (),
+    *,
+    region: str | None = None,
+    practice: bool = False,
+) -> Letter:
+    """The letter's parts, in the bundle's language, from the bundle's facts only; the
+    controller, the authority and the deadline from the data files with sources."""
     scrubbed = scrub_data(bundle.manifest, list(secrets))
     m: dict[str, Any] = scrubbed if isinstance(scrubbed, dict) else {}
+    refuse_unless_real(m, practice)
     words = wording(_text(m.get("locale")) or None)
-    platform = _text(m.get("platform")) or "?"
-    applies = law(
-        words,
-        _text(m.get("jurisdiction")) or None,
-        _text(m.get("jurisdiction_country")) or None,
-        platform=platform,
+    platform_key = _text(m.get("platform")) or "?"
+    platform = platform_name(platform_key)
+    jurisdiction = _text(m.get("jurisdiction")) or None
+    country = _text(m.get("jurisdiction_country")) or None
+    applies = law(words, jurisdiction, country, platform=platform)
+    owner = controller(platform_key, applies.jurisdiction)
+    competent = authority(
+        applies.jurisdiction, country, region or _text(m.get("residence_region")) or None
     )
     started = _moment(m.get("started_utc"))
+    due = deadline(applies.jurisdiction, started.date()) if started else None
     when = {
         "date": words.date(started) if started else "?",
         "time": started.strftime("%H:%M") if started else "?",
@@ -151,28 +231,39 @@ def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[s
     outcome = _text(m.get("outcome"))
     common = {
         "platform": platform,
+        "controller": owner.name if owner else platform,
         "right": applies.own_right,
         "law": applies.short or applies.name,
         "complaint_basis": applies.complaint_basis,
         **when,
-        "description": _text(m.get("description")),
         "form_url": _text(m.get("form_url")),
         "outcome": words.first([f"outcome.{outcome}"]) or outcome or "?",
-        "message": _text(m.get("message")),
+        "due": words.date(due) if due else "?",
+        "deadline_basis": applies.deadline_basis,
+        "mode": words.first([f"mode.{_text(m.get('mode'))}"]) or _text(m.get("mode")),
     }
     paragraphs = [
         words.text(f"letter.{to}_intro", **common),
         words.text("letter.done" if outcome in OK_OUTCOMES else "letter.not_done", **common),
+        *shown_by_platform(words, m, platform),
     ]
-    answer = _text(m.get("confirmation"))
-    if answer:
-        paragraphs.append(words.text("letter.answer", answer=answer))
+    if due and applies.deadline_basis:
+        paragraphs.append(words.text("letter.deadline", **common))
+    banner = []
+    if _text(m.get("mode")) in NOT_REAL_MODES:
+        banner.append(words.text("letter.practice", **common))
+    if due and today.date() <= due:
+        banner.append(words.text("letter.too_early", **common))
     submitted = m.get("submitted")
     email = _text(submitted.get("email")) if isinstance(submitted, dict) else ""
-    shots = sorted(name for name in _files(m) if name.endswith(".png"))
     return Letter(
         locale=words.locale,
-        to=_addressee(words, applies, to, platform, _text(m.get("form_url"))),
+        banner=banner,
+        to=(
+            _authority_lines(words, applies, competent, country)
+            if to == "authority"
+            else _controller_lines(words, owner, platform)
+        ),
         sender=[
             words.text("letter.sender"),
             *([words.text("letter.account", email=email)] if email else []),
@@ -181,15 +272,22 @@ def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[s
         subject=words.text(f"letter.{to}_subject", **common),
         greeting=words.text("letter.greeting"),
         paragraphs=paragraphs,
+        allegations_heading=words.text("letter.allegations_heading") if to == "authority" else "",
+        allegations=(
+            [
+                *([words.text("letter.allege_no_answer", **common)] if due else []),
+                words.text("letter.allege_continued", **common),
+                words.text("letter.allege_refused", **common),
+                words.text("letter.allege_other", **common),
+            ]
+            if to == "authority"
+            else []
+        ),
         facts_heading=words.text("letter.facts_heading"),
-        facts=_facts(words, m, bundle, submitted),
-        request=applies.authority_request if to == "authority" else applies.platform_request,
+        facts=_facts(words, m, bundle, submitted, platform, owner),
+        request=(applies.authority_request if to == "authority" else applies.platform_request),
         evidence=words.text("letter.evidence"),
-        attachments=[
-            words.text("letter.attach_receipt"),
-            words.text("letter.attach_manifest", sha256=bundle.manifest_sha256),
-            *([words.text("letter.attach_shots", files=", ".join(shots))] if shots else []),
-        ],
+        attachments=_attachments(words, m, bundle),
         verification=(
             words.text("letter.verified")
             if not bundle.problems
@@ -204,40 +302,110 @@ def compose(bundle: Checked, to: Recipient, today: datetime, secrets: Iterable[s
     )
 
 
-def _addressee(
-    words: Wording, applies: Law, to: Recipient, platform: str, form_url: str
+def shown_by_platform(words: Wording, m: dict[str, Any], platform: str) -> list[str]:
+    """What the platform showed, as a quotation in its own words and language; what the tool
+    concluded from it, as the tool's own sentence in the person's language."""
+    conclusion = m.get("conclusion")
+    if isinstance(conclusion, dict) and isinstance(conclusion.get("key"), str):
+        quoted = conclusion.get("quoted")
+        values = {
+            _text(k): quote(words, _text(v))
+            for k, v in (quoted.items() if isinstance(quoted, dict) else ())
+        }
+        said = words.text(f"conclusion.{_text(conclusion['key'])}", platform=platform, **values)
+        return [words.text("letter.tool_concluded", conclusion=said, platform=platform)]
+    answer = _text(m.get("confirmation"))
+    if not answer:
+        return []
+    return [words.text("letter.platform_showed", platform=platform, answer=quote(words, answer))]
+
+
+def quote(words: Wording, text: str) -> str:
+    """``text`` marked as a quotation in its original language."""
+    return words.text("quote", text=text)
+
+
+def _authority_lines(
+    words: Wording, applies: Law, competent: Party | None, country: str | None
 ) -> list[str]:
-    if to == "platform":
-        return [
-            words.text("letter.platform_to", platform=platform),
-            *([form_url] if form_url else []),
-        ]
-    return [applies.addressee, *([applies.contact] if applies.contact else []), *applies.links]
+    if competent is None:
+        if applies.jurisdiction == "gdpr" and country == "DE":
+            return [words.text("letter.choose_state", states=", ".join(regions("DE")))]
+        return [applies.addressee, *([applies.contact] if applies.contact else []), *applies.links]
+    return _party_lines(words, competent)
+
+
+def _controller_lines(words: Wording, owner: Party | None, platform: str) -> list[str]:
+    if owner is None:
+        return [words.text("letter.platform_to", platform=platform)]
+    lines = [words.text("letter.controller_to", controller=owner.name, platform=platform)]
+    lines += _party_lines(words, owner)[1:]
+    if owner.agent or not owner.agent_confirmed:
+        agent = (
+            owner.agent
+            if owner.agent_confirmed and owner.agent
+            else words.text("letter.agent_unknown")
+        )
+        lines.append(words.text("letter.agent", agent=agent))
+    return lines
+
+
+def _party_lines(words: Wording, party: Party) -> list[str]:
+    address = list(party.address)
+    if not party.address_confirmed:
+        address = [f"[{line}]" for line in address] + [words.text("letter.check_address")]
+    elif not address:
+        address = [words.text("letter.address_unknown")]
+    return [
+        party.name,
+        *address,
+        *([party.website] if party.website else []),
+        *([words.text("letter.phone", phone=party.phone)] if party.phone else []),
+    ]
+
+
+def _attachments(words: Wording, m: dict[str, Any], bundle: Checked) -> list[str]:
+    """Every file of the bundle that proves something: the receipt, the manifest, the
+    screenshots, and the platform's confirmation email as received (``.eml``)."""
+    names = set(_files(m)) | set(addendum_files(bundle.directory))
+    shots = sorted(name for name in names if name.endswith(".png"))
+    mails = sorted(name for name in names if name.endswith(".eml"))
+    return [
+        words.text("letter.attach_receipt"),
+        words.text("letter.attach_manifest", sha256=bundle.manifest_sha256),
+        *([words.text("letter.attach_shots", files=", ".join(shots))] if shots else []),
+        *(words.text("letter.attach_email", file=name) for name in mails),
+    ]
 
 
 def _facts(
-    words: Wording, m: dict[str, Any], bundle: Checked, submitted: object
+    words: Wording,
+    m: dict[str, Any],
+    bundle: Checked,
+    submitted: object,
+    platform: str,
+    owner: Party | None,
 ) -> list[tuple[str, list[str]]]:
     none = words.text("letter.none_recorded")
-    description = _text(m.get("description"))
-    platform = _text(m.get("platform"))
     span = " – ".join(t for t in (_text(m.get("started_utc")), _text(m.get("ended_utc"))) if t)
     sent = (
-        [f"{_text(k)}: {_text(v)}" for k, v in submitted.items()]
+        [
+            f"{field_name(words, _text(k))}: {field_value(words, _text(v))}"
+            for k, v in submitted.items()
+        ]
         if isinstance(submitted, dict) and submitted
         else [none]
     )
     proof = proof_text(words, bundle.proof) or words.text("proof.unknown")
     outcome = _text(m.get("outcome"))
+    shown = shown_by_platform(words, m, platform)
     return [
-        (
-            words.text("letter.fact_platform"),
-            [f"{platform} — {description}" if description else platform],
-        ),
+        (words.text("letter.fact_platform"), [platform]),
+        *([(words.text("letter.fact_controller"), [owner.name])] if owner else []),
         (words.text("letter.fact_when"), [span or none]),
         (words.text("letter.fact_form"), [_text(m.get("form_url")) or none]),
         (words.text("letter.fact_submitted"), sent),
-        (words.text("letter.fact_answer"), [_text(m.get("confirmation")) or none]),
+        (words.text("letter.fact_answer"), shown or [none]),
         (words.text("letter.fact_proof"), [proof]),
         (
             words.text("letter.fact_outcome"),
@@ -245,6 +413,16 @@ def _facts(
         ),
         (words.text("letter.fact_hash"), [bundle.manifest_sha256]),
     ]
+
+
+def field_name(words: Wording, key: str) -> str:
+    """A submitted field as the person's language names it; a platform's own label (a
+    switch's name) is quoted as the platform wrote it."""
+    return words.first([f"field.{key}"]) or quote(words, key)
+
+
+def field_value(words: Wording, value: str) -> str:
+    return words.first([f"state.{value}"]) or value
 
 
 def _files(m: dict[str, Any]) -> list[str]:
@@ -284,7 +462,9 @@ def render(letter: Letter, form: Format) -> str:
 
 def render_text(letter: Letter) -> str:
     label_width = max(_columns(v) for v in letter.labels.values()) + 2
-    lines: list[str] = []
+    lines: list[str] = [*(_wrap(line) for line in letter.banner)]
+    if letter.banner:
+        lines.append("")
 
     def block(label: str, values: Sequence[str]) -> None:
         for index, value in enumerate(values):
@@ -298,6 +478,10 @@ def render_text(letter: Letter) -> str:
     lines += ["", letter.greeting, ""]
     for paragraph in letter.paragraphs:
         lines += [_wrap(paragraph), ""]
+    if letter.allegations:
+        lines += [_wrap(letter.allegations_heading)]
+        lines += [_wrap(item, indent="    ") for item in letter.allegations]
+        lines.append("")
     lines += [letter.facts_heading]
     for label, values in letter.facts:
         if len(values) == 1:

@@ -21,7 +21,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +127,7 @@ class Wording:
                 return self.text(key, **values)
         return None
 
-    def date(self, moment: datetime) -> str:
+    def date(self, moment: date) -> str:
         """A date as this language writes it (``date_format`` in the locale file)."""
         return self.text(
             "date_format",
@@ -222,6 +222,7 @@ class Law:
     law_links: tuple[str, ...]
     authority_request: str
     platform_request: str
+    deadline_basis: str = ""
 
 
 _LAW_FIELDS = (
@@ -238,6 +239,7 @@ _LAW_FIELDS = (
     "contact",
     "authority_request",
     "platform_request",
+    "deadline_basis",
 )
 
 

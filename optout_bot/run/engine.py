@@ -37,7 +37,7 @@ from optout_bot.errors import (
 )
 from optout_bot.flow import Flow
 from optout_bot.log import get_logger, redactor
-from optout_bot.outcome import Outcome
+from optout_bot.outcome import Outcome, of_check
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.proof import Proof
 from optout_bot.replica import mount
@@ -227,6 +227,8 @@ class _Run:
     def _finish(self, outcome: Outcome, message: str) -> RunResult:
         if self.checks.enabled:
             self.checks.skip_unreached()
+        if self.job.check:
+            outcome = of_check(outcome)
         if self.proof is not None:
             self.recorder.note("proof", self.proof.value)
         message, manifest_hash = self.recorder.finish(outcome, message, self.job.replicas)

@@ -65,6 +65,7 @@ class EvidenceRecorder:
                 "locale": job.account.locale,
                 "jurisdiction": jurisdiction,
                 "jurisdiction_country": country,
+                "residence_region": job.account.region,
                 "previous_manifest_sha256": previous_manifest,
             },
         )

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 CODE_IN_MAIL = re.compile(r"(?<!\d)(\d{6,8})(?!\d)")
 # Facts with a place of their own in the manifest; any other note goes under "notes".
-MANIFEST_FACTS = frozenset({"form_url", "form_version", "via", "confirmation", "submitted"})
+MANIFEST_FACTS = frozenset(
+    {"form_url", "form_version", "via", "confirmation", "submitted", "conclusion"}
+)
 
 
 class RunServices:

@@ -49,11 +49,11 @@ def test_demo_submits_on_the_replica_and_says_where_the_evidence_is(tmp_path: Pa
     assert "facebook" in history.stdout and "submitted" in history.stdout
 
 
-def test_run_without_accounts_falls_back_to_the_demo(tmp_path: Path) -> None:
+def test_run_without_accounts_stops_instead_of_running_the_demo(tmp_path: Path) -> None:
     done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "facebook", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "No account is configured" in done.stderr
-    assert len(evidence_folders(tmp_path / "ev")) == 1
+    assert done.returncode == 2, done.stderr  # a cron job never takes a demo for done
+    assert "no account is configured" in done.stderr and "optout-bot init" in done.stderr
+    assert not (tmp_path / "ev").exists()
 
 
 def test_run_with_a_configured_account_against_the_replica(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def make_bundle(root: Path, **facts: Any) -> Path:
         "facebook",
         "me",
         {
-            "mode": "replica",
+            "mode": "live",
             "locale": "de",
             "jurisdiction": "gdpr",
             "jurisdiction_country": "DE",
@@ -81,8 +81,8 @@ def test_a_german_complaint_holds_the_bundle_s_facts(tmp_path: Path) -> None:
         "mein Widerspruchsrecht nach Art. 21 DSGVO",
         "https://example.org/form/1",
         "„Dein Widerspruch ist eingegangen.“",
-        "reason: Ich widerspreche.",
-        "Landesdatenschutzbehörde",
+        "Begründung: Ich widerspreche.",
+        "Datenschutz-Aufsichtsbehörde Ihres Bundeslandes",
         "01-fill.png",
         "Jede Datei stimmt noch",
         "Ergebnis: eingereicht",
@@ -96,7 +96,7 @@ def test_a_follow_up_to_the_platform_asks_for_an_answer_within_the_legal_time(
 ) -> None:
     folder = make_bundle(tmp_path, locale="en", jurisdiction="gdpr", jurisdiction_country="IE")
     text = " ".join(letter_of(folder, to="platform").split())
-    assert "To: facebook: data-protection officer" in text
+    assert "To: Meta Platforms Ireland Limited (controller of my data on Facebook)" in text
     assert "within one month" in text and "Art. 12(3) GDPR" in text
     assert "Landesdatenschutzbehörde" not in text
 
@@ -105,8 +105,8 @@ def test_a_korean_complaint_goes_to_the_pipc(tmp_path: Path) -> None:
     folder = make_bundle(tmp_path, locale="ko", jurisdiction="pipa", jurisdiction_country="KR")
     text = letter_of(folder)
     one_line = " ".join(text.split())
-    assert "개인정보보호위원회 개인정보침해 신고센터 귀중" in one_line
-    assert "국번없이 118" in one_line and "개인정보 보호법 제62조" in one_line
+    assert "개인정보보호위원회 개인정보침해 신고센터" in one_line
+    assert "전화 118" in one_line and "개인정보 보호법 제62조" in one_line
     assert "개인정보 보호법 제37조에 따른 개인정보의 처리정지 요구권" in one_line
     assert started_date(folder, "{y}년 {m}월 {d}일") in one_line
     assert sha256_file(folder / "manifest.json") in text
@@ -143,8 +143,7 @@ def test_outside_text_is_escaped_in_html_and_secrets_never_appear(tmp_path: Path
     secret = "pw-Zq9!x"
     folder = make_bundle(
         tmp_path,
-        description="<img src=x onerror=alert(1)>",
-        form_url=f"https://example.org/f?note={secret}",
+        form_url=f"https://example.org/f?note={secret}<img src=x onerror=alert(1)>",
     )
     manifest = folder / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -189,7 +188,10 @@ def test_bad_letter_options_fail_in_one_line(tmp_path: Path, option: str, value:
         ),
         (
             "de",
-            ["Widerspruchsrecht nach Art. 21 DSGVO", "Landesdatenschutzbehörde"],
+            [
+                "Widerspruchsrecht nach Art. 21 DSGVO",
+                "Datenschutz-Aufsichtsbehörde Ihres Bundeslandes",
+            ],
             ["An:", "Beschwerde", "Art. 77 DSGVO", "SHA-256 von manifest.json"],
             "{dd}.{mm}.{y}",
         ),
@@ -208,11 +210,17 @@ def test_demo_receipt_and_letter_in_the_account_s_language(
     for phrase in receipt_says:
         assert phrase in receipt, phrase
 
-    text = optout("--ledger", "l.sqlite3", "letter", str(folder), cwd=tmp_path)
+    refused = optout("--ledger", "l.sqlite3", "letter", str(folder), cwd=tmp_path)
+    assert refused.returncode == 2 and "demo run" in refused.stderr  # nothing reached Facebook
+    text = optout("--ledger", "l.sqlite3", "letter", str(folder), "--practice", cwd=tmp_path)
     assert text.returncode == 0, text.stderr
+    words = wording(locale)
+    practice = words.text("letter.practice", mode=words.text("mode.demo"), platform="Facebook")
+    assert " ".join(text.stdout.split()).startswith(practice)  # its first line says so
     page = optout(
         "letter",
         str(folder),
+        "--practice",
         "--format",
         "html",
         "--out",
@@ -232,6 +240,6 @@ def test_demo_receipt_and_letter_in_the_account_s_language(
         assert manifest["form_url"] in letter
         for phrase in letter_says:
             assert phrase.removesuffix(":") in letter, phrase
-    assert re.search(r"^(수신|An):", text.stdout, re.M)
+    assert re.search(r"^(수신|An|To):", text.stdout, re.M)
     note = wording(locale).text("letter.written")  # review it and send it yourself
     assert note in text.stderr and note not in text.stdout

@@ -328,6 +328,7 @@ def test_a_check_is_taught_walks_on_and_still_sends_nothing(
     checked = runner.run(FacebookFlow, replica, user, check=True, trust_ledger=False, teach=True)
     assert len(person.clicks) == 1
     assert checked.message == "check passed; nothing was sent"  # walked up to the submit
+    assert checked.outcome is Outcome.CHECKED  # never "submitted": nothing was
     assert replica.submissions == [] and replica.events("objection_received") == []
     [variant] = labels.read_file(user_file("de"))["send"]
     assert (variant.text, variant.taught) == (renamed, True)

@@ -16,11 +16,12 @@ from pydantic import SecretStr
 
 from fixtures.deepseek import DeepseekReplica
 from flows.deepseek import DeepseekFlow
+from optout_bot.browser.sessions import session_file
 from optout_bot.outcome import Outcome
 from optout_bot.replica import Replica
-from optout_bot.run.engine import Job, RunResult
+from optout_bot.run.engine import RunResult
+from optout_bot.run.job import Job, Mode
 from optout_bot.run.yourself import log_in_yourself
-from optout_bot.sessions import session_file
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
 from tests.flows.cases import FlowCase, manifest_of, password_of, run_case
@@ -185,7 +186,7 @@ def yourself() -> Account:
 
 
 def signed_in_once(runner: FlowRunner, replica: DeepseekReplica, user: Account) -> None:
-    job = Job(flow=DeepseekFlow, label="me", account=user, mode="replica", replicas=[replica])
+    job = Job(flow=DeepseekFlow, label="me", account=user, mode=Mode.REPLICA, replicas=[replica])
     kept = log_in_yourself(
         runner.settings, job, runner.browser, prepare=person(user.login, TYPED), seconds=60
     )
