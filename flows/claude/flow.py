@@ -4,7 +4,9 @@ Official address: https://claude.ai/settings/data-privacy-controls
 Anthropic's help article names the path (Settings → Privacy → "Help Improve Claude", a switch;
 privacy.anthropic.com/en/articles/12109829) and Anthropic's Claude Code documentation links the
 page itself (code.claude.com/docs/en/data-usage: "Privacy settings can be changed at any time at
-claude.ai/settings/data-privacy-controls"). The switch saves on its own. Only it is turned off:
+claude.ai/settings/data-privacy-controls"). The switch saves on its own. A guide read on
+2026-10-02 gives its live name as "Help improve our AI models"; the flow accepts both (the
+newer one unconfirmed, see labels/en.toml). Only it is turned off:
 "Location metadata" beside it is left alone, and any other switch on the page is reported by
 name and left alone. Feedback (thumbs up or down) still sends a chat to Anthropic, and the
 mobile apps share the account's setting.
