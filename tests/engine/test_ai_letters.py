@@ -1,10 +1,10 @@
-"""Letters for the AI services' setting switches (ChatGPT, DeepSeek, Gemini, GitHub Copilot):
-written from real demo bundles of the replicas, in German and Korean they name the controller
-(and for Korea its domestic agent, or say where to find it), the right exercised for a switch,
-the tool's own finding after the reload in the person's language, and hold no English outside
-quotations; every platform has a controller for both laws and a name as it writes it, each
-entry with its source or marked unconfirmed; ``optout-bot platforms`` lists every platform
-with its languages."""
+"""Receipts and letters for the AI services' setting switches (ChatGPT, DeepSeek, Gemini,
+GitHub Copilot), from real demo bundles of the replicas: in German and Korean they name the
+controller (and for Korea its domestic agent, or say where to find it), the right exercised
+for a switch, the tool's own finding after the reload in the person's language, and hold no
+English outside quotations. Every platform has a controller for both laws and a name as it
+writes it, each entry with its source or marked unconfirmed; ``optout-bot platforms`` lists
+every platform with its languages."""
 
 from __future__ import annotations
 
@@ -90,6 +90,8 @@ def test_a_switch_letter_names_controller_right_and_finding_in_the_person_s_lang
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["outcome"] == "submitted" and manifest["jurisdiction"] == LAW[locale]
     assert checked(folder).problems == []
+    receipt = (folder / "receipt.html").read_text(encoding="utf-8")
+    assert CONTROLLERS[(platform, LAW[locale])] in receipt  # the receipt names it too
     name = NAMES[platform]
     for to in ("authority", "platform"):
         composed = compose(checked(folder), to, TODAY, region="Berlin", practice=True)
