@@ -150,6 +150,12 @@ class ChatgptFlow(Flow):
                 f"«{shown[TRAINING].name}» is on again after a reload: ChatGPT did not keep it",
                 step=self.step,
             )
+        # The tool's finding, in the person's language on receipts and letters; only the
+        # setting's name is ChatGPT's own words.
+        self.services.note(
+            "conclusion",
+            {"key": "setting_off_after_reload", "quoted": {"setting": shown[TRAINING].name}},
+        )
         left = [s.name for s in shown.values() if s.key is None]
         also = f" Left as they were: {', '.join(f'«{n}»' for n in left)}." if left else ""
         self.services.confirmation(

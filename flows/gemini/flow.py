@@ -195,6 +195,15 @@ class GeminiFlow(Flow):
             + "; ".join(f"«{n}»" for n in (self.label("keep_activity"), self.label("audio")))
         ]
         known = (self.label("keep_activity"), self.label("audio"))
+        # The tool's finding, in the person's language on receipts and letters; only the
+        # settings' names are Google's own words.
+        shown = [str(n) for n in known if n in states]  # Keep Activity is always shown
+        self.services.note(
+            "conclusion",
+            {"key": "settings_off_after_reload", "quoted": {"setting": shown[0], "other": shown[1]}}
+            if len(shown) == 2
+            else {"key": "setting_off_after_reload", "quoted": {"setting": shown[0]}},
+        )
         unknown = {n: v for n, v in states.items() if n not in known}
         if unknown:
             said.append(

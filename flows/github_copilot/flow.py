@@ -177,7 +177,9 @@ class GithubCopilotFlow(Flow):
         self.services.note("controls_before", states(policies))
         if not policies[TRAINING].enabled:
             return State.DONE
-        self.services.submitted({policies[TRAINING].name: self.label("disabled")})
+        # The tool's record of the change, in its own words ("off", translated on letters);
+        # GitHub's own value («Disabled») is quoted in the confirmation.
+        self.services.submitted({policies[TRAINING].name: "off"})
         return State.NOT_DONE
 
     def turn_off(self) -> None:
@@ -220,6 +222,12 @@ class GithubCopilotFlow(Flow):
                 f"after a reload GitHub still shows «{training.name}» Enabled", step=self.step
             )
         said = [f"After a reload GitHub shows «{training.name}»: {self.label('disabled')}"]
+        # The tool's finding, in the person's language on receipts and letters; only the
+        # setting's name is GitHub's own words.
+        self.services.note(
+            "conclusion",
+            {"key": "setting_off_after_reload", "quoted": {"setting": training.name}},
+        )
         unknown = [p for p in policies.values() if p.key is None]
         if unknown:
             said.append(

@@ -23,6 +23,7 @@ import jinja2
 from optout_bot.account_names import folder_name
 from optout_bot.files import FOLDER_MODE, open_private, private_dir
 from optout_bot.log import redactor
+from optout_bot.records.jurisdiction import controller
 from optout_bot.records.locales import Wording, law, wording
 from optout_bot.scrub import scrub_data
 from optout_bot.shown import printable
@@ -202,24 +203,26 @@ _receipts = jinja2.Environment(
 
 def render_receipt(manifest: dict[str, Any]) -> str:
     """The one-page human-readable receipt in the account's language: key screenshots and
-    facts, the right exercised and its legal basis, where to complain and what to attach."""
+    facts, the controller of the account's data (an address no source confirmed in
+    [brackets]), the right exercised and its legal basis, where to complain and what to
+    attach."""
     words = wording(manifest.get("locale"))
     shots = [s for s in manifest["steps"] if s.get("screenshot")]
     key_steps = [
         s for s in shots if s["name"] in {"fill", "confirm", "turn_off", "verify", "read_state"}
     ]
     outcome = str(manifest.get("outcome") or "")
+    platform = str(manifest.get("platform") or "")
+    applies = law(
+        words, manifest.get("jurisdiction"), manifest.get("jurisdiction_country"), platform=platform
+    )
     return _receipts.get_template("receipt.html").render(
         m=manifest,
         w=words,
         shots=key_steps or shots[-2:],
         all_shots=shots,
-        law=law(
-            words,
-            manifest.get("jurisdiction"),
-            manifest.get("jurisdiction_country"),
-            platform=str(manifest.get("platform") or ""),
-        ),
+        law=applies,
+        controller=controller(platform, applies.jurisdiction),
         ok=outcome in OK_OUTCOMES,
         outcome=words.first([f"outcome.{outcome}"]) or outcome,
         mode=words.first([f"mode.{manifest.get('mode')}"]) or manifest.get("mode"),
