@@ -167,6 +167,12 @@ class ClaudeFlow(Flow):
                 f"«{shown[TRAINING].name}» is on again after a reload: Claude did not keep it",
                 step=self.step,
             )
+        # The tool's finding, in the person's language on receipts and letters; only the
+        # setting's name is Claude's own words.
+        self.services.note(
+            "conclusion",
+            {"key": "setting_off_after_reload", "quoted": {"setting": shown[TRAINING].name}},
+        )
         left = [s.name for s in shown.values() if s.key != TRAINING]
         also = f" Left as they were: {', '.join(f'«{n}»' for n in left)}." if left else ""
         self.services.confirmation(

@@ -22,7 +22,7 @@ from tests.engine.test_cli import evidence_folders, optout
 from tests.engine.test_documents import ENGLISH, outside_quotations
 
 TODAY = datetime(2027, 3, 1, 10, 0)
-AI_SERVICES = ("chatgpt", "deepseek", "gemini", "github_copilot")
+AI_SERVICES = ("chatgpt", "claude", "deepseek", "gemini", "github_copilot")
 NAMES = {
     "chatgpt": "ChatGPT",
     "claude": "Claude",
