@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,3 +54,79 @@ def test_the_outcomes_table_is_the_readmes(doc: Path) -> None:
     rows = outcome_rows(doc.read_text(encoding="utf-8"))
     assert rows == outcome_rows(README)
     assert len(rows) == 10
+
+
+# --- every optout-bot command the docs show parses, and every option it names exists ---------
+
+DOCUMENTS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *DOCS]
+COMMAND = re.compile(r"(?:^|[\s/$(])optout-bot((?:\s+[^\s#|`)]+)*)")
+
+
+def documented_commands(text: str) -> list[str]:
+    """Each ``optout-bot …`` command line of the fenced blocks and of inline code: what
+    follows ``optout-bot`` up to a comment, a pipe or the end of the line (``\\`` joins)."""
+    blocks = re.findall(r"```\w*\n(.*?)```", text, flags=re.S)
+    lines = [line for block in blocks for line in block.replace("\\\n", " ").splitlines()]
+    lines += re.findall(r"`((?:\.venv/bin/)?optout-bot [^`\n]*)`", text)
+    found = []
+    for line in lines:
+        line = re.sub(r"\s#.*$", "", line)
+        if line.lstrip().startswith("docker build"):
+            continue  # optout-bot is the image's name there
+        line = re.sub(r"\[(--?[^\]]*)\]", r"\1", line)  # usage style: [--locale de]
+        for match in COMMAND.finditer(line):
+            if match.group(1).strip():  # the bare name is no command line
+                found.append(("optout-bot" + match.group(1)).strip())
+    return found
+
+
+def parse(command: str) -> None:
+    """Parse ``command`` as the CLI does (global options moved first), without running it:
+    an unknown command or option, or a value of the wrong type, raises the parser's usage
+    error."""
+    import shlex
+
+    import typer
+
+    from optout_bot.argv import global_options_first
+    from optout_bot.cli import app
+
+    group: Any = typer.main.get_command(app)
+    args = global_options_first(shlex.split(command)[1:], group)
+    context = group.make_context("optout-bot", list(args), resilient_parsing=False)
+    while hasattr(group, "resolve_command"):
+        held = getattr(context, "_protected_args", None) or getattr(context, "protected_args", None)
+        rest = [*(held or []), *context.args]
+        if not rest:
+            return
+        name, group, rest = group.resolve_command(context, rest)
+        context = group.make_context(name, rest, parent=context)
+
+
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda d: d.relative_to(ROOT).as_posix())
+def test_every_documented_command_parses_with_options_that_exist(doc: Path) -> None:
+    commands = documented_commands(doc.read_text(encoding="utf-8"))
+    assert len(commands) >= 3
+    failures = {}
+    for command in commands:
+        try:
+            parse(command)
+        except Exception as error:
+            if getattr(error, "exit_code", None) == 0 or type(error).__name__ == "MissingParameter":
+                continue  # --help; a command named in prose without its folder
+            failures[command] = f"{type(error).__name__}: {error}"
+    assert failures == {}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "optout-bot demo --no-such-option",
+        "optout-bot evidence frobnicate",
+        "optout-bot run --jobs many",
+        "optout-bot nosuchcommand",
+    ],
+)
+def test_a_command_with_a_wrong_name_or_option_is_caught(command: str) -> None:
+    with pytest.raises(Exception, match=r"(?i)no such|invalid|valid integer"):
+        parse(command)
