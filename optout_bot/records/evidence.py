@@ -250,18 +250,26 @@ def _step_line(words: Wording, step: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": _step_name(words, str(step.get("name") or "")),
         "attempt": step.get("attempt") if isinstance(step.get("attempt"), int) else 1,
-        "started_utc": str(step.get("started_utc") or ""),
+        "time": _time_of_day(step.get("started_utc")),
         "status": words.first([f"status.{status}"]) or status.replace("_", " "),
     }
 
 
+def _time_of_day(moment: object) -> str:
+    """``10:34:28`` of ``2026-12-07T10:34:28.623Z`` (the run's date and zone head the receipt;
+    the manifest keeps every full timestamp)."""
+    text = str(moment or "")
+    found = re.search(r"T(\d\d:\d\d:\d\d)", text)
+    return found.group(1) if found else text
+
+
 def _key_shots(words: Wording, steps: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The screenshots worth a thumbnail: each file once, the last step that showed it naming
-    it (a step that left the page as it was shares the previous step's file)."""
+    """The screenshots worth a thumbnail: each file once, named by the step that took it (a
+    step that left the page as it was shares the previous step's file), the last four."""
     by_file: dict[str, dict[str, str]] = {}
     for step in steps:
         shot = step.get("screenshot")
-        if isinstance(shot, str) and is_bundle_file_name(shot):
+        if isinstance(shot, str) and is_bundle_file_name(shot) and shot not in by_file:
             by_file[shot] = {
                 "file": shot,
                 "name": _step_name(words, str(step.get("name") or "")),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from optout_bot.records.evidence import render_receipt
 from tests.engine.test_cli import evidence_folders, optout
 
 PLATFORMS = ("facebook", "instagram", "linkedin", "threads", "x")
@@ -114,3 +115,53 @@ def test_internal_keys_and_reprs_are_caught() -> None:
     assert no_internal_keys("Notes {'a': 'on'} label_differs read_state") != []
     assert no_internal_keys("After a reload X shows") == ["After a reload"]
     assert no_internal_keys("01-log_in.png Anmelden · erledigt") == []
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "ko"])
+def test_a_failed_run_with_retries_still_prints_on_one_page(
+    locale: str, browser: Browser, tmp_path: Path
+) -> None:
+    """Twelve step attempts, four screenshots, a long message: still one page."""
+    names = ("log_in", "open_form", "read_state", "fill", "submit", "confirm")
+    steps = [
+        {
+            "name": name,
+            "attempt": attempt,
+            "status": "retry" if attempt == 1 else "failed",
+            "started_utc": "2026-12-07T10:34:28.623Z",
+            "ended_utc": "2026-12-07T10:34:29.623Z",
+            "url": "https://www.facebook.com/help/contact/712876720715583",
+            "screenshot": f"0{index}-{name}.png" if index < 5 else None,
+        }
+        for index, name in enumerate(names, 1)
+        for attempt in (1, 2)
+    ]
+    manifest = {
+        "tool": "optout-bot",
+        "tool_version": "0",
+        "platform": "threads",
+        "via": "Instagram (Threads has no form of its own; it objects through Instagram's)",
+        "account": "me",
+        "mode": "live",
+        "flow": "flows.threads.flow",
+        "flow_version": "1",
+        "locale": locale,
+        "jurisdiction": "pipa" if locale == "ko" else "gdpr",
+        "jurisdiction_country": "KR" if locale == "ko" else "DE",
+        "started_utc": "2026-12-07T10:34:26.853Z",
+        "started_local": "2026-12-07T11:34:26+01:00",
+        "ended_utc": "2026-12-07T10:34:55.641Z",
+        "form_url": "https://help.instagram.com/contact/767264225370182",
+        "form_version": "2025",
+        "submitted": {"email": "me@example.org", "reason": "x " * 300},
+        "outcome": "failed",
+        "message": "gave up after 5 attempts: the platform answered HTTP 503; " * 4,
+        "previous_manifest_sha256": "a" * 64,
+        "steps": steps,
+        "files": {},
+    }
+    (tmp_path / "receipt.html").write_text(render_receipt(manifest), encoding="utf-8")
+    page = browser.new_page()
+    page.goto((tmp_path / "receipt.html").as_uri())
+    assert pdf_pages(page.pdf(format="A4", print_background=True)) == 1
+    page.close()
