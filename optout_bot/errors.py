@@ -70,7 +70,7 @@ class Transient(FlowError):
 class UiChanged(FlowError):
     """An element a step needs is missing or different: the platform's UI changed.
 
-    ``targets`` are the lookups tried (``optout_bot.page.Target``), when one element was looked
+    ``targets`` are the lookups tried (``optout_bot.flow.page.Target``), when one element was looked
     for: their label keys let teach mode ask the person which element it is."""
 
     def __init__(

@@ -31,7 +31,7 @@ from optout_bot.shown import printable
 
 if TYPE_CHECKING:
     from optout_bot.run.engine import Progress, RunResult
-    from optout_bot.settings import Settings
+    from optout_bot.settings import Account, Settings
 
 # What a command needs is imported inside it: `optout-bot --help` loads neither Playwright,
 # nor pydantic, nor structlog.
@@ -69,7 +69,10 @@ LatencyOption = Annotated[
 JobsOption = Annotated[
     int | None,
     typer.Option(
-        "--jobs", min=1, help="flows run at once, each in its own context (default: one per core)"
+        "--jobs",
+        min=1,
+        help="flows run at once, each in a browser of its own (default: two per core, at most "
+        "8, against real sites; one per two cores against the replicas)",
     ),
 ]
 TeachOption = Annotated[
@@ -202,6 +205,10 @@ def demo(
     settings = options.settings(**_jobs(jobs))
     _require_display(settings)
     plan = plan_demo(list(platforms or []), locale=locale, page_version=page_version)
+    if not plan.jobs:
+        _fail("no replica has page version " + repr(page_version) + ": " + "; ".join(plan.skipped))
+    for reason in plan.skipped:
+        err.print(f"Skipped {reason}.")
     apply_faults(plan.replicas.values(), faults, seed)
     apply_latency(plan.replicas.values(), latency, seed)
     err.print(
@@ -258,6 +265,8 @@ def run(
             j.account.password.get_secret_value() for j in plan.jobs if j.account.password
         )
         for job in plan.jobs:
+            if options.verbose:
+                err.print(f"# {printable(_law_line(job.flow.PLATFORM, job.label, job.account))}")
             if job.account.law_from_language():
                 err.print(
                     f"{job.flow.PLATFORM}/{printable(job.label)}: no country set; the account's "
@@ -585,19 +594,26 @@ def replica_open(
 
 @app.command("platforms")
 def list_platforms() -> None:
-    """List the platforms, what each changes, its address and its locales."""
+    """List the platforms, what each changes, its address, and per language how many of the
+    strings its steps act on or wait for a public source confirms."""
     from optout_bot.flow import registry
+    from optout_bot.labels import coverage as label_coverage
 
     for name, flow in registry.discover().items():
-        status = "working" if flow.WORKING else f"BROKEN: {flow.BROKEN_REASON}"
+        status = "in service" if flow.WORKING else f"BROKEN: {flow.BROKEN_REASON}"
         address = flow.URLS.get("form") or flow.URLS.get("settings") or ""
+        confirmed = " · ".join(
+            f"{c.locale} {c.flow_confirmed}/{c.flow_keys} ({c.flow_share:.0%})"
+            for c in label_coverage.coverage(name, flow.label_book())
+        )
         out.print(f"{name:<10} {flow.DESCRIPTION} ({flow.KIND})", markup=False)
         out.print(f"{'':<10} {address}", markup=False)
-        out.print(
-            f"{'':<10} locales {', '.join(flow.locales())} · {status} · labels checked "
-            f"{flow.LAST_CHECKED}",
-            markup=False,
-        )
+        out.print(f"{'':<10} {status} · labels checked {flow.LAST_CHECKED}", markup=False)
+        out.print(f"{'':<10} flow strings with a public source: {confirmed}", markup=False)
+    out.print(
+        "A language's share is of the strings the flow acts on or waits for; the rest are "
+        "our guesses, tested only against the replicas (`optout-bot labels` has the counts)."
+    )
 
 
 @app.command("labels")
@@ -608,8 +624,9 @@ def labels_coverage(
         bool, typer.Option("--markdown", help="print a Markdown table (the README's)")
     ] = False,
 ) -> None:
-    """How many strings each platform's label files confirm with a public source, per
-    language; which are unconfirmed, taught by you (teach mode) or missing."""
+    """Count, per platform and language, the strings of the label files: confirmed by a
+    public source, unconfirmed, taught by you in teach mode (these are listed by key) and
+    missing (English shown instead)."""
     from optout_bot.flow import registry
     from optout_bot.labels import coverage as label_coverage
 
@@ -952,6 +969,21 @@ def _debug_header(settings: Settings, overrides: dict[str, Any]) -> None:
         err.print(f"# {printable(line)}")
 
 
+def _law_line(platform: str, label: str, account: Account) -> str:
+    """The jurisdiction an account's receipts and letters name, and where it came from."""
+    law, country = account.applicable_law()
+    source = (
+        "setting `jurisdiction`"
+        if account.jurisdiction
+        else "the account's language (no country set)"
+        if account.law_from_language()
+        else "setting `country`"
+        if account.country
+        else "default (no country set)"
+    )
+    return f"{platform}/{label}: jurisdiction {law}, country {country or '-'}  [{source}]"
+
+
 def _require_display(settings: Settings) -> None:
     from optout_bot.run.display import require_display
 
@@ -1008,7 +1040,7 @@ def main() -> None:
     except Exception as error:
         from optout_bot.log import redactor
 
-        registry = sys.modules.get("optout_bot.registry")  # loaded if it raised
+        registry = sys.modules.get("optout_bot.flow.registry")  # loaded if it raised
         if isinstance(error, ConfigError) or (
             registry is not None and isinstance(error, registry.DuplicatePlatform)
         ):

@@ -24,7 +24,7 @@ from optout_bot.account_names import folder_name
 from optout_bot.files import FOLDER_MODE, open_private, private_dir
 from optout_bot.log import redactor
 from optout_bot.records.jurisdiction import controller
-from optout_bot.records.locales import Wording, law, wording
+from optout_bot.records.locales import REFERENCE_LOCALE, Wording, law, wording
 from optout_bot.scrub import scrub_data
 from optout_bot.shown import printable
 
@@ -202,32 +202,82 @@ _receipts = jinja2.Environment(
 
 
 def render_receipt(manifest: dict[str, Any]) -> str:
-    """The one-page human-readable receipt in the account's language: key screenshots and
-    facts, the controller of the account's data (an address no source confirmed in
-    [brackets]), the right exercised and its legal basis, where to complain and what to
-    attach."""
+    """The one-page human-readable receipt in the account's language: what a person reads,
+    never an internal key (step names, states and fields in their language; the platform's
+    own words quoted as such; the tool's finding as its own sentence), the controller of the
+    account's data (an address no source confirmed in [brackets]), each thumbnail a link to
+    its PNG, printing on one A4 page."""
+    from optout_bot.records.jurisdiction import platform_name
+    from optout_bot.records.letter import field_name, field_value, shown_by_platform
+
     words = wording(manifest.get("locale"))
-    shots = [s for s in manifest["steps"] if s.get("screenshot")]
-    key_steps = [
-        s for s in shots if s["name"] in {"fill", "confirm", "turn_off", "verify", "read_state"}
-    ]
+    platform = platform_name(str(manifest.get("platform") or ""))
+    steps = [s for s in manifest.get("steps") or [] if isinstance(s, dict)]
     outcome = str(manifest.get("outcome") or "")
-    platform = str(manifest.get("platform") or "")
+    submitted = manifest.get("submitted")
     applies = law(
         words, manifest.get("jurisdiction"), manifest.get("jurisdiction_country"), platform=platform
     )
     return _receipts.get_template("receipt.html").render(
         m=manifest,
         w=words,
-        shots=key_steps or shots[-2:],
-        all_shots=shots,
+        platform=platform,
+        steps=[_step_line(words, s) for s in steps],
+        shots=_key_shots(words, steps),
+        submitted=[
+            (field_name(words, str(k)), field_value(words, str(v)))
+            for k, v in (submitted.items() if isinstance(submitted, dict) else ())
+            if not isinstance(v, dict | list)
+        ],
+        answer=shown_by_platform(words, manifest, platform),
+        english=words.locale == REFERENCE_LOCALE,
         law=applies,
-        controller=controller(platform, applies.jurisdiction),
+        controller=controller(str(manifest.get("platform") or ""), applies.jurisdiction),
         ok=outcome in OK_OUTCOMES,
         outcome=words.first([f"outcome.{outcome}"]) or outcome,
         mode=words.first([f"mode.{manifest.get('mode')}"]) or manifest.get("mode"),
         proof=proof_text(words, manifest.get("proof")),
     )
+
+
+def _step_name(words: Wording, name: str) -> str:
+    """A step as the person's language names it; a flow's own step without a translation
+    reads as words, never as an identifier."""
+    return words.first([f"step.{name}"]) or name.replace("_", " ")
+
+
+def _step_line(words: Wording, step: dict[str, Any]) -> dict[str, Any]:
+    status = str(step.get("status") or "")
+    return {
+        "name": _step_name(words, str(step.get("name") or "")),
+        "attempt": step.get("attempt") if isinstance(step.get("attempt"), int) else 1,
+        "time": _time_of_day(step.get("started_utc")),
+        "status": words.first([f"status.{status}"]) or status.replace("_", " "),
+    }
+
+
+def _time_of_day(moment: object) -> str:
+    """``10:34:28`` of ``2026-12-07T10:34:28.623Z`` (the run's date and zone head the receipt;
+    the manifest keeps every full timestamp)."""
+    text = str(moment or "")
+    found = re.search(r"T(\d\d:\d\d:\d\d)", text)
+    return found.group(1) if found else text
+
+
+def _key_shots(words: Wording, steps: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The screenshots worth a thumbnail: each file once, named by the step that took it (a
+    step that left the page as it was shares the previous step's file), the last four."""
+    by_file: dict[str, dict[str, str]] = {}
+    for step in steps:
+        shot = step.get("screenshot")
+        if isinstance(shot, str) and is_bundle_file_name(shot) and shot not in by_file:
+            by_file[shot] = {
+                "file": shot,
+                "name": _step_name(words, str(step.get("name") or "")),
+                "ended_utc": str(step.get("ended_utc") or ""),
+                "url": str(step.get("url") or ""),
+            }
+    return list(by_file.values())[-4:]
 
 
 def proof_text(words: Wording, proof: object) -> str | None:

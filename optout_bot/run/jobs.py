@@ -40,6 +40,8 @@ DEMO_COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "대한민국"}
 class Plan:
     jobs: list[Job] = field(default_factory=list)
     replicas: dict[str, Replica] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    """Why a platform was left out (the demo of a page version its replica does not have)."""
 
 
 def select_platforms(names: Iterable[str], *, force: bool = False) -> list[type[Flow]]:
@@ -112,9 +114,17 @@ def plan_from_settings(
 
 
 def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | None = None) -> Plan:
-    """One made-up account per platform, served by the replicas; nothing leaves the machine."""
+    """One made-up account per platform, served by the replicas; nothing leaves the machine.
+    A page version asked of every platform skips those whose replica lacks it (LinkedIn has
+    no 2024 page), saying so; a platform named explicitly must have it."""
     plan = Plan()
     for flow in select_platforms(platforms):
+        versions = _replica_versions(flow)
+        if page_version and not platforms and len(versions) > 1 and page_version not in versions:
+            plan.skipped.append(
+                f"{flow.PLATFORM}: no page version {page_version} (has: {', '.join(versions)})"
+            )
+            continue
         password = secrets.token_urlsafe(16)
         redactor.add([password])
         account = Account.model_validate(
@@ -168,6 +178,13 @@ def _replica(plan: Plan, flow: type[Flow], page_version: str | None, locale: str
     return plan.replicas[key]
 
 
+def _replica_versions(flow: type[Flow]) -> tuple[str, ...]:
+    try:
+        return tuple(replica_class(flow.PLATFORM).VERSIONS)
+    except (ImportError, LookupError):
+        return ()
+
+
 def _seed(replica: Replica, account: Account, *, password: str) -> None:
     replica.seed_account(
         login=account.login,
@@ -215,7 +232,8 @@ def run_jobs(
 ) -> list[RunResult]:
     """Run every job in one fresh browser context each: up to ``workers`` at once (default
     ``browser.jobs``, else :func:`parallel.default_workers`), results in the jobs' order.
-    Everything temporary goes to the run's private scratch folder (``optout_bot.scratch``)."""
+    Everything temporary goes to the run's private scratch folder
+    (``optout_bot.browser.scratch``)."""
     if not jobs:
         return []
     check_url_overrides(settings, [job.flow for job in jobs])

@@ -5,7 +5,7 @@ A headed run or check that meets ``UiChanged`` for an element looked up by a lab
 page's closest candidates (same role, nearest names), says in a banner what it looks for, and
 waits for the person to click the right one, five minutes at most (Skip or Esc declines). The
 click is caught before the page sees it, so nothing is pressed or sent. The element's role and
-accessible name go to the user's label file (``optout_bot.user_labels``), the flow reloads its
+accessible name go to the user's label file (``optout_bot.labels.user``), the flow reloads its
 labels, and the step loop starts the step over from its restart point; the lines to contribute
 and a prefilled broken-flow issue are printed. Headless, nobody can show anything: the run ends
 ``ui_changed`` as before.

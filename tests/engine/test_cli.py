@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -149,6 +150,9 @@ def test_platforms_lists_each_flow_with_its_address(tmp_path: Path) -> None:
     shown = optout("platforms", cwd=tmp_path)
     assert shown.returncode == 0
     assert "facebook" in shown.stdout and "facebook.com/help/contact" in shown.stdout
+    assert "working" not in shown.stdout  # a language at 7% confirmed is not "working"
+    share = re.compile(r"^ +flow strings with a public source: en \d+/\d+ \(\d+%\) · de ", re.M)
+    assert len(share.findall(shown.stdout)) == 5
 
 
 def test_verbose_header_shows_versions_and_each_settings_source_with_secrets_masked(

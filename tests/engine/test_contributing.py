@@ -29,6 +29,11 @@ def test_the_guide_names_the_one_line_and_the_one_command() -> None:
     assert f"-{OLD}" in example and f"+{NEW}" in example
     assert f"`{COMMAND}`" in example
     assert "tests/engine/test_contributing.py" in example
+    diff = re.search(r"```diff\n(.*?)```", example, flags=re.S)
+    assert diff is not None
+    labels = (PROJECT / LABEL_FILE).read_text(encoding="utf-8")
+    context = [line.strip() for line in diff.group(1).splitlines() if line.startswith("    ")]
+    assert context and all(line in labels.splitlines() for line in context)  # as the file is
 
 
 @pytest.mark.slow

@@ -77,7 +77,7 @@ def visible(page: str) -> str:
                 "Quittung",
                 "Widerspruchsrecht nach Art. 21 DSGVO",
                 "Art. 77 DSGVO",
-                "Landesdatenschutzbehörde",
+                "Datenschutz-Aufsichtsbehörde Ihres Bundeslandes",
                 "BfDI",
                 EDPB,
                 "https://dsgvo-gesetz.de/art-21-dsgvo/",
