@@ -23,7 +23,7 @@ from optout_bot.errors import ConfigError
 from optout_bot.flow import registry
 from optout_bot.settings import Settings
 from optout_bot.ui import evidence
-from optout_bot.ui.accounts import AccountFile
+from optout_bot.ui.accounts import AccountFile, AccountRow
 from optout_bot.ui.desk import Action
 from optout_bot.ui.guard import CSRF_FIELD, Guard, Keys
 from optout_bot.ui.runs import Boards
@@ -105,7 +105,7 @@ async def _account_form(ui: Ui, request: Request) -> Response:
     return ui.render(request, "account_form.html", row=row, error="", **_choices())
 
 
-def _choices() -> dict[str, list[str]]:
+def _choices() -> dict[str, Any]:
     """The platforms, and those whose flow lets the person sign in themselves."""
     flows = registry.discover()
     return {
@@ -198,12 +198,14 @@ def _on_kept_replica(ui: Ui, job: Any) -> Any:
 
 
 async def _sign_in_form(ui: Ui, request: Request, error: str = "", status: int = 200) -> Response:
-    platform = request.query_params.get("platform", "")
-    label = request.query_params.get("label", "")
-    row = next((r for r in ui.config.rows() if (r.platform, r.label) == (platform, label)), None)
+    row = _row(ui, request.query_params.get("platform", ""), request.query_params.get("label", ""))
     if row is None:
         return Response("no such account", status_code=404)
     return ui.render(request, "signin.html", status=status, row=row, error=error, busy=_busy(ui))
+
+
+def _row(ui: Ui, platform: str, label: str) -> AccountRow | None:
+    return next((r for r in ui.config.rows() if (r.platform, r.label) == (platform, label)), None)
 
 
 async def _sign_in_start(ui: Ui, request: Request) -> Response:
@@ -219,7 +221,7 @@ async def _sign_in_start(ui: Ui, request: Request) -> Response:
         plan = await asyncio.to_thread(
             plan_from_settings, settings, [platform], label, replica=replica
         )
-        jobs = [j for j in plan.jobs if j.flow.PLATFORM == platform and j.label == label]
+        jobs = [j for j in plan.jobs if (j.flow.PLATFORM, j.label) == (platform, label)]
         for job in jobs:
             declared(job.flow)
             if job.account.sign_in != "yourself":
@@ -231,7 +233,7 @@ async def _sign_in_start(ui: Ui, request: Request) -> Response:
         if replica:
             ui.boards.replicas.update(signin.kept_replicas(jobs))
     except ConfigError as error:
-        row = next((r for r in ui.config.rows() if (r.platform, r.label) == (platform, label)), None)
+        row = _row(ui, platform, label)
         if row is None:
             return Response("no such account", status_code=404)
         return ui.render(

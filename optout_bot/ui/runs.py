@@ -52,10 +52,12 @@ class Board:
     def post(self, event: Event) -> None:
         if self.practice_seed and event.get("event") in ("hand_over", "screen"):
             event = {**event, "practice_code": pyotp.TOTP(self.practice_seed).now()}
+        scrubbed = redactor.scrub(event)
         if self.practice_password and event.get("event") == "hand_over":
-            event = {**event, "practice_password": self.practice_password}
+            # made up for the replica and shown so the person can type it: no one's secret
+            scrubbed = {**scrubbed, "practice_password": self.practice_password}
         with self.changed:
-            self.events.append(redactor.scrub(event))
+            self.events.append(scrubbed)
             self.changed.notify_all()
 
     def progress(self, event: Progress) -> None:

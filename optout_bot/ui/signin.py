@@ -64,7 +64,9 @@ def sign_in(board: Board, settings: Settings, jobs: list[Job]) -> list[RunResult
                 detail, outcome = redactor.scrub(str(error)), "needs_human"
             else:
                 detail, outcome = "", "signed_in"
-            board.post({"event": "result", **who, "outcome": outcome, "proof": "", "detail": detail})
+            board.post(
+                {"event": "result", **who, "outcome": outcome, "proof": "", "detail": detail}
+            )
     return []
 
 

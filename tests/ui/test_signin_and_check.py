@@ -81,9 +81,10 @@ def test_signing_in_yourself_through_the_page_keeps_the_session_and_runs_use_it(
     ]
     assert events.count("login_succeeded") == 1
     assert events.count("setting_changed") == 1
-    assert not (tmp_path / "keyring.json").exists() or json.loads(
-        (tmp_path / "keyring.json").read_text()
-    ) == {}
+    assert (
+        not (tmp_path / "keyring.json").exists()
+        or json.loads((tmp_path / "keyring.json").read_text()) == {}
+    )
     written = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
     assert not any(made_up.group(0).encode() in data for data in written)
 
