@@ -131,12 +131,18 @@ async def letter(ui: Ui, request: Request) -> Response:
     if found is None:
         return Response("no such bundle", status_code=404)
     row, checked = found
-    composed = letters.compose(
-        checked,
-        "platform" if to == "platform" else "authority",
-        datetime.now().astimezone(),
-        redactor.secrets(),
-    )
+    # A replica or demo bundle reached no platform: its letter is for practice, and says so.
+    practice = checked.manifest.get("mode") in letters.NOT_REAL_MODES
+    try:
+        composed = letters.compose(
+            checked,
+            "platform" if to == "platform" else "authority",
+            datetime.now().astimezone(),
+            redactor.secrets(),
+            practice=practice,
+        )
+    except letters.LetterRefused as refused:
+        return Response(str(refused), status_code=409, media_type="text/plain; charset=utf-8")
     text = letters.render(composed, "text" if form == "txt" else "html")
     name = f"letter-{to}-{row.platform}-{row.id}.{form}"
     if form == "pdf":

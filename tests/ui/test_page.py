@@ -176,12 +176,13 @@ def test_a_two_step_login_is_solved_by_the_person_through_the_page(
 
 
 def pdf_text(path: Path) -> str:
-    """The text of a downloaded PDF, which must be one (its header) and readable (pypdf)."""
+    """The text of a downloaded PDF, which must be one (its header) and readable (pypdf);
+    spaces collapsed, as a PDF keeps glyph positions, not the document's spacing."""
     from pypdf import PdfReader
 
     data = path.read_bytes()
     assert data.startswith(b"%PDF-"), data[:20]
-    return "".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
 
 
 def assert_password_only_in_keyring(ui: UiServer) -> None:
