@@ -114,14 +114,27 @@ def sign_in_and_keep(
     *,
     save: Callable[[BrowserContext, Path], None],
     seconds: float = WAIT_SECONDS,
+    headless: bool = False,
 ) -> Path:
     """The login command's work in an open window: the platform's sign-in page, the wait
-    for the person, then the session kept."""
+    for the person, then the session kept. Headless (the local page without a display), the
+    person signs in through the page's hand-over view, or it ends ``needs_human``."""
     signed_in = declared(flow)
     flow.step = "log_in"
     flow.goto(signed_in.start_at)
     said = wording(flow.account.locale)
-    await_sign_in(flow, said.text("person.sign_in_here", platform=flow.PLATFORM), seconds)
+    what = said.text("person.sign_in_here", platform=flow.PLATFORM)
+    if headless:
+        hand_over(
+            flow.page,
+            f"{flow.PLATFORM}/{flow.account.label}",
+            what,
+            headless=True,
+            until=flow.signed_in_now,
+            log=get_logger(platform=flow.PLATFORM),
+        )
+    else:
+        await_sign_in(flow, what, seconds)
     save(context, session)
     return session
 
@@ -170,10 +183,12 @@ def log_in_yourself(
     *,
     prepare: Callable[[Page], None] | None = None,
     seconds: float = WAIT_SECONDS,
+    headless: bool = False,
 ) -> Path:
     """``optout-bot login``: a fresh window at the platform's sign-in page, the wait for the
     person, the session kept where runs look for it. ``prepare`` is given the page before
-    the sign-in page opens (tests put the person's hands there)."""
+    the sign-in page opens (tests put the person's hands there). ``headless``: no window;
+    the person signs in through the local page (``run.hand_over``'s remote helper)."""
     from optout_bot.run.services import account_view
 
     session = session_path(settings, job)
@@ -197,7 +212,9 @@ def log_in_yourself(
         )
         if prepare is not None:
             prepare(page)
-        kept = sign_in_and_keep(flow, context, session, save=sessions.save_session, seconds=seconds)
+        kept = sign_in_and_keep(
+            flow, context, session, save=sessions.save_session, seconds=seconds, headless=headless
+        )
         log.info("session kept from the person's own sign-in")
         return kept
     finally:

@@ -34,6 +34,7 @@ class AccountRow:
     values: dict[str, str]
     password_stored: bool
     totp_set: bool
+    yourself: bool = False
 
 
 class AccountFile:
@@ -69,6 +70,7 @@ class AccountFile:
                         values=values,
                         password_stored=keys.stored_password(platform, label) is not None,
                         totp_set="totp_seed" in table,
+                        yourself=table.get("sign_in") == "yourself",
                     )
                 )
         return found
@@ -98,12 +100,19 @@ class AccountFile:
             for name in MAIL_FIELDS:
                 mail[name] = form.get(f"mail_{name}", "").strip()
             table["mail"] = mail
+        yourself = form.get("sign_in") == "yourself"
+        if yourself:
+            table["sign_in"] = "yourself"
         _validate(platform, label, table)
+        if yourself:
+            _may_sign_in_yourself(platform, label, password)
         by_platform = accounts.setdefault(platform, tomlkit.table(is_super_table=True))
         if previous is not None and previous != label:
             by_platform.pop(previous, None)
         by_platform[label] = table
-        if password:
+        if yourself:
+            _forget(keys.entry(platform, label))
+        elif password:
             _store(platform, label, password)
         if mail_password:
             _store_mail(platform, label, mail_password)
@@ -131,6 +140,19 @@ def _validate(platform: str, label: str, table: Any) -> None:
         raise ConfigError(f"accounts.{platform}.{label}.{where}: {first['msg']}") from None
 
 
+def _may_sign_in_yourself(platform: str, label: str, password: str) -> None:
+    """Only where the flow can tell a signed-in page, and never with a password."""
+    from optout_bot.flow import registry
+    from optout_bot.run.yourself import declared
+
+    declared(registry.get_flow(platform))
+    if password:
+        raise ConfigError(
+            f"accounts.{platform}.{label}: an account you sign in to yourself keeps no "
+            "password; leave the password empty"
+        )
+
+
 def _store(platform: str, label: str, password: str) -> None:
     reason = keys.unusable_reason()
     if reason is not None:
@@ -147,11 +169,15 @@ def _store_mail(platform: str, label: str, password: str) -> None:
 
 def forget_password(platform: str, label: str) -> None:
     """A removed account leaves nothing in the keyring."""
+    for entry in (keys.entry(platform, label), keys.mail_entry(platform, label)):
+        _forget(entry)
+
+
+def _forget(entry: str) -> None:
     if keys.unusable_reason() is not None:
         return
     import keyring
     from keyring.errors import PasswordDeleteError
 
-    for entry in (keys.entry(platform, label), keys.mail_entry(platform, label)):
-        with contextlib.suppress(PasswordDeleteError):
-            keyring.delete_password(keys.SERVICE, entry)
+    with contextlib.suppress(PasswordDeleteError):
+        keyring.delete_password(keys.SERVICE, entry)

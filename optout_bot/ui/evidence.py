@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from optout_bot.ui.shared import Ui
 
 TYPES = {".png": "image/png", ".html": "text/html; charset=utf-8"}
+PDF = "application/pdf"
 
 
 def _rows(ui: Ui, limit: int = 500) -> list[RunRow]:
@@ -96,15 +97,21 @@ async def bundle_file(ui: Ui, request: Request) -> Response:
 def _document(data: bytes, name: str, download: bool) -> Response:
     suffix = Path(name).suffix
     headers = {"content-security-policy": DOCUMENT_POLICY}
+    if suffix == ".pdf":
+        return Response(data, media_type=PDF, headers=_attachment(name))
     if download or suffix not in TYPES:
-        # Never rendered, so no sandbox: Chromium refuses downloads from sandboxed answers.
-        headers = {
-            "content-security-policy": "default-src 'none'",
-            "content-disposition": f'attachment; filename="{_ascii(name)}"',
-        }
+        headers = _attachment(name)
     return Response(
         data, media_type=TYPES.get(suffix, "text/plain; charset=utf-8"), headers=headers
     )
+
+
+def _attachment(name: str) -> dict[str, str]:
+    # Never rendered, so no sandbox: Chromium refuses downloads from sandboxed answers.
+    return {
+        "content-security-policy": "default-src 'none'",
+        "content-disposition": f'attachment; filename="{_ascii(name)}"',
+    }
 
 
 def _ascii(name: str) -> str:
@@ -118,21 +125,51 @@ async def letter(ui: Ui, request: Request) -> Response:
     from optout_bot.records import letter as letters
 
     to, form = request.path_params["to"], request.path_params["form"]
-    if to not in ("authority", "platform") or form not in ("html", "txt"):
+    if to not in ("authority", "platform") or form not in ("html", "txt", "pdf"):
         return Response("no such letter", status_code=404)
     found = await asyncio.to_thread(_bundle_of, ui, request.path_params["run"])
     if found is None:
         return Response("no such bundle", status_code=404)
     row, checked = found
-    composed = letters.compose(
-        checked,
-        "platform" if to == "platform" else "authority",
-        datetime.now().astimezone(),
-        redactor.secrets(),
-    )
-    text = letters.render(composed, "html" if form == "html" else "text")
+    # A replica or demo bundle reached no platform: its letter is for practice, and says so.
+    practice = checked.manifest.get("mode") in letters.NOT_REAL_MODES
+    try:
+        composed = letters.compose(
+            checked,
+            "platform" if to == "platform" else "authority",
+            datetime.now().astimezone(),
+            redactor.secrets(),
+            practice=practice,
+        )
+    except letters.LetterRefused as refused:
+        return Response(str(refused), status_code=409, media_type="text/plain; charset=utf-8")
+    text = letters.render(composed, "text" if form == "txt" else "html")
     name = f"letter-{to}-{row.platform}-{row.id}.{form}"
+    if form == "pdf":
+        data = await asyncio.to_thread(_printed, ui, text, composed.locale)
+        return _document(data, name, True)
     return _document(text.encode("utf-8"), name, request.query_params.get("download") == "1")
+
+
+async def receipt_pdf(ui: Ui, request: Request) -> Response:
+    """The bundle's own receipt (the HTML the run wrote, as the manifest lists it) as a PDF."""
+    found = await asyncio.to_thread(_bundle_of, ui, request.path_params["run"])
+    if found is None or "receipt.html" not in _listed(found[1]):
+        return Response("no such receipt", status_code=404)
+    row, checked = found
+    path = checked.directory / "receipt.html"
+    if not path.is_file() or path.is_symlink():
+        return Response("no such receipt", status_code=404)
+    html = path.read_text(encoding="utf-8", errors="replace")
+    locale = str(checked.manifest.get("locale") or "en")
+    data = await asyncio.to_thread(_printed, ui, html, locale)
+    return _document(data, f"receipt-{row.platform}-{row.id}.pdf", True)
+
+
+def _printed(ui: Ui, html: str, locale: str) -> bytes:
+    from optout_bot.ui.pdf import print_pdf
+
+    return print_pdf(html, ui.load_settings().browser, locale)
 
 
 # --- check -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from optout_bot.errors import ConfigError
 from optout_bot.flow import registry
 from optout_bot.settings import Settings
 from optout_bot.ui import evidence
-from optout_bot.ui.accounts import AccountFile
+from optout_bot.ui.accounts import AccountFile, AccountRow
 from optout_bot.ui.desk import Action
 from optout_bot.ui.guard import CSRF_FIELD, Guard, Keys
 from optout_bot.ui.runs import Boards
@@ -42,6 +42,8 @@ def create_app(config: AccountFile, load_settings: Callable[[], Settings], keys:
         Route("/accounts/edit", _bind(ui, _account_form)),
         Route("/accounts/save", _bind(ui, _account_save), methods=["POST"]),
         Route("/accounts/remove", _bind(ui, _account_remove), methods=["POST"]),
+        Route("/signin", _bind(ui, _sign_in_form)),
+        Route("/signin/start", _bind(ui, _sign_in_start), methods=["POST"]),
         Route("/run", _bind(ui, _run_form)),
         Route("/run/start", _bind(ui, _run_start), methods=["POST"]),
         Route("/board/{board}", _bind(ui, _board)),
@@ -52,6 +54,7 @@ def create_app(config: AccountFile, load_settings: Callable[[], Settings], keys:
         Route("/evidence", _bind(ui, evidence.history)),
         Route("/evidence/{run:int}", _bind(ui, evidence.bundle)),
         Route("/evidence/{run:int}/file/{name}", _bind(ui, evidence.bundle_file)),
+        Route("/evidence/{run:int}/receipt.pdf", _bind(ui, evidence.receipt_pdf)),
         Route("/evidence/{run:int}/letter/{to}.{form}", _bind(ui, evidence.letter)),
         Route("/check", _bind(ui, evidence.check_form)),
         Route("/check/start", _bind(ui, evidence.check_start), methods=["POST"]),
@@ -99,9 +102,16 @@ async def _account_form(ui: Ui, request: Request) -> Response:
     platform = request.query_params.get("platform", "")
     label = request.query_params.get("label", "")
     row = next((r for r in ui.config.rows() if (r.platform, r.label) == (platform, label)), None)
-    return ui.render(
-        request, "account_form.html", row=row, platforms=sorted(registry.discover()), error=""
-    )
+    return ui.render(request, "account_form.html", row=row, error="", **_choices())
+
+
+def _choices() -> dict[str, Any]:
+    """The platforms, and those whose flow lets the person sign in themselves."""
+    flows = registry.discover()
+    return {
+        "platforms": sorted(flows),
+        "yourself_platforms": sorted(p for p, f in flows.items() if f.SIGNED_IN is not None),
+    }
 
 
 async def _account_save(ui: Ui, request: Request) -> Response:
@@ -118,8 +128,8 @@ async def _account_save(ui: Ui, request: Request) -> Response:
             "account_form.html",
             status=400,
             row=None,
-            platforms=sorted(registry.discover()),
             error=str(error),
+            **_choices(),
             typed={k: v for k, v in form.items() if k not in _SECRETS},
         )
     return back("/accounts", "saved")
@@ -165,12 +175,70 @@ async def _run_start(ui: Ui, request: Request) -> Response:
         settings = ui.load_settings()
         plan = await asyncio.to_thread(plan_from_settings, settings, [], None, replica=replica)
         jobs = [j for j in plan.jobs if f"{j.flow.PLATFORM}/{j.label}" in chosen]
+        if replica:
+            jobs = [_on_kept_replica(ui, j) for j in jobs]
         ensure_passwords(jobs, interactive=False)
         redactor.add(j.account.password.get_secret_value() for j in jobs if j.account.password)
         seed = practice_two_factor(jobs) if replica and form.get("practice") == "on" else None
         board = ui.boards.start("run", settings, jobs, practice_seed=seed)
     except ConfigError as error:
         return await _run_form(ui, request, str(error), 400)
+    return back(f"/board/{board.id}")
+
+
+def _on_kept_replica(ui: Ui, job: Any) -> Any:
+    """A practice run of an account signed in to on a replica goes to that same replica."""
+    import dataclasses
+
+    kept = ui.boards.replicas.get(f"{job.flow.PLATFORM}/{job.label}")
+    return dataclasses.replace(job, replicas=[kept]) if kept is not None else job
+
+
+# --- signing in yourself -----------------------------------------------------------------------
+
+
+async def _sign_in_form(ui: Ui, request: Request, error: str = "", status: int = 200) -> Response:
+    row = _row(ui, request.query_params.get("platform", ""), request.query_params.get("label", ""))
+    if row is None:
+        return Response("no such account", status_code=404)
+    return ui.render(request, "signin.html", status=status, row=row, error=error, busy=_busy(ui))
+
+
+def _row(ui: Ui, platform: str, label: str) -> AccountRow | None:
+    return next((r for r in ui.config.rows() if (r.platform, r.label) == (platform, label)), None)
+
+
+async def _sign_in_start(ui: Ui, request: Request) -> Response:
+    from optout_bot.run.jobs import plan_from_settings
+    from optout_bot.run.yourself import declared
+    from optout_bot.ui import signin
+
+    form = await form_of(request)
+    platform, label = str(form.get("platform", "")), str(form.get("label", ""))
+    replica = form.get("replica") == "on"
+    try:
+        settings = ui.load_settings()
+        plan = await asyncio.to_thread(
+            plan_from_settings, settings, [platform], label, replica=replica
+        )
+        jobs = [j for j in plan.jobs if (j.flow.PLATFORM, j.label) == (platform, label)]
+        for job in jobs:
+            declared(job.flow)
+            if job.account.sign_in != "yourself":
+                raise ConfigError(f"{platform}/{label}: choose “sign in yourself” for it first")
+        made_up = signin.practice_password(jobs) if replica else None
+        board = ui.boards.start(
+            "login", settings, jobs, work=signin.sign_in, practice_password=made_up
+        )
+        if replica:
+            ui.boards.replicas.update(signin.kept_replicas(jobs))
+    except ConfigError as error:
+        row = _row(ui, platform, label)
+        if row is None:
+            return Response("no such account", status_code=404)
+        return ui.render(
+            request, "signin.html", status=400, row=row, error=str(error), busy=_busy(ui)
+        )
     return back(f"/board/{board.id}")
 
 

@@ -25,6 +25,8 @@ from optout_bot.settings import Settings
 from optout_bot.ui.desk import Desk
 
 Event = dict[str, Any]
+Work = Callable[["Board", Settings, list[Job]], list[RunResult]]
+"""What a board's thread does: the engine's run (default), or a sign-in (``ui.signin``)."""
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Board:
     accounts: list[tuple[str, str]]
     report_dir: Path | None = None
     practice_seed: str | None = None
+    practice_password: str | None = None
     events: list[Event] = field(default_factory=list)
     results: list[RunResult] = field(default_factory=list)
     finished: bool = False
@@ -49,8 +52,12 @@ class Board:
     def post(self, event: Event) -> None:
         if self.practice_seed and event.get("event") in ("hand_over", "screen"):
             event = {**event, "practice_code": pyotp.TOTP(self.practice_seed).now()}
+        scrubbed = redactor.scrub(event)
+        if self.practice_password and event.get("event") == "hand_over":
+            # made up for the replica and shown so the person can type it: no one's secret
+            scrubbed = {**scrubbed, "practice_password": self.practice_password}
         with self.changed:
-            self.events.append(redactor.scrub(event))
+            self.events.append(scrubbed)
             self.changed.notify_all()
 
     def progress(self, event: Progress) -> None:
@@ -77,6 +84,8 @@ class Boards:
 
     def __init__(self) -> None:
         self.boards: dict[str, Board] = {}
+        self.replicas: dict[str, Any] = {}
+        """Replicas a practice sign-in was made on, by "platform/label": practice runs use them."""
         self._lock = threading.Lock()
 
     def get(self, board_id: str) -> Board | None:
@@ -94,6 +103,8 @@ class Boards:
         report_dir: Path | None = None,
         practice_seed: str | None = None,
         after: Callable[[Board], None] | None = None,
+        work: Work | None = None,
+        practice_password: str | None = None,
     ) -> Board:
         with self._lock:
             if self.busy():
@@ -104,23 +115,35 @@ class Boards:
                 accounts=[(j.flow.PLATFORM, j.label) for j in jobs],
                 report_dir=report_dir,
                 practice_seed=practice_seed,
+                practice_password=practice_password,
             )
             self.boards[board.id] = board
         thread = threading.Thread(
-            target=_run, args=(board, settings, jobs, after), name=f"ui-{kind}", daemon=True
+            target=_run,
+            args=(board, settings, jobs, after, work or _engine),
+            name=f"ui-{kind}",
+            daemon=True,
         )
         thread.start()
         return board
 
 
-def _run(
-    board: Board, settings: Settings, jobs: list[Job], after: Callable[[Board], None] | None
-) -> None:
+def _engine(board: Board, settings: Settings, jobs: list[Job]) -> list[RunResult]:
     from optout_bot.run.jobs import run_jobs
 
+    return run_jobs(settings, jobs, progress=board.progress, workers=1)
+
+
+def _run(
+    board: Board,
+    settings: Settings,
+    jobs: list[Job],
+    after: Callable[[Board], None] | None,
+    work: Work,
+) -> None:
     set_remote_helper(board.desk)
     try:
-        board.results = run_jobs(settings, jobs, progress=board.progress, workers=1)
+        board.results = work(board, settings, jobs)
         for result in board.results:
             board.post(
                 {

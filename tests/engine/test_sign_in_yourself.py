@@ -104,3 +104,21 @@ def test_an_account_you_sign_in_to_yourself_keeps_no_password() -> None:
 
     with pytest.raises(ValidationError, match="keeps no password"):
         account(sign_in="yourself")
+
+
+def test_signing_in_headless_without_the_page_says_what_to_do(runner: FlowRunner) -> None:
+    """No window and no local page to hand the sign-in to: nothing kept, the person told."""
+    import pytest
+
+    from optout_bot.errors import NeedsHuman
+
+    replica = ChatgptReplica()
+    user = yourself()
+    replica.seed_account(login=user.login, password=PASSWORD, email=user.login)
+    job = Job(flow=ChatgptFlow, label="me", account=user, mode=Mode.REPLICA, replicas=[replica])
+    with pytest.raises(NeedsHuman, match="--headed"):
+        log_in_yourself(runner.settings, job, runner.browser, headless=True, seconds=60)
+    assert not session_file(
+        runner.settings.output.sessions_dir, "replica", "chatgpt", "me"
+    ).exists()
+    assert replica.events("email_given") == []

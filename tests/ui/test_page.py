@@ -86,6 +86,7 @@ def words(locale: str) -> dict[str, str]:
         "evidence": t("nav_evidence"),
         "open_receipt": t("evidence.open_receipt"),
         "download_receipt": t("evidence.download_receipt"),
+        "download_receipt_pdf": t("evidence.download_receipt_pdf"),
         "verified": t("evidence.verified"),
         "letter_authority": t("evidence.letter_authority"),
         "type": t("hand_over.type"),
@@ -127,6 +128,12 @@ def test_a_demo_account_runs_and_its_receipt_and_letter_come_in_its_language(
         page.get_by_role("link", name=f"↓ HTML — {t['letter_authority']}").click()
     letter = Path(letter_download.value.path()).read_text(encoding="utf-8")
     assert case["letter"] in letter
+    with page.expect_download() as letter_pdf:
+        page.get_by_role("link", name=f"↓ PDF — {t['letter_authority']}").click()
+    assert case["letter"] in pdf_text(Path(letter_pdf.value.path()))
+    with page.expect_download() as receipt_pdf:
+        page.get_by_role("link", name=t["download_receipt_pdf"]).click()
+    assert case["receipt"] in pdf_text(Path(receipt_pdf.value.path()))
     page.get_by_role("link", name=t["open_receipt"]).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(case["receipt"])
     context.close()
@@ -166,6 +173,16 @@ def test_a_two_step_login_is_solved_by_the_person_through_the_page(
     expect(desk).to_be_hidden()
     context.close()
     assert_password_only_in_keyring(ui)
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a downloaded PDF, which must be one (its header) and readable (pypdf);
+    spaces collapsed, as a PDF keeps glyph positions, not the document's spacing."""
+    from pypdf import PdfReader
+
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-"), data[:20]
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
 
 
 def assert_password_only_in_keyring(ui: UiServer) -> None:

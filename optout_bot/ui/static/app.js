@@ -76,6 +76,10 @@
       status.textContent = words.finished;
       document.getElementById("finished-links").hidden = false;
     }
+    if (event.practice_password) {
+      practice.hidden = false;
+      practice.textContent = practice.dataset.password.replace("{password}", event.practice_password);
+    }
     if (event.practice_code) {
       practice.hidden = false;
       practice.textContent = practice.dataset.template.replace("{code}", event.practice_code);
