@@ -17,14 +17,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
-from optout_bot import labels
+from optout_bot import labels, signals
+from optout_bot.errors import AmbiguousElement
 from optout_bot.labels import Label, LabelBook
-from optout_bot.page import PageActions, label_matcher
+from optout_bot.page import PageActions, Target, label_matcher, one_of
 from optout_bot.records.mail import MailPattern
 from optout_bot.run.retry import RetryPolicy
+from optout_bot.signals import Signal
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class Flow(PageActions):
         self.account = account
         self.services = services
         self.labels = self.label_book()
+        self.signals = signals.load(self.label_folders())
         self._labels_used: dict[str, dict[str, bool]] = {}
         self._label_differences: list[str] = []
 
@@ -191,6 +195,35 @@ class Flow(PageActions):
         """The languages this flow has labels for (the files found, English first)."""
         return cls.label_book().locales()
 
+    def signal(self, name: str, *, within: Locator | None = None) -> Target:
+        """The element ``signals.toml`` names ``name`` (what does not depend on the page's
+        language; see ``optout_bot.signals``), looked for inside ``within`` when given."""
+        found = self._signal(name)
+        if found.css is None:
+            raise KeyError(f"{self.PLATFORM} signal {name!r} names an address, not an element")
+        return Target(css=found.css, within=within)
+
+    def has_signal(self, name: str) -> bool:
+        return name in self.signals
+
+    def at_address(self, name: str) -> bool:
+        """Whether the page now showing is at the address the signal ``name`` names."""
+        return self._signal(name).matches_path(urlsplit(self.page.url).path)
+
+    def only_one(self, element: str, candidates: Locator) -> Locator:
+        """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``
+        naming them, as for a control found by its name."""
+        count = candidates.count()
+        if count > 1:
+            raise AmbiguousElement(element, one_of(candidates, count), count=count, step=self.step)
+        return candidates.first
+
+    def _signal(self, name: str) -> Signal:
+        try:
+            return self.signals[name]
+        except KeyError:
+            raise KeyError(f"{self.PLATFORM} flow has no signal {name!r}") from None
+
     def label(self, key: str) -> Label:
         """The visible string ``key`` in the account's locale (English when not translated).
 
@@ -211,7 +244,7 @@ class Flow(PageActions):
         if not texts:
             raise KeyError(f"{self.PLATFORM} flow has no label {key!r}")
         self._note_label(key)
-        return Label(key, texts)
+        return Label(key, texts, self.labels.where(key))
 
     def matching(self, key: str, *, exact: bool = True) -> re.Pattern[str]:
         """What a ``Target`` makes of ``label(key)``, for Playwright calls made directly:

@@ -138,12 +138,13 @@ class Target:
         return selector
 
     def describe(self) -> str:
+        """The lookup as an error names it; a label's key, language and file with it."""
         if self.role is not None:
-            return f"role={self.role} name={_show(self.name)}"
+            return f"role={self.role} name={_show(self.name)}{_origin(self.name)}"
         if self.label is not None:
-            return f"label={_show(self.label)}"
+            return f"label={_show(self.label)}{_origin(self.label)}"
         if self.text is not None:
-            return f"text={_show(self.text)}"
+            return f"text={_show(self.text)}{_origin(self.text)}"
         keys = {
             "autocomplete": self.autocomplete,
             "type": self.input_type,
@@ -162,6 +163,11 @@ def _show(value: str | re.Pattern[str] | None) -> str:
     if isinstance(value, re.Pattern):
         return f"/{value.pattern}/"
     return repr(str(value)) if isinstance(value, Label) else repr(value)
+
+
+def _origin(value: str | re.Pattern[str] | None) -> str:
+    """`` from label 'send' (de, flows/_meta/labels/de.toml)`` for a label: where to fix it."""
+    return f" from {value.origin()}" if isinstance(value, Label) else ""
 
 
 def wordings(value: str | re.Pattern[str]) -> list[str]:
@@ -369,7 +375,11 @@ class PageFinder(PageNavigation):
                 return candidates.first
             if count > 1:
                 raise AmbiguousElement(
-                    element, one_of(candidates, count), count=count, step=self.step
+                    element,
+                    one_of(candidates, count),
+                    count=count,
+                    step=self.step,
+                    tried=[target.describe()],
                 )
             if count:
                 if target.by_attribute:
@@ -450,18 +460,22 @@ class PageActions(PageFinder):
                 loc = target.locate(self.page)
                 union = loc if union is None else union.or_(loc)
         assert union is not None
-        if not self._wait_visible(
-            union.filter(visible=True).first, timeout_ms or self.timeout_ms, fail_fast=True
+        deadline = time.monotonic() + (timeout_ms or self.timeout_ms) / 1000
+        while self._wait_visible(
+            union.filter(visible=True).first,
+            (deadline - time.monotonic()) * 1000,
+            fail_fast=True,
         ):
-            self.raise_if_server_error()
-            tried = [t.describe() for ts in choices.values() for t in ts]
-            raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
-        for name, targets in choices.items():
-            for target in targets:
-                loc = target.locate(self.page).filter(visible=True)
-                if loc.count() > 0:
-                    return name
-        return next(iter(choices))  # pragma: no cover - the union was visible a moment ago
+            for name, targets in choices.items():
+                for target in targets:
+                    loc = target.locate(self.page).filter(visible=True)
+                    if loc.count() > 0:
+                        return name
+            # Gone again before it was named (a page that reloads itself): look again, never
+            # guess which page it was.
+        self.raise_if_server_error()
+        tried = [t.describe() for ts in choices.values() for t in ts]
+        raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
 
     def open_and_wait(
         self,
