@@ -139,6 +139,11 @@ class Flow(PageActions):
     WORKING: ClassVar[bool] = True
     BROKEN_REASON: ClassVar[str] = ""
     STEPS: ClassVar[tuple[Step, ...]] = FORM_STEPS
+    # Steps that have nothing but words to go by on some page they meet (a notice only its text
+    # tells apart), each with why: in a language without labels they stop with ui_changed
+    # there, having changed nothing. Every other step finds its page and elements by address,
+    # structure, attributes or test ids (``signals.toml``), its labels only a cross-check.
+    TEXT_ONLY: ClassVar[Mapping[str, str]] = {}
     # The platform's confirmation email, when it sends one (``optout_bot.records.mail``).
     CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
 
@@ -209,6 +214,10 @@ class Flow(PageActions):
     def at_address(self, name: str) -> bool:
         """Whether the page now showing is at the address the signal ``name`` names."""
         return self._signal(name).matches_path(urlsplit(self.page.url).path)
+
+    def address_of(self, name: str) -> Callable[[str], bool]:
+        """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""
+        return self._signal(name).matches_path
 
     def only_one(self, element: str, candidates: Locator) -> Locator:
         """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response
@@ -418,13 +418,21 @@ class PageFinder(PageNavigation):
     form_of = staticmethod(form_holding)
 
     def _wait_visible(
-        self, locator: Locator, timeout_ms: float, *, fail_fast: bool = False
+        self,
+        locator: Locator,
+        timeout_ms: float,
+        *,
+        fail_fast: bool = False,
+        until: Callable[[], bool] | None = None,
     ) -> bool:
-        """Wait for ``locator``; with ``fail_fast``, stop early (Transient) as soon as the page
-        turned out to be a server error or a failed load, instead of waiting out the timeout.
-        The wait is cut into slices only to look at those events; it is not a sleep."""
+        """Wait for ``locator`` (or for ``until()``, looked at between slices); with
+        ``fail_fast``, stop early (Transient) as soon as the page turned out to be a server
+        error or a failed load, instead of waiting out the timeout. The wait is cut into
+        slices only to look at those events; it is not a sleep."""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
+            if until is not None and until():
+                return True
             remaining_ms = (deadline - time.monotonic()) * 1000
             if remaining_ms < 5:  # what is left is too short to ask the browser about
                 return False
@@ -448,12 +456,20 @@ class PageActions(PageFinder):
         choices: Mapping[str, Sequence[Target]],
         timeout_ms: float | None = None,
         what: str = "next page",
+        addresses: Mapping[str, Callable[[str], bool]] | None = None,
     ) -> str:
         """Wait until one of several possible pages shows; returns the name of the one seen.
 
         This is how a step tells apart the answers a platform may give (logged in, wrong
-        password, two-factor page, checkpoint) without a fixed sleep.
+        password, two-factor page, checkpoint) without a fixed sleep. ``addresses`` name pages
+        by their address instead (choice → whether a path is that page's): what the address
+        says wins, being the same in every language.
         """
+
+        def at_address() -> str | None:
+            path = urlsplit(self.page.url).path
+            return next((name for name, fits in (addresses or {}).items() if fits(path)), None)
+
         union: Locator | None = None
         for targets in choices.values():
             for target in targets:
@@ -465,7 +481,11 @@ class PageActions(PageFinder):
             union.filter(visible=True).first,
             (deadline - time.monotonic()) * 1000,
             fail_fast=True,
+            until=lambda: at_address() is not None,
         ):
+            by_address = at_address()
+            if by_address is not None:
+                return by_address
             for name, targets in choices.items():
                 for target in targets:
                     loc = target.locate(self.page).filter(visible=True)
@@ -475,6 +495,7 @@ class PageActions(PageFinder):
             # guess which page it was.
         self.raise_if_server_error()
         tried = [t.describe() for ts in choices.values() for t in ts]
+        tried += [f"the address of {name}" for name in addresses or {}]
         raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
 
     def open_and_wait(

@@ -9,6 +9,7 @@ real page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, NoReturn
 from urllib.parse import urlsplit
 
@@ -36,6 +37,14 @@ class MetaFlow(Flow):
     """The ``name``s the real login field has had: found by these first, whatever the page's
     language; its translated name is the cross-check."""
     VERSIONS = ("2024", "2025")
+    TEXT_ONLY = {
+        "open_form": "the German router question (answered Yes) and the notices that an "
+        "objection is on record, that the form is not available or that this is a Page are "
+        "told apart only by their words",
+    }
+    # Also known only by their words, but never on the way to a successful objection: the
+    # wrong-login and blocked notices and the trust-this-browser question after 2FA (log_in),
+    # the on-record notice when checking after a fault (is_applied).
     MAX_INTERSTITIALS = 6
     # Meta signs its mail with d=facebookmail.com (a Facebook DKIM-Signature header in dkimpy's
     # test suite: dkim/tests/test_util.py in the dkimpy 1.1.8 source on PyPI, 2011);
@@ -92,6 +101,7 @@ class MetaFlow(Flow):
                 "logged_in": self.logged_in_targets(),
             },
             what="login page",
+            addresses={"logged_in": self.address_of("home_path")},
         )
         if seen == "logged_in":
             return
@@ -108,6 +118,10 @@ class MetaFlow(Flow):
         ``answer_interstitial``)."""
         return {}
 
+    def platform_addresses(self) -> dict[str, Callable[[str], bool]]:
+        """The addresses of ``platform_prompts`` that have one."""
+        return {}
+
     def after_login(self) -> None:
         self.codes_typed = 0
         for _ in range(self.MAX_INTERSTITIALS):
@@ -117,7 +131,8 @@ class MetaFlow(Flow):
                     "wrong_email": [Target(text=self.any_label("wrong_email"))],
                     "wrong_password": [Target(text=self.any_label("wrong_password"))],
                     "two_factor_app": [
-                        Target(role="heading", name=self.any_label("two_factor_app"))
+                        self.signal("two_factor_code"),
+                        Target(role="heading", name=self.any_label("two_factor_app")),
                     ],
                     "device": [Target(role="heading", name=self.any_label("device_approval"))],
                     "trust": [Target(role="heading", name=self.any_label("trust_title"))],
@@ -126,6 +141,14 @@ class MetaFlow(Flow):
                     **self.platform_prompts(),
                 },
                 what="page after login",
+                addresses={
+                    "logged_in": self.address_of("home_path"),
+                    "two_factor_app": self.address_of("two_factor_app_path"),
+                    "device": self.address_of("device_path"),
+                    "trust": self.address_of("trust_path"),
+                    "checkpoint": self.address_of("checkpoint_path"),
+                    **self.platform_addresses(),
+                },
             )
             if seen == "logged_in":
                 return
@@ -157,7 +180,7 @@ class MetaFlow(Flow):
             self.codes_typed += 1
             code = self.find(
                 "two-factor code field",
-                Target(field_name="approvals_code"),
+                self.signal("two_factor_code"),
                 Target(label=self.label("two_factor_code")),
             )
             code.fill(self.services.totp_code())
@@ -198,7 +221,10 @@ class MetaFlow(Flow):
                     "already": [Target(text=self.label("already"))],
                     "unavailable": [Target(role="heading", name=self.label("unavailable"))],
                     "page_account": [Target(text=self.label("page_account"))],
-                    "reauth": [Target(role="heading", name=self.label("reauth"))],
+                    "reauth": [
+                        self.signal("reauth_password"),
+                        Target(role="heading", name=self.label("reauth")),
+                    ],
                     "form": [
                         Target(css=f"{self.signal('form').css} {self.signal('form_email').css}"),
                         Target(role="heading", name=self.label("form_title")),
@@ -220,12 +246,15 @@ class MetaFlow(Flow):
                     Target(role="button", name=self.label("router_yes"), exact=True),
                 ).check()
             elif seen == "reauth":
-                self.find(
+                password = self.find(
                     "re-authentication password field",
+                    self.signal("reauth_password"),
                     Target(label=self.label("password"), exact=True),
-                ).fill(self.account.password())
+                )
+                password.fill(self.account.password())
                 self.find(
                     "re-authentication Continue button",
+                    Target(input_type="submit", within=self.form_of(password)),
                     Target(role="button", name=self.label("continue")),
                 ).click()
             elif seen == "unavailable":
