@@ -105,6 +105,8 @@ class MetaFlow(Flow):
         )
         if seen == "logged_in":
             return
+        if seen == "login" and self.present(Target(css='[role="dialog"][aria-modal="true"]')):
+            seen = "cookies"  # a dialog over the login page whose button we cannot name yet
         if seen == "cookies":
             self.find("cookie dialog: Allow all cookies button", *cookies).click()
         self.find("login field", *self.login_field()).fill(self.account.login)
