@@ -218,6 +218,20 @@ def one_of(candidates: Locator, count: int) -> list[str]:
     return [element_summary(candidates.nth(i)) for i in range(min(count, SHOWN_CANDIDATES))]
 
 
+def narrowed(
+    candidates: Locator, targets: Iterable[Target], scope: Page | Locator
+) -> Locator | None:
+    """The one of several ``candidates`` (found by an attribute) that a named target names
+    exactly, or None: structure and words together decide what neither decides alone."""
+    for target in targets:
+        if target.by_attribute or target.names is None:
+            continue
+        both = candidates.and_(target.locate(scope))
+        if both.count() == 1:
+            return both
+    return None
+
+
 def differs(found: Locator, targets: Iterable[Target], scope: Page | Locator) -> list[str]:
     """The wordings of ``targets`` when none of them names ``found`` (nothing when one does,
     or when no target names anything): a label to cross-check an attribute's find with."""
@@ -373,6 +387,10 @@ class PageFinder(PageNavigation):
             count = candidates.count()  # what shows now, whatever the wait above concluded
             if count and not target.is_control:
                 return candidates.first
+            if count > 1 and target.by_attribute:
+                named = narrowed(candidates, targets, scope)
+                if named is not None:  # structure gave several, the exact label one of them
+                    return named
             if count > 1:
                 raise AmbiguousElement(
                     element,

@@ -52,12 +52,25 @@ class InsertingReplica(FacebookReplica):
         return ReplicaResponse(body="<h1>thanks</h1>")
 
 
+EMAIL = FacebookFlow.label_book().text("email", "en")
+REASON = FacebookFlow.label_book().text("reason", "en")
+
+
 class SecondEmailInput(InsertingReplica):
-    extra = '<input type="email" name="cc_email" aria-label="CC">'
+    """A second email field in the form, named as the real one: neither structure nor words
+    tell them apart."""
+
+    extra = f'<input type="email" name="cc_email" aria-label="{html.escape(EMAIL)}">'
 
 
 class SecondTextarea(InsertingReplica):
-    extra = '<textarea name="notes" aria-label="Notes"></textarea>'
+    extra = f'<textarea name="notes" aria-label="{html.escape(REASON)}"></textarea>'
+
+
+class SecondEmailInputNamedOtherwise(InsertingReplica):
+    """A second email field in the form under another name: the label picks the real one."""
+
+    extra = '<input type="email" name="cc_email" aria-label="CC">'
 
 
 class SecondFormBefore(InsertingReplica):
@@ -89,6 +102,20 @@ def test_a_second_email_input_in_the_form_stops_the_run_naming_both(runner: Flow
     assert result.outcome is Outcome.UI_CHANGED, result.message
     assert "Email field: two candidates" in result.message
     assert replica.submissions == [] and replica.events("objection_received") == []
+
+
+def test_of_two_email_inputs_the_one_the_label_names_gets_the_email(runner: FlowRunner) -> None:
+    replica = SecondEmailInputNamedOtherwise(version="2025")
+    user = seeded(replica)
+    result = runner.run(FacebookFlow, replica, user)
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    posted = [
+        e["form"]
+        for e in replica.log
+        if e.get("method") == "POST" and "cc_email" in e.get("form", {})
+    ]
+    assert posted and all(form["cc_email"] == "" for form in posted)
+    assert [s["email"] for s in replica.submissions] == [user.email]
 
 
 def test_a_second_textarea_in_the_form_stops_the_run_naming_both(runner: FlowRunner) -> None:
