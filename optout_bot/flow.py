@@ -119,7 +119,49 @@ class FlowServices(Protocol):
         ...
 
 
-class Flow(PageActions):
+class SignalLookups(PageActions):
+    """Finding pages and elements by a flow's signals (``signals.toml`` beside its module: see
+    ``optout_bot.signals``), what does not depend on the page's language. Apart from ``Flow``
+    only to keep each class short."""
+
+    PLATFORM: ClassVar[str]
+    signals: Mapping[str, Signal]
+
+    def signal(self, name: str, *, within: Locator | None = None) -> Target:
+        """The element ``signals.toml`` names ``name`` (what does not depend on the page's
+        language; see ``optout_bot.signals``), looked for inside ``within`` when given."""
+        found = self._signal(name)
+        if found.css is None:
+            raise KeyError(f"{self.PLATFORM} signal {name!r} names an address, not an element")
+        return Target(css=found.css, within=within)
+
+    def has_signal(self, name: str) -> bool:
+        return name in self.signals
+
+    def at_address(self, name: str) -> bool:
+        """Whether the page now showing is at the address the signal ``name`` names."""
+        return self._signal(name).matches_path(urlsplit(self.page.url).path)
+
+    def address_of(self, name: str) -> Callable[[str], bool]:
+        """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""
+        return self._signal(name).matches_path
+
+    def only_one(self, element: str, candidates: Locator) -> Locator:
+        """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``
+        naming them, as for a control found by its name."""
+        count = candidates.count()
+        if count > 1:
+            raise AmbiguousElement(element, one_of(candidates, count), count=count, step=self.step)
+        return candidates.first
+
+    def _signal(self, name: str) -> Signal:
+        try:
+            return self.signals[name]
+        except KeyError:
+            raise KeyError(f"{self.PLATFORM} flow has no signal {name!r}") from None
+
+
+class Flow(SignalLookups):
     """Base class of every platform flow; see ``flows/facebook/flow.py`` for a worked example.
 
     Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,
@@ -129,7 +171,6 @@ class Flow(PageActions):
     itself.
     """
 
-    PLATFORM: ClassVar[str]
     DESCRIPTION: ClassVar[str]
     KIND: ClassVar[Literal["form", "setting"]] = "form"
     URLS: ClassVar[Mapping[str, str]]
@@ -139,10 +180,7 @@ class Flow(PageActions):
     WORKING: ClassVar[bool] = True
     BROKEN_REASON: ClassVar[str] = ""
     STEPS: ClassVar[tuple[Step, ...]] = FORM_STEPS
-    # Steps that have nothing but words to go by on some page they meet (a notice only its text
-    # tells apart), each with why: in a language without labels they stop with ui_changed
-    # there, having changed nothing. Every other step finds its page and elements by address,
-    # structure, attributes or test ids (``signals.toml``), its labels only a cross-check.
+    # Steps meeting a page only its words tell apart, each with why (see optout_bot.signals)
     TEXT_ONLY: ClassVar[Mapping[str, str]] = {}
     # The platform's confirmation email, when it sends one (``optout_bot.records.mail``).
     CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
@@ -199,39 +237,6 @@ class Flow(PageActions):
     def locales(cls) -> tuple[str, ...]:
         """The languages this flow has labels for (the files found, English first)."""
         return cls.label_book().locales()
-
-    def signal(self, name: str, *, within: Locator | None = None) -> Target:
-        """The element ``signals.toml`` names ``name`` (what does not depend on the page's
-        language; see ``optout_bot.signals``), looked for inside ``within`` when given."""
-        found = self._signal(name)
-        if found.css is None:
-            raise KeyError(f"{self.PLATFORM} signal {name!r} names an address, not an element")
-        return Target(css=found.css, within=within)
-
-    def has_signal(self, name: str) -> bool:
-        return name in self.signals
-
-    def at_address(self, name: str) -> bool:
-        """Whether the page now showing is at the address the signal ``name`` names."""
-        return self._signal(name).matches_path(urlsplit(self.page.url).path)
-
-    def address_of(self, name: str) -> Callable[[str], bool]:
-        """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""
-        return self._signal(name).matches_path
-
-    def only_one(self, element: str, candidates: Locator) -> Locator:
-        """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``
-        naming them, as for a control found by its name."""
-        count = candidates.count()
-        if count > 1:
-            raise AmbiguousElement(element, one_of(candidates, count), count=count, step=self.step)
-        return candidates.first
-
-    def _signal(self, name: str) -> Signal:
-        try:
-            return self.signals[name]
-        except KeyError:
-            raise KeyError(f"{self.PLATFORM} flow has no signal {name!r}") from None
 
     def label(self, key: str) -> Label:
         """The visible string ``key`` in the account's locale (English when not translated).
