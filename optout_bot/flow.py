@@ -10,6 +10,7 @@ elements the way a person does, by role, label and visible text from the flow's 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 from optout_bot import labels, signals
@@ -145,6 +147,14 @@ class SignalLookups(PageActions):
     def address_of(self, name: str) -> Callable[[str], bool]:
         """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""
         return self._signal(name).matches_path
+
+    def click_and_leave(self, button: Locator) -> None:
+        """Click ``button`` and wait until the page it was on is gone (a new document, even
+        at the same address): what an address says next is the answer, not the page left."""
+        handle = button.element_handle()
+        button.click()
+        with contextlib.suppress(PlaywrightError):  # gone already, or a page that stays
+            handle.wait_for_element_state("hidden", timeout=self.timeout_ms)
 
     def only_one(self, element: str, candidates: Locator) -> Locator:
         """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``

@@ -186,17 +186,21 @@ class MetaFlow(Flow):
                 Target(label=self.label("two_factor_code")),
             )
             code.fill(self.services.totp_code())
-            self.find(
-                "two-factor Continue button",
-                Target(input_type="submit", within=self.form_of(code)),
-                Target(role="button", name=self.any_label("continue")),
-            ).click()
+            self.click_and_leave(
+                self.find(
+                    "two-factor Continue button",
+                    Target(input_type="submit", within=self.form_of(code)),
+                    Target(role="button", name=self.any_label("continue")),
+                )
+            )
             return
         if seen == "trust":
-            self.find(
-                "Trust this device button",
-                Target(role="button", name=self.any_label("trust_button"), exact=True),
-            ).click()
+            self.click_and_leave(
+                self.find(
+                    "Trust this device button",
+                    Target(role="button", name=self.any_label("trust_button"), exact=True),
+                )
+            )
             return
         what = {
             "two_factor_app": "type the code from your authentication app",
