@@ -99,15 +99,25 @@ class AmbiguousElement(UiChanged):
     user's data in the wrong place, so the step stops, naming them."""
 
     def __init__(
-        self, element: str, candidates: Sequence[str], *, count: int, step: str | None = None
+        self,
+        element: str,
+        candidates: Sequence[str],
+        *,
+        count: int,
+        step: str | None = None,
+        tried: Sequence[str] = (),
     ) -> None:
         self.element = element
-        self.tried = ()
+        self.tried = tuple(tried)
+        self.targets = ()
         self.candidates = tuple(candidates)
         where = f"{step}: " if step else ""
         many = "two" if count == 2 else str(count)
         shown = ", ".join(candidates) + (", …" if count > len(candidates) else "")
-        FlowError.__init__(self, f"{where}{element}: {many} candidates: {shown}", step=step)
+        text = f"{where}{element}: {many} candidates: {shown}"
+        if tried:
+            text += f" (looked for {'; '.join(tried)})"
+        FlowError.__init__(self, text, step=step)
 
 
 def one_line(error: BaseException | None) -> str:

@@ -9,7 +9,11 @@ real page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, NoReturn
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Locator
 
 from optout_bot import (
     Blocked,
@@ -33,6 +37,14 @@ class MetaFlow(Flow):
     """The ``name``s the real login field has had: found by these first, whatever the page's
     language; its translated name is the cross-check."""
     VERSIONS = ("2024", "2025")
+    TEXT_ONLY = {
+        "open_form": "the German router question (answered Yes) and the notices that an "
+        "objection is on record, that the form is not available or that this is a Page are "
+        "told apart only by their words",
+    }
+    # Also known only by their words, but never on the way to a successful objection: the
+    # wrong-login and blocked notices and the trust-this-browser question after 2FA (log_in),
+    # the on-record notice when checking after a fault (is_applied).
     MAX_INTERSTITIALS = 6
     # Meta signs its mail with d=facebookmail.com (a Facebook DKIM-Signature header in dkimpy's
     # test suite: dkim/tests/test_util.py in the dkimpy 1.1.8 source on PyPI, 2011);
@@ -79,19 +91,24 @@ class MetaFlow(Flow):
         ``<input type=submit>``, and Facebook's 2026 page whose "Log in" is nested divs
         (https://github.com/BoPeng/ai-marketplace-monitor/pull/336)."""
         self.goto("login")
-        cookies = Target(role="button", name=self.any_label("cookies_accept"))
+        cookies = [Target(role="button", name=self.any_label("cookies_accept"))]
+        if self.has_signal("cookie_accept"):
+            cookies.insert(0, self.signal("cookie_accept"))
         seen = self.wait_for_any(
             {
-                "cookies": [cookies],
+                "cookies": cookies,
                 "login": self.login_field(),
                 "logged_in": self.logged_in_targets(),
             },
             what="login page",
+            addresses={"logged_in": self.address_of("home_path")},
         )
         if seen == "logged_in":
             return
+        if seen == "login" and self.present(Target(css='[role="dialog"][aria-modal="true"]')):
+            seen = "cookies"  # a dialog over the login page whose button we cannot name yet
         if seen == "cookies":
-            self.find("cookie dialog: Allow all cookies button", cookies).click()
+            self.find("cookie dialog: Allow all cookies button", *cookies).click()
         self.find("login field", *self.login_field()).fill(self.account.login)
         password = self.find("password field", *self.password_field())
         password.fill(self.account.password())
@@ -103,6 +120,10 @@ class MetaFlow(Flow):
         ``answer_interstitial``)."""
         return {}
 
+    def platform_addresses(self) -> dict[str, Callable[[str], bool]]:
+        """The addresses of ``platform_prompts`` that have one."""
+        return {}
+
     def after_login(self) -> None:
         self.codes_typed = 0
         for _ in range(self.MAX_INTERSTITIALS):
@@ -112,7 +133,8 @@ class MetaFlow(Flow):
                     "wrong_email": [Target(text=self.any_label("wrong_email"))],
                     "wrong_password": [Target(text=self.any_label("wrong_password"))],
                     "two_factor_app": [
-                        Target(role="heading", name=self.any_label("two_factor_app"))
+                        self.signal("two_factor_code"),
+                        Target(role="heading", name=self.any_label("two_factor_app")),
                     ],
                     "device": [Target(role="heading", name=self.any_label("device_approval"))],
                     "trust": [Target(role="heading", name=self.any_label("trust_title"))],
@@ -121,6 +143,14 @@ class MetaFlow(Flow):
                     **self.platform_prompts(),
                 },
                 what="page after login",
+                addresses={
+                    "logged_in": self.address_of("home_path"),
+                    "two_factor_app": self.address_of("two_factor_app_path"),
+                    "device": self.address_of("device_path"),
+                    "trust": self.address_of("trust_path"),
+                    "checkpoint": self.address_of("checkpoint_path"),
+                    **self.platform_addresses(),
+                },
             )
             if seen == "logged_in":
                 return
@@ -152,21 +182,25 @@ class MetaFlow(Flow):
             self.codes_typed += 1
             code = self.find(
                 "two-factor code field",
-                Target(field_name="approvals_code"),
+                self.signal("two_factor_code"),
                 Target(label=self.label("two_factor_code")),
             )
             code.fill(self.services.totp_code())
-            self.find(
-                "two-factor Continue button",
-                Target(input_type="submit", within=self.form_of(code)),
-                Target(role="button", name=self.any_label("continue")),
-            ).click()
+            self.click_and_leave(
+                self.find(
+                    "two-factor Continue button",
+                    Target(input_type="submit", within=self.form_of(code)),
+                    Target(role="button", name=self.any_label("continue")),
+                )
+            )
             return
         if seen == "trust":
-            self.find(
-                "Trust this device button",
-                Target(role="button", name=self.any_label("trust_button"), exact=True),
-            ).click()
+            self.click_and_leave(
+                self.find(
+                    "Trust this device button",
+                    Target(role="button", name=self.any_label("trust_button"), exact=True),
+                )
+            )
             return
         what = {
             "two_factor_app": "type the code from your authentication app",
@@ -193,8 +227,14 @@ class MetaFlow(Flow):
                     "already": [Target(text=self.label("already"))],
                     "unavailable": [Target(role="heading", name=self.label("unavailable"))],
                     "page_account": [Target(text=self.label("page_account"))],
-                    "reauth": [Target(role="heading", name=self.label("reauth"))],
-                    "form": [Target(role="heading", name=self.label("form_title"))],
+                    "reauth": [
+                        self.signal("reauth_password"),
+                        Target(role="heading", name=self.label("reauth")),
+                    ],
+                    "form": [
+                        Target(css=f"{self.signal('form').css} {self.signal('form_email').css}"),
+                        Target(role="heading", name=self.label("form_title")),
+                    ],
                 },
                 what="objection form",
             )
@@ -212,12 +252,15 @@ class MetaFlow(Flow):
                     Target(role="button", name=self.label("router_yes"), exact=True),
                 ).check()
             elif seen == "reauth":
-                self.find(
+                password = self.find(
                     "re-authentication password field",
+                    self.signal("reauth_password"),
                     Target(label=self.label("password"), exact=True),
-                ).fill(self.account.password())
+                )
+                password.fill(self.account.password())
                 self.find(
                     "re-authentication Continue button",
+                    Target(input_type="submit", within=self.form_of(password)),
                     Target(role="button", name=self.label("continue")),
                 ).click()
             elif seen == "unavailable":
@@ -228,14 +271,39 @@ class MetaFlow(Flow):
                 raise Unavailable(
                     "this is a Page, and only people can object: log in with your personal profile"
                 )
-        self.find(
-            "objection form: Send button",
-            Target(role="button", name=self.label("send"), exact=True),
-        )
+        self.send_button()
         self.services.note("form_url", self.page.url)  # where the form is, after a password prompt
-        has_country = self.present(Target(label=self.label("country")))
+        has_country = self.present(
+            self.signal("form_country", within=self.objection_form()),
+            Target(label=self.label("country")),
+        )
         self.form_version = "2024" if has_country else "2025"
         self.services.note("form_version", self.form_version)
+
+    def objection_form(self) -> Locator:
+        """The one form holding a visible email field, at the form's address: where the
+        fields and the Send button are looked for by structure. Another address, or two
+        such forms, is ``UiChanged`` naming them: structure alone is trusted only there."""
+        if not self.at_address("form_path"):
+            raise UiChanged(
+                "objection form",
+                step=self.step,
+                detail=f"at an unexpected address {urlsplit(self.page.url).path!r}, not "
+                f"{self.signals['form_path'].path!r} (signal form_path)",
+            )
+        email = self.signal("form_email").css
+        forms = self.page.locator(str(self.signal("form").css)).filter(
+            has=self.page.locator(f"{email}:visible")
+        )
+        return self.only_one("objection form", forms)
+
+    def send_button(self) -> Locator:
+        """The objection form's own submit button; its name ("Send") is the cross-check."""
+        return self.find(
+            "objection form: Send button",
+            self.signal("form_send", within=self.objection_form()),
+            Target(role="button", name=self.label("send"), exact=True),
+        )
 
     def read_state(self) -> State:
         return State.DONE if self.already_on_record else State.NOT_DONE
@@ -244,7 +312,12 @@ class MetaFlow(Flow):
         values: dict[str, str] = {}
         if self.form_version == "2024":
             values["country"] = self.choose_country()
-        email = self.find("objection form: Email field", Target(label=self.label("email")))
+        form = self.objection_form()
+        email = self.find(
+            "objection form: Email field",
+            self.signal("form_email", within=form),
+            Target(label=self.label("email")),
+        )
         email.fill(self.account.email)
         values["email"] = self.account.email
         reason = self.account.reason
@@ -254,7 +327,11 @@ class MetaFlow(Flow):
                 "reason",
                 "the configured reason was under 100 characters, so the default reason was added",
             )
-        self.find("objection form: impact field", Target(label=self.label("reason"))).fill(reason)
+        self.find(
+            "objection form: impact field",
+            self.signal("form_reason", within=form),
+            Target(label=self.label("reason")),
+        ).fill(reason)
         values["reason"] = reason
         self.services.submitted(values)
 
@@ -264,7 +341,11 @@ class MetaFlow(Flow):
             raise InputRejected(
                 "the form asks for your country of residence: set `country` for this account"
             )
-        select = self.find("objection form: Country field", Target(label=self.label("country")))
+        select = self.find(
+            "objection form: Country field",
+            self.signal("form_country", within=self.objection_form()),
+            Target(label=self.label("country")),
+        )
         options = select.locator("option").evaluate_all(
             "els => els.map(e => [e.value, e.textContent.trim()])"
         )
@@ -276,14 +357,17 @@ class MetaFlow(Flow):
 
     def submit(self) -> None:
         """Click Send once. The engine never repeats this without asking ``is_applied``."""
-        self.find(
-            "objection form: Send button",
-            Target(role="button", name=self.label("send"), exact=True),
-        ).click()
+        self.send_button().click()
         seen = self.wait_for_any(
             {
-                "confirmed": [Target(role="heading", name=self.label("confirmed"))],
-                "code": [Target(role="heading", name=self.label("code_title"))],
+                "confirmed": [
+                    self.signal("confirmed"),
+                    Target(role="heading", name=self.label("confirmed")),
+                ],
+                "code": [
+                    self.signal("code_field"),
+                    Target(role="heading", name=self.label("code_title")),
+                ],
                 "alert": [Target(role="alert")],
             },
             what="answer to the objection",
@@ -301,33 +385,38 @@ class MetaFlow(Flow):
         checked the reason's 100 characters only after the code (comment of 2024-06-18 under
         deborahcopaken.substack.com/p/11-steps-to-opt-out-of-metas-data), so a refusal can
         come here too; ``fill`` makes the reason long enough to start with."""
-        if self.present(Target(role="heading", name=self.label("code_title"))):
+        code_field = self.signal("code_field")
+        if self.present(code_field, Target(role="heading", name=self.label("code_title"))):
             code = self.services.email_code(f"{self.PLATFORM} objection form code")
-            self.find("code page: code field", Target(label=self.label("code"))).fill(code)
+            field = self.find("code page: code field", code_field, Target(label=self.label("code")))
+            field.fill(code)
             self.find(
                 "code page: Confirm button",
+                Target(input_type="submit", within=self.form_of(field)),
                 Target(role="button", name=self.label("code_button"), exact=True),
             ).click()
             seen = self.wait_for_any(
                 {
-                    "confirmed": [Target(role="heading", name=self.label("confirmed"))],
+                    "confirmed": [
+                        self.signal("confirmed"),
+                        Target(role="heading", name=self.label("confirmed")),
+                    ],
                     "alert": [Target(role="alert")],
                 },
                 what="answer to the emailed code",
             )
             if seen == "alert":
                 self.refused("the form refused the objection after the code")
-        heading = self.find("confirmation", Target(role="heading", name=self.label("confirmed")))
-        status = self.page.get_by_role("status")
-        text = status.first.inner_text() if status.count() else heading.inner_text()
-        self.services.confirmation(text)
+        shown = self.find(
+            "confirmation",
+            self.signal("confirmed"),
+            Target(role="heading", name=self.label("confirmed")),
+        )
+        self.services.confirmation(shown.inner_text())
 
     def check_step(self, step: str) -> None:
         """Check mode: the Send button is there and could be pressed; it is not pressed."""
-        send = self.find(
-            "objection form: Send button",
-            Target(role="button", name=self.label("send"), exact=True),
-        )
+        send = self.send_button()
         if not send.is_enabled():
             raise UiChanged("objection form: Send button (disabled)", step=self.step)
 
@@ -338,6 +427,7 @@ class MetaFlow(Flow):
             {
                 "already": [Target(text=self.label("already"))],
                 "form": [
+                    Target(css=f"{self.signal('form').css} {self.signal('form_send').css}"),
                     Target(role="button", name=self.label("send"), exact=True),
                     Target(text=self.label("router_question")),
                 ],

@@ -28,6 +28,13 @@ class InstagramFlow(MetaFlow):
     VERSIONS = ("2024", "2025")
     LAST_CHECKED = "2026-11-27"
     STEPS = FORM_STEPS
+    TEXT_ONLY: ClassVar[dict[str, str]] = {
+        **MetaFlow.TEXT_ONLY,
+        "log_in": "the cookie dialog (EU) has no test id or attribute a source shows (its "
+        "autoconsent rule, github:duckduckgo/autoconsent/rules/autoconsent/instagram.json"
+        "@09f0d0a, uses generated class names only), and the save-login-info prompt's Not now "
+        "is told from Save info only by its words",
+    }
 
     def logged_in_targets(self) -> list[Target]:
         """The feed's navigation, named after the site, shows once Instagram let us in."""

@@ -83,7 +83,9 @@ class LinkedInFlow(Flow):
         """Sign in with login and password; a security check is the person's to pass."""
         self.goto("login")
         seen = self.wait_for_any(
-            {"signed_in": self.signed_in(), "form": [LOGIN_FIELD]}, what="sign-in page"
+            {"signed_in": self.signed_in(), "form": [LOGIN_FIELD]},
+            what="sign-in page",
+            addresses={"signed_in": self.address_of("feed_path")},
         )
         self.reject_cookies()
         if seen == "signed_in":
@@ -124,6 +126,7 @@ class LinkedInFlow(Flow):
                     "refused": [Target(role="alert")],
                 },
                 what="page after signing in",
+                addresses={"signed_in": self.address_of("feed_path")},
             )
         if seen == "refused" and failed:
             # LinkedIn never judged the password: the request did not reach it, or it failed
@@ -157,6 +160,7 @@ class LinkedInFlow(Flow):
         essential."""
         reject = self.find(
             "cookie banner: Reject button",
+            self.signal("cookie_reject"),
             Target(role="button", name=self.whole_label("cookie_reject")),
             required=False,
             timeout_ms=1,
@@ -190,7 +194,10 @@ class LinkedInFlow(Flow):
                 "this account (it first left it out where it did not train on "
                 "members' data: the EU/EEA, Switzerland and the UK)"
             )
-        self.find("settings: page title", Target(role="heading", name=self.label("settings_title")))
+        if not self.at_address("settings_path"):
+            self.find(
+                "settings: page title", Target(role="heading", name=self.label("settings_title"))
+            )
         self.services.note("form_url", self.page.url)
         if self.version is None:
             self.note_version(self.VERSIONS[-1])
@@ -220,10 +227,9 @@ class LinkedInFlow(Flow):
     def turn_off(self) -> None:
         """Click the switch once and wait for LinkedIn's answer: the switch Off and usable
         again, or an alert that the save failed."""
-        self.training_toggle().click()
-        saved = self.page.get_by_role(
-            "switch", name=self.matching("toggle"), checked=False, disabled=False
-        )
+        toggle = self.training_toggle()
+        toggle.click()
+        saved = toggle.and_(self.page.get_by_role("switch", checked=False, disabled=False))
         try:
             expect(saved.or_(self.page.get_by_role("alert")).first).to_be_visible(
                 timeout=self.timeout_ms
@@ -267,10 +273,17 @@ class LinkedInFlow(Flow):
         return not self.training_toggle().is_checked()
 
     def toggle_targets(self) -> list[Target]:
-        return [
+        """At the setting's address, its one switch whatever its name (the name then only
+        cross-checks); anywhere else, only a switch of that name."""
+        by_name = [
             Target(role="switch", name=self.label("toggle")),
             Target(role="checkbox", name=self.label("toggle")),
         ]
+        return (
+            [self.signal("training_switch"), *by_name]
+            if self.at_address("settings_path")
+            else by_name
+        )
 
     def training_toggle(self) -> Locator:
         return self.find(

@@ -83,6 +83,11 @@ class XFlow(Flow):
         "settings": "https://x.com/settings/grok_settings",
     }
     VERSIONS = ("2024", "2025")
+    TEXT_ONLY: ClassVar[dict[str, str]] = {
+        "log_in": "the login's Next button has no test id or attribute a source shows",
+        "open_settings": "the three Grok checkboxes are told apart (training, personalisation, "
+        "memory) only by their names: no source shows an attribute that does",
+    }
     LAST_CHECKED = "2026-11-27"
     STEPS = SETTING_STEPS
 

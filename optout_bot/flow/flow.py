@@ -10,6 +10,7 @@ elements the way a person does, by role, label and visible text from the flow's 
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -18,12 +19,17 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
 
 from optout_bot import labels
-from optout_bot.flow.page import Once, PageActions, Retries, label_matcher
+from optout_bot.errors import AmbiguousElement
+from optout_bot.flow import signals
+from optout_bot.flow.page import Once, PageActions, Retries, Target, label_matcher, one_of
 from optout_bot.flow.sign_in import SignInParts
+from optout_bot.flow.signals import Signal
 from optout_bot.labels import Label, LabelBook
 from optout_bot.records.mail import MailPattern
 
@@ -121,7 +127,57 @@ class FlowServices(Protocol):
         ...
 
 
-class Flow(PageActions, SignInParts):
+class SignalLookups(PageActions):
+    """Finding pages and elements by a flow's signals (``signals.toml`` beside its module: see
+    ``optout_bot.flow.signals``), what does not depend on the page's language. Apart from ``Flow``
+    only to keep each class short."""
+
+    PLATFORM: ClassVar[str]
+    signals: Mapping[str, Signal]
+
+    def signal(self, name: str, *, within: Locator | None = None) -> Target:
+        """The element ``signals.toml`` names ``name`` (what does not depend on the page's
+        language; see ``optout_bot.flow.signals``), looked for inside ``within`` when given."""
+        found = self._signal(name)
+        if found.css is None:
+            raise KeyError(f"{self.PLATFORM} signal {name!r} names an address, not an element")
+        return Target(css=found.css, within=within)
+
+    def has_signal(self, name: str) -> bool:
+        return name in self.signals
+
+    def at_address(self, name: str) -> bool:
+        """Whether the page now showing is at the address the signal ``name`` names."""
+        return self._signal(name).matches_path(urlsplit(self.page.url).path)
+
+    def address_of(self, name: str) -> Callable[[str], bool]:
+        """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""
+        return self._signal(name).matches_path
+
+    def click_and_leave(self, button: Locator) -> None:
+        """Click ``button`` and wait until the page it was on is gone (a new document, even
+        at the same address): what an address says next is the answer, not the page left."""
+        handle = button.element_handle()
+        button.click()
+        with contextlib.suppress(PlaywrightError):  # gone already, or a page that stays
+            handle.wait_for_element_state("hidden", timeout=self.timeout_ms)
+
+    def only_one(self, element: str, candidates: Locator) -> Locator:
+        """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``
+        naming them, as for a control found by its name."""
+        count = candidates.count()
+        if count > 1:
+            raise AmbiguousElement(element, one_of(candidates, count), count=count, step=self.step)
+        return candidates.first
+
+    def _signal(self, name: str) -> Signal:
+        try:
+            return self.signals[name]
+        except KeyError:
+            raise KeyError(f"{self.PLATFORM} flow has no signal {name!r}") from None
+
+
+class Flow(SignalLookups, SignInParts):
     """Base class of every platform flow; see ``flows/facebook/flow.py`` for a worked example.
 
     Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,
@@ -132,7 +188,6 @@ class Flow(PageActions, SignInParts):
     lends it (``Retries``).
     """
 
-    PLATFORM: ClassVar[str]
     DESCRIPTION: ClassVar[str]
     KIND: ClassVar[Literal["form", "setting"]] = "form"
     URLS: ClassVar[Mapping[str, str]]
@@ -142,6 +197,8 @@ class Flow(PageActions, SignInParts):
     WORKING: ClassVar[bool] = True
     BROKEN_REASON: ClassVar[str] = ""
     STEPS: ClassVar[tuple[Step, ...]] = FORM_STEPS
+    # Steps meeting a page only its words tell apart, each with why (see optout_bot.flow.signals)
+    TEXT_ONLY: ClassVar[Mapping[str, str]] = {}
     # The platform's confirmation email, when it sends one (``optout_bot.records.mail``).
     CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
 
@@ -170,6 +227,7 @@ class Flow(PageActions, SignInParts):
         self.account = account
         self.services = services
         self.labels = self.label_book()
+        self.signals = signals.load(self.label_folders())
         self._labels_used: dict[str, dict[str, bool]] = {}
         self._label_differences: list[str] = []
 
@@ -217,7 +275,7 @@ class Flow(PageActions, SignInParts):
         if not texts:
             raise KeyError(f"{self.PLATFORM} flow has no label {key!r}")
         self._note_label(key)
-        return Label(key, texts)
+        return Label(key, texts, self.labels.where(key))
 
     def matching(self, key: str, *, exact: bool = True) -> re.Pattern[str]:
         """What a ``Target`` makes of ``label(key)``, for Playwright calls made directly:

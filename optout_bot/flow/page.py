@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, overload
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Request, Response
@@ -161,12 +161,13 @@ class Target:
         return selector
 
     def describe(self) -> str:
+        """The lookup as an error names it; a label's key, language and file with it."""
         if self.role is not None:
-            return f"role={self.role} name={_show(self.name)}"
+            return f"role={self.role} name={_show(self.name)}{_origin(self.name)}"
         if self.label is not None:
-            return f"label={_show(self.label)}"
+            return f"label={_show(self.label)}{_origin(self.label)}"
         if self.text is not None:
-            return f"text={_show(self.text)}"
+            return f"text={_show(self.text)}{_origin(self.text)}"
         keys = {
             "autocomplete": self.autocomplete,
             "type": self.input_type,
@@ -185,6 +186,11 @@ def _show(value: str | re.Pattern[str] | None) -> str:
     if isinstance(value, re.Pattern):
         return f"/{value.pattern}/"
     return repr(str(value)) if isinstance(value, Label) else repr(value)
+
+
+def _origin(value: str | re.Pattern[str] | None) -> str:
+    """`` from label 'send' (de, flows/_meta/labels/de.toml)`` for a label: where to fix it."""
+    return f" from {value.origin()}" if isinstance(value, Label) else ""
 
 
 def wordings(value: str | re.Pattern[str]) -> list[str]:
@@ -233,6 +239,20 @@ def element_summary(element: Locator) -> str:
 def one_of(candidates: Locator, count: int) -> list[str]:
     """The first few of ``count`` candidates, each named (see :func:`element_summary`)."""
     return [element_summary(candidates.nth(i)) for i in range(min(count, SHOWN_CANDIDATES))]
+
+
+def narrowed(
+    candidates: Locator, targets: Iterable[Target], scope: Page | Locator
+) -> Locator | None:
+    """The one of several ``candidates`` (found by an attribute) that a named target names
+    exactly, or None: structure and words together decide what neither decides alone."""
+    for target in targets:
+        if target.by_attribute or target.names is None:
+            continue
+        both = candidates.and_(target.locate(scope))
+        if both.count() == 1:
+            return both
+    return None
 
 
 def differs(found: Locator, targets: Iterable[Target], scope: Page | Locator) -> list[str]:
@@ -387,9 +407,17 @@ class PageFinder(PageNavigation):
             count = candidates.count()  # what shows now, whatever the wait above concluded
             if count and not target.is_control:
                 return candidates.first
+            if count > 1 and target.by_attribute:
+                named = narrowed(candidates, targets, scope)
+                if named is not None:  # structure gave several, the exact label one of them
+                    return named
             if count > 1:
                 raise AmbiguousElement(
-                    element, one_of(candidates, count), count=count, step=self.step
+                    element,
+                    one_of(candidates, count),
+                    count=count,
+                    step=self.step,
+                    tried=[target.describe()],
                 )
             if count:
                 if target.by_attribute:
@@ -428,13 +456,21 @@ class PageFinder(PageNavigation):
     form_of = staticmethod(form_holding)
 
     def _wait_visible(
-        self, locator: Locator, timeout_ms: float, *, fail_fast: bool = False
+        self,
+        locator: Locator,
+        timeout_ms: float,
+        *,
+        fail_fast: bool = False,
+        until: Callable[[], bool] | None = None,
     ) -> bool:
-        """Wait for ``locator``; with ``fail_fast``, stop early (Transient) as soon as the page
-        turned out to be a server error or a failed load, instead of waiting out the timeout.
-        The wait is cut into slices only to look at those events; it is not a sleep."""
+        """Wait for ``locator`` (or for ``until()``, looked at between slices); with
+        ``fail_fast``, stop early (Transient) as soon as the page turned out to be a server
+        error or a failed load, instead of waiting out the timeout. The wait is cut into
+        slices only to look at those events; it is not a sleep."""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
+            if until is not None and until():
+                return True
             remaining_ms = (deadline - time.monotonic()) * 1000
             if remaining_ms < 5:  # what is left is too short to ask the browser about
                 return False
@@ -458,30 +494,47 @@ class PageActions(PageFinder):
         choices: Mapping[str, Sequence[Target]],
         timeout_ms: float | None = None,
         what: str = "next page",
+        addresses: Mapping[str, Callable[[str], bool]] | None = None,
     ) -> str:
         """Wait until one of several possible pages shows; returns the name of the one seen.
 
         This is how a step tells apart the answers a platform may give (logged in, wrong
-        password, two-factor page, checkpoint) without a fixed sleep.
+        password, two-factor page, checkpoint) without a fixed sleep. ``addresses`` name pages
+        by their address instead (choice → whether a path is that page's): what the address
+        says wins, being the same in every language.
         """
+
+        def at_address() -> str | None:
+            path = urlsplit(self.page.url).path
+            return next((name for name, fits in (addresses or {}).items() if fits(path)), None)
+
         union: Locator | None = None
         for targets in choices.values():
             for target in targets:
                 loc = target.locate(self.page)
                 union = loc if union is None else union.or_(loc)
         assert union is not None
-        if not self._wait_visible(
-            union.filter(visible=True).first, timeout_ms or self.timeout_ms, fail_fast=True
+        deadline = time.monotonic() + (timeout_ms or self.timeout_ms) / 1000
+        while self._wait_visible(
+            union.filter(visible=True).first,
+            (deadline - time.monotonic()) * 1000,
+            fail_fast=True,
+            until=lambda: at_address() is not None,
         ):
-            self.raise_if_server_error()
-            tried = [t.describe() for ts in choices.values() for t in ts]
-            raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
-        for name, targets in choices.items():
-            for target in targets:
-                loc = target.locate(self.page).filter(visible=True)
-                if loc.count() > 0:
-                    return name
-        return next(iter(choices))  # pragma: no cover - the union was visible a moment ago
+            by_address = at_address()
+            if by_address is not None:
+                return by_address
+            for name, targets in choices.items():
+                for target in targets:
+                    loc = target.locate(self.page).filter(visible=True)
+                    if loc.count() > 0:
+                        return name
+            # Gone again before it was named (a page that reloads itself): look again, never
+            # guess which page it was.
+        self.raise_if_server_error()
+        tried = [t.describe() for ts in choices.values() for t in ts]
+        tried += [f"the address of {name}" for name in addresses or {}]
+        raise UiChanged(what, step=self.step, tried=tried, detail=self._page_detail())
 
     def open_and_wait(
         self,

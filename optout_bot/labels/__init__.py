@@ -31,13 +31,14 @@ built from labels (:func:`pattern`) tolerates what :func:`normalise` irons out.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,10 @@ Playwright removes them from accessible names."""
 INVISIBLE_CLASS = r"[\u200b\u2060\ufeff\u00ad]"
 BLANK_CLASS = SPACE_CLASS[:-1] + INVISIBLE_CLASS[1:]
 SPACES = re.compile(SPACE_CLASS + "+")
-VARIANT_FIELDS = {"text", "source", "date", "quote", "unconfirmed", "looked", "taught", "role"}
+VARIANT_FIELDS = {
+    *("text", "source", "date", "quote", "unconfirmed", "looked", "taught", "role"),
+    *("seen", "until"),
+}
 _REGEX_SPECIAL = set("\\^$.|?*+()[]{}/")
 
 
@@ -82,6 +86,11 @@ class Variant:
     """Shown by the user in teach mode: what one person saw, not a public source."""
     role: str | None = None
     """For a taught wording: the role of the element it names (``button``, ``textbox``)."""
+    seen: str | None = None
+    """The first date the platform is known to have shown this wording (older layouts)."""
+    until: str | None = None
+    """The last date it is known to have shown it: an older wording, kept beside the newer one
+    (a sourced wording is never deleted; some people still see the older layout)."""
 
     @property
     def confirmed(self) -> bool:
@@ -95,14 +104,22 @@ class Label(str):
 
     key: str
     variants: tuple[str, ...]
+    where: str
+    """The language and the label file(s) the wordings come from, as an error names them:
+    ``de, flows/_meta/labels/de.toml`` (empty when not read from a file)."""
 
-    def __new__(cls, key: str, variants: Sequence[str]) -> Label:
+    def __new__(cls, key: str, variants: Sequence[str], where: str = "") -> Label:
         if not variants:
             raise ValueError(f"label {key!r} has no wording")
         made = super().__new__(cls, variants[0])
         made.key = key
         made.variants = tuple(variants)
+        made.where = where
         return made
+
+    def origin(self) -> str:
+        """Which key in which language and file, for a ``ui_changed`` message."""
+        return f"label {self.key!r}" + (f" ({self.where})" if self.where else "")
 
 
 Table = dict[str, tuple[Variant, ...]]
@@ -114,6 +131,8 @@ class LabelBook:
 
     tables: Mapping[str, Table]
     files: tuple[Path, ...] = ()
+    origins: Mapping[tuple[str, str], Path] = field(default_factory=dict)
+    """(language, key) → the file its wordings come from (the last layer that has it)."""
 
     def locales(self) -> tuple[str, ...]:
         """The languages found, the reference language first."""
@@ -147,7 +166,18 @@ class LabelBook:
         return {key: _shown(variants) for key, variants in merged.items()}
 
     def label(self, key: str, locale: str) -> Label:
-        return Label(key, [v.text for v in self.variants(key, locale)])
+        return Label(key, [v.text for v in self.variants(key, locale)], self.where(key, locale))
+
+    def where(self, key: str, locale: str | None = None) -> str:
+        """The language(s) and file(s) holding ``key`` (in ``locale``, with the reference
+        language's fallback; every language when None), as an error names them."""
+        chosen = [locale if self.has(key, locale) else REFERENCE_LOCALE] if locale else None
+        found = [
+            f"{loc}, {shown_path(self.origins[(loc, key)])}"
+            for loc in (chosen or self.locales())
+            if (loc, key) in self.origins
+        ]
+        return "; ".join(found)
 
     def every_text(self, key: str) -> list[str]:
         """Every wording of ``key`` in every language, each once."""
@@ -268,6 +298,7 @@ def load(dirs: Sequence[Path]) -> LabelBook:
     """Merge the ``<lang>.toml`` files of ``dirs`` (later ones win, key by key)."""
     tables: dict[str, Table] = {}
     files: list[Path] = []
+    origins: dict[tuple[str, str], Path] = {}
     for folder in dirs:
         if not folder.is_dir():
             continue
@@ -275,8 +306,20 @@ def load(dirs: Sequence[Path]) -> LabelBook:
             table = tables.setdefault(path.stem, {})
             for key, variants in read_file(path).items():
                 table[key] = _layered(table.get(key, ()), variants)
+                origins[(path.stem, key)] = path
             files.append(path)
-    return LabelBook(tables, tuple(files))
+    return LabelBook(tables, tuple(files), origins)
+
+
+def shown_path(path: Path) -> str:
+    """A label file as a message names it: from the project's top (``flows/_meta/labels/
+    de.toml``), else from the home folder (``~/.config/…``), so no user name shows."""
+    resolved = path.resolve()
+    if len(resolved.parents) > 3 and resolved.parents[2].name == "flows":
+        return resolved.relative_to(resolved.parents[3]).as_posix()
+    with contextlib.suppress(ValueError):
+        return "~/" + resolved.relative_to(Path.home().resolve()).as_posix()
+    return resolved.as_posix()
 
 
 def _layered(below: tuple[Variant, ...], above: tuple[Variant, ...]) -> tuple[Variant, ...]:
@@ -332,7 +375,7 @@ def _variant(path: Path, key: str, entry: dict[str, object]) -> Variant:
     if not isinstance(text, str) or not text.strip():
         raise LabelError(f"{path}: [[{key}]] needs a non-empty text")
     fields: dict[str, str | None] = {}
-    for name in ("source", "date", "quote", "looked", "role"):
+    for name in ("source", "date", "quote", "looked", "role", "seen", "until"):
         value = entry.get(name)
         if value is not None and not isinstance(value, str):
             raise LabelError(f"{path}: [[{key}]] {name} must be a string")
@@ -353,6 +396,8 @@ def _variant(path: Path, key: str, entry: dict[str, object]) -> Variant:
         looked=fields["looked"],
         taught=taught,
         role=fields["role"],
+        seen=fields["seen"],
+        until=fields["until"],
     )
 
 

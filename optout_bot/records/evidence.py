@@ -208,7 +208,7 @@ def render_receipt(manifest: dict[str, Any]) -> str:
     account's data (an address no source confirmed in [brackets]), each thumbnail a link to
     its PNG, printing on one A4 page."""
     from optout_bot.records.jurisdiction import platform_name
-    from optout_bot.records.letter import field_name, field_value, shown_by_platform
+    from optout_bot.records.said import field_name, field_value, shown_by_platform
 
     words = wording(manifest.get("locale"))
     platform = platform_name(str(manifest.get("platform") or ""))

@@ -43,6 +43,8 @@ from optout_bot.records.jurisdiction import (
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.locales import Law, Wording, law, wording
 from optout_bot.records.proof import ADDENDUM_PREFIX, Proof, addendum_files
+from optout_bot.records.said import as_text as _text
+from optout_bot.records.said import field_name, field_value, shown_by_platform
 from optout_bot.scrub import scrub_data
 from optout_bot.shown import printable
 
@@ -302,29 +304,6 @@ def compose(
     )
 
 
-def shown_by_platform(words: Wording, m: dict[str, Any], platform: str) -> list[str]:
-    """What the platform showed, as a quotation in its own words and language; what the tool
-    concluded from it, as the tool's own sentence in the person's language."""
-    conclusion = m.get("conclusion")
-    if isinstance(conclusion, dict) and isinstance(conclusion.get("key"), str):
-        quoted = conclusion.get("quoted")
-        values = {
-            _text(k): quote(words, _text(v))
-            for k, v in (quoted.items() if isinstance(quoted, dict) else ())
-        }
-        said = words.text(f"conclusion.{_text(conclusion['key'])}", platform=platform, **values)
-        return [words.text("letter.tool_concluded", conclusion=said, platform=platform)]
-    answer = _text(m.get("confirmation"))
-    if not answer:
-        return []
-    return [words.text("letter.platform_showed", platform=platform, answer=quote(words, answer))]
-
-
-def quote(words: Wording, text: str) -> str:
-    """``text`` marked as a quotation in its original language."""
-    return words.text("quote", text=text)
-
-
 def _authority_lines(
     words: Wording, applies: Law, competent: Party | None, country: str | None
 ) -> list[str]:
@@ -415,27 +394,9 @@ def _facts(
     ]
 
 
-def field_name(words: Wording, key: str) -> str:
-    """A submitted field as the person's language names it; a platform's own label (a
-    switch's name) is quoted as the platform wrote it."""
-    return words.first([f"field.{key}"]) or quote(words, key)
-
-
-def field_value(words: Wording, value: str) -> str:
-    return words.first([f"state.{value}"]) or value
-
-
 def _files(m: dict[str, Any]) -> list[str]:
     files = m.get("files")
     return [_text(name) for name in files] if isinstance(files, dict) else []
-
-
-def _text(value: object) -> str:
-    """Outside text as one printable line: line breaks become spaces, control characters
-    escapes (a terminal or mail client never acts on them)."""
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return printable(" ".join(str(value).split()))
 
 
 def _moment(value: object) -> datetime | None:

@@ -33,6 +33,8 @@ class Drift:
     rename: dict[str, str] = field(default_factory=dict)
     remove: tuple[str, ...] = ()
     move: dict[str, str] = field(default_factory=dict)
+    replace: dict[str, str] = field(default_factory=dict)
+    """Regex → replacement over the HTML, after ``rename``: an element rebuilt otherwise."""
     description: str = ""
     paths: str | None = None  # a regex: rename/remove only on pages whose path matches
 
@@ -87,6 +89,8 @@ def apply_real_change(html: str, drift: Drift, path: str = "/") -> str:
         html = re.sub(rf">(\s*){re.escape(old)}(\s*)<", rf">\g<1>{new}\g<2><", html)
         html = html.replace(f'aria-label="{old}"', f'aria-label="{new}"')
         html = html.replace(f'value="{old}"', f'value="{new}"')
+    for pattern, replacement in drift.replace.items():
+        html = re.sub(pattern, replacement, html, flags=re.DOTALL)
     for pattern in drift.remove:
         html = re.sub(pattern, "", html, flags=re.DOTALL)
     return html

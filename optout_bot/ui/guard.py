@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+CONTAINER_ENV = "OPTOUT_BOT_UI_IN_CONTAINER"
+"""Set to 1 inside the container image: there the page listens on all of the container's
+addresses (published only to 127.0.0.1 by ``-p``); everywhere else on loopback only."""
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]

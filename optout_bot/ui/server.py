@@ -17,11 +17,10 @@ from pathlib import Path
 from optout_bot.errors import ConfigError
 from optout_bot.settings import Settings
 from optout_bot.ui.accounts import AccountFile
-from optout_bot.ui.guard import Guard, Keys
+from optout_bot.ui.guard import CONTAINER_ENV, Guard, Keys
 from optout_bot.ui.routes import create_app
 
 LOOPBACK = "127.0.0.1"
-CONTAINER_ENV = "OPTOUT_BOT_UI_IN_CONTAINER"
 """Set by the container image: there the server listens on all of the container's own
 interfaces, and ``docker run -p 127.0.0.1:PORT:PORT`` keeps it on the host's loopback."""
 

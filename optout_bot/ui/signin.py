@@ -24,7 +24,7 @@ from optout_bot.ui.runs import Board
 
 def has_display() -> bool:
     """Whether a window can be shown to the person (else: the hand-over view)."""
-    from optout_bot.ui.server import CONTAINER_ENV
+    from optout_bot.ui.guard import CONTAINER_ENV
 
     if os.environ.get(CONTAINER_ENV) == "1":
         return False

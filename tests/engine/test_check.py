@@ -104,7 +104,6 @@ REAL_CHANGES = [
     ("x", "training_renamed", "open_settings", "training_2025 checkbox"),
     ("x", "checkboxes_removed", "open_settings", "Grok settings"),
     ("x", "settings_moved", "open_settings", "HTTP 404"),
-    ("linkedin", "toggle_renamed", "open_settings", "Data for Generative AI Improvement"),
     ("linkedin", "toggle_removed", "open_settings", "Data for Generative AI Improvement"),
     ("linkedin", "settings_moved", "open_settings", "HTTP 404"),
 ]
@@ -128,6 +127,18 @@ def test_a_real_change_is_caught_named_and_never_reported_as_success(
     done = runner.run(flow, replica, user, label="run")
     assert done.outcome is Outcome.UI_CHANGED, done.message
     assert changes(replica) == []
+
+
+def test_a_renamed_switch_in_its_place_is_found_by_structure_and_the_label_differs(
+    runner: FlowRunner,
+) -> None:
+    """The setting page's one switch, at the setting's address, whatever its name: the run
+    turns it off once, noting that its name differs from the label."""
+    flow, replica, user = prepared("linkedin", drift="toggle_renamed")
+    done = runner.run(flow, replica, user, label="run")
+    assert done.outcome is Outcome.SUBMITTED, done.message
+    assert changes(replica) == ["setting_changed"]
+    assert "label differs" in runner.log_file.read_text(encoding="utf-8")
 
 
 def test_an_account_already_on_record_is_reported_with_what_could_not_be_checked(
