@@ -7,6 +7,7 @@ finished (the process died) as interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -53,6 +54,12 @@ CREATE TABLE IF NOT EXISTS submissions (
     updated_utc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS submissions_by_account ON submissions (platform, account, mode);
+CREATE TABLE IF NOT EXISTS addenda (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    sha256 TEXT NOT NULL,
+    written_utc TEXT NOT NULL
+);
 """
 # Columns added after the first release, so older ledgers gain them when opened.
 ADDED_RUN_COLUMNS = {"proof": "TEXT", "addendum_sha256": "TEXT"}
@@ -183,6 +190,29 @@ class Ledger:
                 (proof, addendum_sha256, run_id),
             )
 
+    def record_addendum(self, run_id: int, sha256: str) -> None:
+        """An addendum ``optout-bot mail`` wrote to this run's bundle: verifying counts only
+        the addenda recorded here (a hand-written one is not)."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO addenda (run_id, sha256, written_utc) VALUES (?, ?, ?)",
+                (run_id, sha256, iso(utc_now())),
+            )
+
+    def recorded_addenda(self, evidence_dir: Path) -> set[str] | None:
+        """SHA-256s of the addenda written to this bundle; None when no run has it."""
+        row = self._db.execute(
+            "SELECT id, addendum_sha256 FROM runs WHERE evidence_dir=? ORDER BY id DESC LIMIT 1",
+            (str(evidence_dir),),
+        ).fetchone()
+        if row is None:
+            return None
+        found = {
+            r["sha256"]
+            for r in self._db.execute("SELECT sha256 FROM addenda WHERE run_id=?", (row["id"],))
+        }
+        return found | ({row["addendum_sha256"]} if row["addendum_sha256"] else set())
+
     def runs(self, platform: str | None = None, limit: int = 50) -> list[RunRow]:
         query = "SELECT * FROM runs"
         args: tuple[Any, ...] = ()
@@ -280,32 +310,54 @@ def _scrubbed(text: str | None) -> str | None:
 def exclusive(path: Path) -> Iterator[None]:
     """Hold the ledger for one run: two runs at once would both ask "already on record?",
     both hear "no" and both submit. A second run stops with a message naming the first's pid.
-    The lock is the kernel's (``flock``): it goes with the process, however that ends."""
-    lock = path.with_name(f"{path.name}.lock")
+    The lock is the kernel's (``flock``), taken on the ledger file itself, so another name for
+    the same file (a symbolic or hard link) meets the same lock; it goes with the process,
+    however that ends. (SQLite's own locks are ``fcntl`` ones, which ``flock`` leaves alone.)"""
+    if path.is_dir():
+        raise ConfigError(
+            f"output.ledger: {path} is a folder; give a file name, e.g. "
+            f"--ledger {path / 'ledger.sqlite3'}"
+        )
     try:
-        private_dir(lock.parent)
-        descriptor = open_private(lock, os.O_RDWR)
+        private_dir(path.parent)
+        descriptor = open_private(path, os.O_RDONLY)
     except OSError as error:
         raise ConfigError(
             f"output.ledger: cannot lock {path} ({error.strerror or error}); choose another file"
         ) from None
+    holder_file = _holder_file(path)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
             if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "?"
             raise LedgerBusy(
-                f"another optout-bot run (pid {holder}) is using the ledger "
+                f"another optout-bot run (pid {_holder(holder_file)}) is using the ledger "
                 f"{path}; wait until it ends, or pass another --ledger "
                 "(nothing was started)"
             ) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+        with contextlib.suppress(OSError):  # who holds it, for the message only
+            holder = open_private(holder_file, os.O_WRONLY | os.O_TRUNC)
+            os.write(holder, f"{os.getpid()}\n".encode("ascii"))
+            os.close(holder)
         yield
     finally:
         os.close(descriptor)
+
+
+def _holder_file(path: Path) -> Path:
+    """Where the pid of the run holding the ledger is written: named by the file's identity
+    (device and inode), so every name of the ledger finds it."""
+    info = path.stat()
+    return path.resolve().with_name(f".ledger-{info.st_dev}-{info.st_ino}.pid")
+
+
+def _holder(holder_file: Path) -> str:
+    try:
+        return holder_file.read_text(encoding="ascii", errors="replace").strip() or "?"
+    except OSError:
+        return "?"
 
 
 class LedgerBusy(ConfigError):
