@@ -7,7 +7,6 @@ finished (the process died) as interrupted.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import json
@@ -325,7 +324,6 @@ def exclusive(path: Path) -> Iterator[None]:
         raise ConfigError(
             f"output.ledger: cannot lock {path} ({error.strerror or error}); choose another file"
         ) from None
-    holder_file = _holder_file(path)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -333,31 +331,28 @@ def exclusive(path: Path) -> Iterator[None]:
             if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
             raise LedgerBusy(
-                f"another optout-bot run (pid {_holder(holder_file)}) is using the ledger "
+                f"another optout-bot run (pid {_holder(descriptor)}) is using the ledger "
                 f"{path}; wait until it ends, or pass another --ledger "
                 "(nothing was started)"
             ) from None
-        with contextlib.suppress(OSError):  # who holds it, for the message only
-            holder = open_private(holder_file, os.O_WRONLY | os.O_TRUNC)
-            os.write(holder, f"{os.getpid()}\n".encode("ascii"))
-            os.close(holder)
         yield
     finally:
         os.close(descriptor)
 
 
-def _holder_file(path: Path) -> Path:
-    """Where the pid of the run holding the ledger is written: named by the file's identity
-    (device and inode), so every name of the ledger finds it."""
-    info = path.stat()
-    return path.resolve().with_name(f".ledger-{info.st_dev}-{info.st_ino}.pid")
-
-
-def _holder(holder_file: Path) -> str:
+def _holder(descriptor: int) -> str:
+    """The pid holding an ``flock`` on the file, as Linux lists it (``/proc/locks``)."""
+    info = os.fstat(descriptor)
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
     try:
-        return holder_file.read_text(encoding="ascii", errors="replace").strip() or "?"
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
     except OSError:
         return "?"
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device:
+            return fields[4]
+    return "?"
 
 
 class LedgerBusy(ConfigError):

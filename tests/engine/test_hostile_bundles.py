@@ -17,7 +17,6 @@ import pytest
 from pydantic import SecretStr
 
 from flows.facebook import FacebookFlow
-from optout_bot.imap import MailSettings
 from optout_bot.records.evidence import EvidenceBundle
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.mail import MailPattern

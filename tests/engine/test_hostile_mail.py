@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -37,7 +38,7 @@ from tests.support.dovecot import dovecot_server
 TO = "mina@example.org"
 DOMAIN = FacebookFlow.CONFIRMATION_MAIL.domains[0] if FacebookFlow.CONFIRMATION_MAIL else ""
 PATTERN = MailPattern(domains=(DOMAIN,), subjects=("objection",))
-UNICODE_PASSWORD = "Pässwörd-Кириллица-密码-\"q\\"
+UNICODE_PASSWORD = 'Pässwörd-Кириллица-密码-"q\\'
 
 
 def _hostile(subject: str, content_type: str, body: bytes, extra: str = "") -> bytes:
@@ -197,7 +198,7 @@ def test_a_server_quoting_the_login_back_never_shows_the_password(
     _assert_clean(written, password)
 
 
-def _mail_command(tmp_path: Path, port: int, password: str) -> object:
+def _mail_command(tmp_path: Path, port: int, password: str) -> subprocess.CompletedProcess[str]:
     """``optout-bot mail`` for a run waiting for its confirmation, the mailbox at ``port``."""
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     bundle = EvidenceBundle.create(tmp_path / "evidence", "facebook", "me", {"mode": "live"})
