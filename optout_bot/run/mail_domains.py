@@ -14,6 +14,8 @@ from optout_bot.records.evidence import read_manifest
 def platform_mail_domains(bundle: Path) -> tuple[str, ...] | None:
     """The domains of the bundle's platform's confirmation email; None when the manifest does
     not name a known platform or that platform sends none."""
+    if not any(entry.name.endswith(".eml") for entry in bundle.iterdir()):
+        return None  # no email to check: the flows need not be loaded
     manifest, _files, _problem = read_manifest(bundle)
     platform = manifest.get("platform") if manifest else None
     if not isinstance(platform, str):
