@@ -417,8 +417,7 @@ def refuse_if_others_can_change(path: Path) -> None:
         return  # unreadable files are reported where they are read
     if _holds_secret(path, text):
         raise ConfigError(
-            f"{path} holds a secret (a password, TOTP seed or access key) and other users can "
-            f"change it (mode "
+            f"{path} holds a password or TOTP seed and other users can change it (mode "
             f"{stat.S_IMODE(mode):04o}): run `chmod 600 {path}`, or keep passwords in the "
             "keyring (optout-bot init)"
         )

@@ -133,7 +133,33 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
 
-class Ledger:
+class AddendaRecords:
+    """What ``optout-bot mail`` added to a run's bundle after it ended: verifying counts only
+    the addenda recorded here (a hand-written one is not)."""
+
+    _db: sqlite3.Connection
+
+    def record_addendum(self, run_id: int, sha256: str) -> None:
+        """One statement, so atomic by itself (the connection autocommits)."""
+        self._db.execute(
+            "INSERT INTO addenda (run_id, sha256, written_utc) VALUES (?, ?, ?)",
+            (run_id, sha256, iso(utc_now())),
+        )
+
+    def recorded_addenda(self, evidence_dir: Path) -> set[str] | None:
+        """SHA-256s of the addenda written to this bundle; None when no run has it."""
+        rows = self._db.execute(
+            "SELECT r.addendum_sha256 AS own, a.sha256 AS added FROM runs r "
+            "LEFT JOIN addenda a ON a.run_id = r.id "
+            "WHERE r.id = (SELECT MAX(id) FROM runs WHERE evidence_dir=?)",
+            (str(evidence_dir),),
+        ).fetchall()
+        if not rows:
+            return None
+        return {value for row in rows for value in (row["own"], row["added"]) if value}
+
+
+class Ledger(AddendaRecords):
     """The ledger's questions and answers: runs (started, finished, proven) and submissions
     (sending, sent, confirmed), each change in one transaction."""
 
@@ -188,29 +214,6 @@ class Ledger:
                 "UPDATE runs SET proof=?, addendum_sha256=COALESCE(?, addendum_sha256) WHERE id=?",
                 (proof, addendum_sha256, run_id),
             )
-
-    def record_addendum(self, run_id: int, sha256: str) -> None:
-        """An addendum ``optout-bot mail`` wrote to this run's bundle: verifying counts only
-        the addenda recorded here (a hand-written one is not)."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO addenda (run_id, sha256, written_utc) VALUES (?, ?, ?)",
-                (run_id, sha256, iso(utc_now())),
-            )
-
-    def recorded_addenda(self, evidence_dir: Path) -> set[str] | None:
-        """SHA-256s of the addenda written to this bundle; None when no run has it."""
-        row = self._db.execute(
-            "SELECT id, addendum_sha256 FROM runs WHERE evidence_dir=? ORDER BY id DESC LIMIT 1",
-            (str(evidence_dir),),
-        ).fetchone()
-        if row is None:
-            return None
-        found = {
-            r["sha256"]
-            for r in self._db.execute("SELECT sha256 FROM addenda WHERE run_id=?", (row["id"],))
-        }
-        return found | ({row["addendum_sha256"]} if row["addendum_sha256"] else set())
 
     def runs(self, platform: str | None = None, limit: int = 50) -> list[RunRow]:
         query = "SELECT * FROM runs"
