@@ -51,3 +51,14 @@ def open_private(path: Path, flags: int) -> int:
 def touch_private(path: Path) -> None:
     """Make sure ``path`` exists as a file; created 0600 when missing."""
     os.close(open_private(path, os.O_RDWR))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a file the person named (a letter, say): created 0600, and an
+    existing file loses any write bit for others, whatever the umask."""
+    descriptor = open_private(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(descriptor, "wb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode & 0o7777
+        if mode & 0o022:
+            os.fchmod(handle.fileno(), mode & ~0o022)
+        handle.write(data)

@@ -6,12 +6,16 @@ demo, by replicas to deliver it (``optout_bot.replica.mail``). Never logs the pa
 
 from __future__ import annotations
 
+import base64
 import imaplib
 import ipaddress
 import ssl
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from optout_bot.scrub import spellings
+from optout_bot.shown import printable
 
 IMAP_TIMEOUT_SECONDS = 30
 
@@ -71,13 +75,54 @@ def connect(settings: MailSettings, password: str) -> imaplib.IMAP4:
             client = imaplib.IMAP4(host, port, timeout=IMAP_TIMEOUT_SECONDS)
             if settings.security == "starttls":
                 client.starttls(ssl.create_default_context())
-        client.login(settings.user, password)
-    except (OSError, imaplib.IMAP4.error) as error:
+        log_in(client, settings.user, password)
+    except (OSError, imaplib.IMAP4.error, UnicodeError) as error:
         raise MailError(
             f"cannot read the mailbox {settings.user} at {host}:{port}: "
-            f"{without(str(error), password)}"
+            f"{server_said(error, settings.user, password)}"
         ) from None
     return client
+
+
+def log_in(client: imaplib.IMAP4, user: str, password: str) -> None:
+    """Log in with a password in any script: ``AUTHENTICATE PLAIN`` carries UTF-8; without
+    it, ``LOGIN`` takes a non-ASCII password as a literal (``LOGIN`` quoting is ASCII only)."""
+    if "AUTH=PLAIN" in client.capabilities:
+        blob = f"\0{user}\0{password}".encode()
+        client.authenticate("PLAIN", lambda _challenge: blob)
+    elif password.isascii():
+        client.login(user, password)
+    else:
+        raw: Any = client  # imaplib sends ``literal`` as the command's last argument
+        raw.literal = password.encode("utf-8")
+        status, answer = raw._simple_command("LOGIN", raw._quote(user))
+        if status != "OK":
+            raise imaplib.IMAP4.error(answer[-1].decode("utf-8", "replace") if answer else "")
+        raw.state = "AUTH"
+
+
+MAX_ANSWER = 300
+
+
+def server_said(error: BaseException, user: str, password: str) -> str:
+    """What the server (or the connection) answered, as one short line without the password
+    in any form a server or ``imaplib`` might quote it back: as typed, IMAP-quoted, as the
+    escaped bytes of an error message, URL-encoded, or base64 as ``AUTHENTICATE`` sent it."""
+    text = " ".join(str(error).split())
+    if password:
+        quoted_form = password.replace("\\", "\\\\").replace('"', '\\"')
+        forms = {
+            password,
+            quoted_form,
+            str(password.encode("utf-8"))[2:-1],
+            str(quoted_form.encode("utf-8"))[2:-1],
+            base64.b64encode(password.encode("utf-8")).decode("ascii"),
+            base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii"),
+            *spellings(password),
+        }
+        for form in sorted((f for f in forms if f), key=len, reverse=True):
+            text = text.replace(form, "**********")
+    return printable(text[:MAX_ANSWER])
 
 
 class MailError(Exception):

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import structlog
 
 from optout_bot.files import open_private, private_dir
-from optout_bot.scrub import spellings
+from optout_bot.scrub import scrub_text
 
 REDACTED = "[redacted]"
 SECRET_KEYS = re.compile(r"pass(word)?|secret|totp|token|cookie|seed", re.IGNORECASE)
@@ -45,10 +45,9 @@ class SecretRedactor:
 
     def scrub(self, value: Any) -> Any:
         if isinstance(value, str):
-            for secret in sorted(self._secrets, key=len, reverse=True):
-                for form in spellings(secret):  # as typed, and as an address would hold it
-                    value = value.replace(form, REDACTED)
-            return value
+            # addresses first (secret-looking query values, user:password@), as in traces,
+            # then every known secret as typed and as an address or a form would hold it
+            return scrub_text(value, self._secrets)
         if isinstance(value, dict):
             return {
                 k: (

@@ -22,11 +22,31 @@ URL_IN_TEXT = re.compile(r"\b(?:https?|wss?)://[^\s\"'<>]+", re.IGNORECASE)
 MASK = "***"
 
 
+FORM_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-._")
+KEY_SEGMENT = re.compile(r"(?=[^/]*\d)[A-Za-z0-9._~=-]{12,}|[A-Za-z0-9._~=-]{24,}")
+"""A path segment of a browser endpoint that may be its access key (long, with a digit)."""
+
+
 def spellings(secret: str) -> list[str]:
     """The ways ``secret`` can appear in recorded text, longest first: as typed, URL-encoded
-    (both styles) and JSON-escaped."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+    (both styles, and as a browser encodes a form: ``~`` as ``%7E``) and JSON-escaped."""
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        form_encoded(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
     return sorted((f for f in forms if f), key=len, reverse=True)
+
+
+def form_encoded(secret: str) -> str:
+    """``secret`` as a browser encodes a submitted form field (GET puts it in the address)."""
+    return "".join(
+        "+" if byte == 0x20 else chr(byte) if byte in FORM_SAFE else f"%{byte:02X}"
+        for byte in secret.encode("utf-8", "surrogatepass")
+    )
 
 
 def scrub_url(url: str, secrets: Iterable[str] = ()) -> str:
@@ -92,12 +112,14 @@ def mask_endpoint(endpoint: str) -> str:
     if "@" in netloc:
         netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
     masked = "&".join(f"{k}={MASK}" for k, _ in query)
-    return urlunsplit((parts.scheme, netloc, parts.path, masked, ""))
+    path = "/".join(MASK if KEY_SEGMENT.fullmatch(s) else s for s in parts.path.split("/"))
+    return urlunsplit((parts.scheme, netloc, path, masked, ""))
 
 
 def endpoint_secrets(endpoint: str | None) -> list[str]:
     """The parts of a browser endpoint that may be an access key: user, password, query
-    values and fragment (short values are left out: they would blank out every log line)."""
+    values, fragment and long path segments with a digit (short values are left out: they
+    would blank out every log line)."""
     if not endpoint:
         return []
     try:
@@ -106,6 +128,7 @@ def endpoint_secrets(endpoint: str | None) -> list[str]:
     except ValueError:
         return [endpoint]
     found = [parts.username or "", parts.password or "", parts.fragment, *(v for _, v in query)]
+    found += [s for s in parts.path.split("/") if KEY_SEGMENT.fullmatch(s)]
     if "@" in parts.netloc:
         found.append(parts.netloc.rsplit("@", 1)[0])
     return [s for s in found if len(s) >= 4]

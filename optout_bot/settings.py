@@ -463,11 +463,17 @@ def refuse_if_others_can_change(path: Path) -> None:
 
 
 def _holds_secret(path: Path, text: str) -> bool:
+    """Whether the file holds any secret: a password (the account's or its mailbox's), a
+    TOTP seed, or a browser endpoint carrying an access key."""
     if path.name == ".env":
         from dotenv import dotenv_values
 
         return any(
-            value and key.upper().endswith(tuple(f"__{f.upper()}" for f in SECRET_FIELDS))
+            value
+            and (
+                key.upper().endswith(tuple(f"__{f.upper()}" for f in SECRET_FIELDS))
+                or (key.upper().endswith("__ENDPOINT") and endpoint_secrets(value))
+            )
             for key, value in dotenv_values(path).items()
         )
     import tomllib
@@ -476,13 +482,20 @@ def _holds_secret(path: Path, text: str) -> bool:
         data = tomllib.loads(text)
     except ValueError:
         return False  # reported, naming the line, when the settings are read
-    accounts = data.get("accounts")
-    return isinstance(accounts, dict) and any(
-        isinstance(account, dict) and any(account.get(f) for f in SECRET_FIELDS)
-        for by_label in accounts.values()
-        if isinstance(by_label, dict)
-        for account in by_label.values()
-    )
+    return _secret_in(data)
+
+
+def _secret_in(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(
+            (key in SECRET_FIELDS and bool(inner))
+            or (key == "endpoint" and isinstance(inner, str) and bool(endpoint_secrets(inner)))
+            or _secret_in(inner)
+            for key, inner in value.items()
+        )
+    if isinstance(value, list):
+        return any(_secret_in(inner) for inner in value)
+    return False
 
 
 def describe_validation_error(error: ValidationError, source: Path | None) -> str:

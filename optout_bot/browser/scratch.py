@@ -5,8 +5,10 @@ typed and the account's session cookies. Left in the shared ``/tmp`` by a run th
 (``kill -9`` runs no clean-up), they would outlive it. So a run points ``TMPDIR`` (which
 Playwright's driver, Chromium and Python's ``tempfile`` all follow) at a 0700 folder of its
 own: under ``$XDG_RUNTIME_DIR`` (memory, this user's only, emptied at logout) when there is one,
-else under the data folder, else in a 0700 folder of this user's in the temporary folder (the
-first whose path leaves room for the browser's socket). The folder names its owner (pid and
+else in a 0700 folder of this user's in ``/dev/shm`` (memory too) when that is a tmpfs, else
+under the data folder (a disk: what a killed run left is swept at the next start), else in a
+0700 folder of this user's in the temporary folder (the first whose path leaves room for the
+browser's socket). The folder names its owner (pid and
 process start time); the run removes it when it ends, and every start first ends whatever
 process still uses the folder of a run that is gone, then removes that folder.
 """
@@ -32,6 +34,7 @@ APP = "optout-bot"
 RUN_PREFIX = "run-"
 OWNER_FILE = "owner"
 PROC = Path("/proc")
+SHARED_MEMORY = Path("/dev/shm")
 # Chromium puts a unix socket at $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket and
 # aborts when the path passes the 107 bytes a socket address holds.
 MAX_FOLDER_LENGTH = 107 - len("/org.chromium.Chromium.XXXXXX/SingletonSocket") - 2
@@ -171,11 +174,25 @@ def _bases() -> list[Path]:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and _owned_and_private(Path(runtime)):
         bases.append(Path(runtime) / APP)
+    if ram_backed(SHARED_MEMORY):  # memory: a killed run's files never reach a disk
+        bases.append(SHARED_MEMORY / f"{APP}-{os.getuid()}")
     with contextlib.suppress(ConfigError):
         bases.append(data_dir() / "scratch")
     system = os.environ.get("TMPDIR") if _current is None else None  # not our own
     bases.append(Path(system or "/tmp") / f"{APP}-{os.getuid()}")
     return bases
+
+
+def ram_backed(folder: Path) -> bool:
+    """Whether ``folder`` is the mount point of a memory file system (tmpfs), per Linux."""
+    try:
+        mounts = (PROC / "self" / "mounts").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(
+        len(fields) > 2 and fields[1] == str(folder) and fields[2] == "tmpfs"
+        for fields in (line.split() for line in mounts.splitlines())
+    )
 
 
 def _private_base(base: Path) -> None:

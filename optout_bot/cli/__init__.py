@@ -28,6 +28,7 @@ from optout_bot.outcome import (
     worst,
 )
 from optout_bot.shown import printable
+from optout_bot.utf8_mode import ensure_utf8_mode
 
 if TYPE_CHECKING:
     from optout_bot.run.engine import Progress, RunResult
@@ -701,6 +702,7 @@ def mail(
 ) -> None:
     """Collect confirmation emails that arrived after a run; verified ones upgrade the run's
     proof from "page only" to "email" in the ledger and are added to its evidence."""
+    from optout_bot import log
     from optout_bot.records.ledger import Ledger
     from optout_bot.run.late_mail import collect_late_mail
 
@@ -716,7 +718,8 @@ def mail(
     if not found:
         out.print("No run is waiting for a confirmation email.")
     for late in found:
-        out.print(f"run {late.run_id} {late.platform}/{late.account}: {late.result}", markup=False)
+        line = f"run {late.run_id} {late.platform}/{late.account}: {late.result}"
+        out.print(printable(log.redactor.scrub(line)), markup=False)
 
 
 @evidence_app.command("verify")
@@ -733,33 +736,25 @@ def evidence_verify(
 ) -> None:
     """Recompute every hash and check the link to the account's previous bundle; exit 1
     naming each file that changed, is missing or was added and each broken link."""
-    from optout_bot.records.chain import verify_anchor, verify_chain
-    from optout_bot.records.evidence import verify_bundle
-    from optout_bot.records.ledger import Ledger
+    from optout_bot.records.chain import verify_anchor
+    from optout_bot.records.evidence import read_manifest
+    from optout_bot.records.verification import verify
+    from optout_bot.run.mail_domains import platform_mail_domains
 
     settings: Settings = ctx.obj.settings()
-    expected = None
     if not directory.is_dir():
         _fail(f"{printable(directory)} is not a folder")
-    ledger = Ledger(settings.output.ledger) if settings.output.ledger.exists() else None
-    try:
-        if ledger is not None:
-            expected = ledger.manifest_hash_for(directory.resolve())
-        problems = verify_bundle(directory, expected) + verify_chain(directory, ledger)
-    finally:
-        if ledger is not None:
-            ledger.close()
+    checked = verify(directory, settings.output.ledger, platform_mail_domains(directory))
+    expected, problems = checked.ledger_manifest_sha256, checked.problems
     if anchor is not None:
         problems += verify_anchor(directory, anchor)
-    if problems:
+    manifest, files, _problem = read_manifest(directory)
+    if problems or manifest is None or files is None:
         for problem in problems:
             err.print(f"FAILED {problem}")
         raise typer.Exit(1)
-    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     note = " and matches the ledger" if expected else ""
-    out.print(
-        f"OK: {len(manifest['files'])} files unchanged{note}, chain intact ({printable(directory)})"
-    )
+    out.print(f"OK: {len(files)} files unchanged{note}, chain intact ({printable(directory)})")
     if anchor is not None:
         out.print(
             f"Anchored: this bundle is in the chain that ends at the manifest you kept "
@@ -805,6 +800,7 @@ def letter(
     from optout_bot import log
     from optout_bot.records import letter as letters
     from optout_bot.records.locales import wording
+    from optout_bot.run.mail_domains import platform_mail_domains
 
     if to not in ("authority", "platform"):
         _fail(f"--to: {to!r} is neither authority nor platform")
@@ -820,7 +816,7 @@ def letter(
             f"from the submission's bundle: {printable(submission)}"
         )
         bundle = submission
-    checked = letters.check_bundle(bundle, settings.output.ledger)
+    checked = letters.check_bundle(bundle, settings.output.ledger, platform_mail_domains(bundle))
     composed = letters.compose(
         checked,
         "platform" if to == "platform" else "authority",
@@ -837,7 +833,9 @@ def letter(
     if out_file is None:
         sys.stdout.write(text)
     else:
-        out_file.write_text(text, encoding="utf-8")
+        from optout_bot.files import write_private
+
+        write_private(out_file, text.encode("utf-8"))
         err.print(f"wrote {printable(out_file)}")
     if checked.problems:
         err.print("The evidence did not verify; the letter says so.")
@@ -1034,6 +1032,7 @@ def _fail(message: str, code: int = EXIT_CONFIG_ERROR) -> None:
 
 def main() -> None:
     """Console entry point: expected failures print one line; crashes say what to do."""
+    ensure_utf8_mode()
     _robust_streams()
     try:
         app(args=global_options_first(sys.argv[1:], typer.main.get_command(app)))

@@ -291,7 +291,23 @@ def layer_dirs(project_folders: Sequence[Path]) -> list[Path]:
     dirs = [folder / "labels" for folder in project_folders]
     for root in overlay_roots():
         dirs += [root / folder.name for folder in project_folders]
+        for folder in project_folders:
+            refuse_if_others_can_change(root, root / folder.name)
     return dirs
+
+
+def refuse_if_others_can_change(root: Path, folder: Path) -> None:
+    """An overlay (the user's own labels, ``OPTOUT_BOT_LABELS_PATH``) that other users can
+    change is refused: its wordings decide what is clicked and typed into."""
+    from optout_bot.others_can_change import first_changeable, overlay_paths
+
+    found = first_changeable(overlay_paths(root, folder))
+    if found is not None:
+        path, mode = found
+        raise LabelError(
+            f"label overlay {path} can be changed by other users (mode {mode:04o}): "
+            f"run `chmod go-w {path}`, or remove it"
+        )
 
 
 def load(dirs: Sequence[Path]) -> LabelBook:

@@ -12,7 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from optout_bot.records.evidence import MANIFEST, Problem, sha256_file
+from optout_bot.records.bundle_files import (
+    MAX_MANIFEST_BYTES,
+    NotReadable,
+    Problem,
+    read_regular,
+    sha256_regular,
+)
+from optout_bot.records.evidence import MANIFEST
 from optout_bot.records.ledger import Ledger, RunRow
 
 LINK = "previous_manifest_sha256"
@@ -40,7 +47,8 @@ def verify_chain(directory: Path, ledger: Ledger | None = None) -> list[Problem]
         )
     elif where is not None and expected is not None:
         folder = Path(where)
-        if (folder / MANIFEST).is_file() and sha256_file(folder / MANIFEST) != expected:
+        digest = _digest(folder)
+        if digest is not None and digest != expected:
             problems.append(
                 Problem(
                     f"{folder}/{MANIFEST}",
@@ -51,11 +59,19 @@ def verify_chain(directory: Path, ledger: Ledger | None = None) -> list[Problem]
 
 
 def _manifest(directory: Path) -> dict[str, Any] | None:
+    """A bundle's manifest when it is a regular file of a sane size (never a link or FIFO)."""
     try:
-        loaded = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        loaded = json.loads(read_regular(directory / MANIFEST, MAX_MANIFEST_BYTES))
+    except (NotReadable, ValueError, RecursionError):
         return None
     return loaded if isinstance(loaded, dict) else None
+
+
+def _digest(folder: Path) -> str | None:
+    try:
+        return sha256_regular(folder / MANIFEST)
+    except NotReadable:
+        return None
 
 
 def _previous_in_ledger(ledger: Ledger, directory: Path) -> tuple[str | None, str | None] | None:
@@ -91,8 +107,9 @@ def _previous_beside(
     )
     for folder in reversed(older):
         other = _manifest(folder)
+        digest = _digest(folder)
         if other and other.get("mode") == manifest.get("mode") and other.get("outcome"):
-            return (sha256_file(folder / MANIFEST), str(folder))
+            return (digest, str(folder))
     return (None, None)
 
 
@@ -121,21 +138,19 @@ def latest_bundles(root: Path) -> list[tuple[str, Path, str]]:
         key = (folder.parent, str(manifest.get("mode")))
         if key not in newest or folder.name > newest[key].name:
             newest[key] = folder
-    return [
-        (sha256_file(folder / MANIFEST), folder, mode)
+    found = [
+        (_digest(folder), folder, mode)
         for (_, mode), folder in sorted(newest.items(), key=lambda kv: str(kv[1]))
     ]
+    return [(digest, folder, mode) for digest, folder, mode in found if digest is not None]
 
 
 def verify_anchor(directory: Path, anchor: str) -> list[Problem]:
     """Problems unless ``directory`` is the anchored bundle or is reached from it by following
     each manifest's link to the previous one."""
     target = directory.resolve()
-    by_hash = {
-        sha256_file(folder / MANIFEST): folder
-        for folder in sorted(target.parent.iterdir())
-        if (folder / MANIFEST).is_file()
-    }
+    digests = {folder: _digest(folder) for folder in sorted(target.parent.iterdir())}
+    by_hash = {digest: folder for folder, digest in digests.items() if digest is not None}
     kept = anchor.strip().lower()
     current = by_hash.get(kept)
     if current is None:

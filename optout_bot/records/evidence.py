@@ -23,10 +23,19 @@ import jinja2
 from optout_bot.account_names import folder_name
 from optout_bot.files import FOLDER_MODE, open_private, private_dir
 from optout_bot.log import redactor
+from optout_bot.records.bundle_files import (
+    MAX_MANIFEST_BYTES,
+    NotReadable,
+    Problem,
+    is_bundle_file_name,
+    kind,
+    read_regular,
+    sha256_regular,
+)
 from optout_bot.records.jurisdiction import controller
 from optout_bot.records.locales import REFERENCE_LOCALE, Wording, law, wording
+from optout_bot.records.mail import DnsLookup
 from optout_bot.scrub import scrub_data
-from optout_bot.shown import printable
 
 MANIFEST = "manifest.json"
 RECEIPT = "receipt.html"
@@ -288,35 +297,18 @@ def proof_text(words: Wording, proof: object) -> str | None:
     return words.first([f"proof.{proof}"]) or proof
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    what: str
-
-    def __str__(self) -> str:
-        return f"{printable(self.file)}: {self.what}"
-
-
-def is_bundle_file_name(name: str) -> bool:
-    """A manifest may list only plain names of files in the bundle folder itself: never an
-    absolute path, a ``..`` or a sub-path, so verifying never reads outside the bundle."""
-    return (
-        name not in ("", ".", "..")
-        and not any(c in name for c in "/\\\0:")
-        and not Path(name).is_absolute()
-    )
-
-
 def read_manifest(
     directory: Path,
 ) -> tuple[dict[str, Any] | None, dict[str, str] | None, Problem | None]:
-    """(manifest, files) of a bundle, or the one problem that stops reading it."""
-    path = directory / MANIFEST
-    if not path.is_file():
-        return None, None, Problem(MANIFEST, "missing")
+    """(manifest, files) of a bundle, or the one problem that stops reading it. Only a
+    regular file is read (never a link, a FIFO or a device), and only up to a size limit."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        raw = read_regular(directory / MANIFEST, MAX_MANIFEST_BYTES)
+    except NotReadable as error:
+        return None, None, Problem(MANIFEST, str(error))
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as error:
         return None, None, Problem(MANIFEST, f"unreadable ({type(error).__name__})")
     if not isinstance(manifest, dict):
         return None, None, Problem(MANIFEST, "unreadable: not a JSON object")
@@ -332,17 +324,60 @@ def read_manifest(
     return manifest, files, None
 
 
-def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None) -> list[Problem]:
+def manifest_sha256(directory: Path) -> str | None:
+    """The SHA-256 of the bundle's manifest when it is a regular file; else None."""
+    try:
+        return sha256_regular(directory / MANIFEST)
+    except NotReadable:
+        return None
+
+
+def verify_bundle(
+    directory: Path,
+    expected_manifest_sha256: str | None = None,
+    *,
+    recorded_addenda: set[str] | None = None,
+    mail_domains: tuple[str, ...] | None = None,
+    dns_lookup: DnsLookup | None = None,
+) -> list[Problem]:
     """Recompute every hash in the manifest; each missing, changed or unlisted file (hidden
     ones and folders too) is a problem, and so is a listed name outside the bundle, which is
     never read. ``expected_manifest_sha256`` (from the ledger) also catches an edited
-    manifest."""
-    manifest_path = directory / MANIFEST
-    _manifest, files, problem = read_manifest(directory)
-    if problem is not None or files is None:
-        return [problem or Problem(MANIFEST, "unreadable")]
+    manifest. Addenda (``optout-bot mail``) count only when bound to this manifest, recorded
+    in the ledger (``recorded_addenda``, when there is one) and their email's DKIM signature
+    checks out again (see :mod:`optout_bot.records.addenda`). Only regular files are read."""
+    return check_bundle_files(
+        directory,
+        expected_manifest_sha256,
+        recorded_addenda=recorded_addenda,
+        mail_domains=mail_domains,
+        dns_lookup=dns_lookup,
+    ).problems
+
+
+@dataclass(frozen=True)
+class BundleCheck:
+    problems: list[Problem]
+    email_verified: bool  # a confirmation email's signature verified again, now
+
+
+def check_bundle_files(
+    directory: Path,
+    expected_manifest_sha256: str | None = None,
+    *,
+    recorded_addenda: set[str] | None = None,
+    mail_domains: tuple[str, ...] | None = None,
+    dns_lookup: DnsLookup | None = None,
+) -> BundleCheck:
+    """:func:`verify_bundle`, also saying whether a confirmation email verified."""
+    from optout_bot.records.addenda import check_addenda, check_run_emails
+
+    manifest, files, problem = read_manifest(directory)
+    if problem is not None or files is None or manifest is None:
+        return BundleCheck([problem or Problem(MANIFEST, "unreadable")], False)
+    digest = manifest_sha256(directory)
     problems: list[Problem] = []
-    if expected_manifest_sha256 and sha256_file(manifest_path) != expected_manifest_sha256:
+    if expected_manifest_sha256 and digest != expected_manifest_sha256:
         problems.append(Problem(MANIFEST, "changed since the run (hash differs from the ledger)"))
     listed: set[str] = set()
     for name, expected in sorted(files.items()):
@@ -350,19 +385,25 @@ def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None) 
             problems.append(Problem(name, "refused: not a file name inside the bundle (not read)"))
             continue
         listed.add(name)
-        path = directory / name
-        if path.is_symlink():
-            problems.append(Problem(name, "a symbolic link, not a file (not followed)"))
-        elif not path.is_file():
-            problems.append(Problem(name, "missing"))
-        elif sha256_file(path) != expected:
+        try:
+            actual = sha256_regular(directory / name)
+        except NotReadable as error:
+            problems.append(Problem(name, str(error)))
+            continue
+        if actual != expected:
             problems.append(Problem(name, "changed (SHA-256 differs)"))
-    problems += _addenda_problems(directory, listed)
+    run_emails = check_run_emails(directory, manifest, listed, mail_domains, dns_lookup)
+    addenda = check_addenda(directory, digest, recorded_addenda, mail_domains, dns_lookup)
+    problems += run_emails.problems + addenda.problems
+    listed |= addenda.listed
     for path in sorted(directory.iterdir()):
         if path.name == MANIFEST or path.name in listed:
             continue
-        if path.is_dir() and not path.is_symlink():
+        what = kind(path)
+        if what == "a folder, not a file":
             problems.append(Problem(path.name + "/", "a folder not listed in the manifest"))
+        elif what is not None:
+            problems.append(Problem(path.name, f"not listed in the manifest: {what}"))
         elif path.name.startswith(".") and path.name.endswith(".partial"):
             problems.append(
                 Problem(
@@ -372,23 +413,5 @@ def verify_bundle(directory: Path, expected_manifest_sha256: str | None = None) 
             )
         else:
             problems.append(Problem(path.name, "not listed in the manifest"))
-    return problems
-
-
-def _addenda_problems(directory: Path, listed: set[str]) -> list[Problem]:
-    """Files added after the run by ``optout-bot mail`` (an addendum and the email it names)
-    count as listed when their SHA-256 matches the addendum; the addendum's own hash is in
-    the ledger."""
-    from optout_bot.records.proof import ADDENDUM_PREFIX, addendum_files
-
-    problems: list[Problem] = []
-    for name, expected in addendum_files(directory).items():
-        path = directory / name
-        if "/" in name or "\\" in name or not name.startswith(ADDENDUM_PREFIX):
-            continue  # an addendum may name only its own files, beside it
-        listed.add(name)
-        if not path.is_file() or path.is_symlink():
-            problems.append(Problem(name, "missing (named by an addendum)"))
-        elif sha256_file(path) != expected:
-            problems.append(Problem(name, "changed (SHA-256 differs from its addendum)"))
-    return problems
+    verified = (run_emails.email_verified or addenda.email_verified) and not problems
+    return BundleCheck(problems, verified)

@@ -53,6 +53,12 @@ CREATE TABLE IF NOT EXISTS submissions (
     updated_utc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS submissions_by_account ON submissions (platform, account, mode);
+CREATE TABLE IF NOT EXISTS addenda (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    sha256 TEXT NOT NULL,
+    written_utc TEXT NOT NULL
+);
 """
 # Columns added after the first release, so older ledgers gain them when opened.
 ADDED_RUN_COLUMNS = {"proof": "TEXT", "addendum_sha256": "TEXT"}
@@ -127,7 +133,33 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
             db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
 
 
-class Ledger:
+class AddendaRecords:
+    """What ``optout-bot mail`` added to a run's bundle after it ended: verifying counts only
+    the addenda recorded here (a hand-written one is not)."""
+
+    _db: sqlite3.Connection
+
+    def record_addendum(self, run_id: int, sha256: str) -> None:
+        """One statement, so atomic by itself (the connection autocommits)."""
+        self._db.execute(
+            "INSERT INTO addenda (run_id, sha256, written_utc) VALUES (?, ?, ?)",
+            (run_id, sha256, iso(utc_now())),
+        )
+
+    def recorded_addenda(self, evidence_dir: Path) -> set[str] | None:
+        """SHA-256s of the addenda written to this bundle; None when no run has it."""
+        rows = self._db.execute(
+            "SELECT r.addendum_sha256 AS own, a.sha256 AS added FROM runs r "
+            "LEFT JOIN addenda a ON a.run_id = r.id "
+            "WHERE r.id = (SELECT MAX(id) FROM runs WHERE evidence_dir=?)",
+            (str(evidence_dir),),
+        ).fetchall()
+        if not rows:
+            return None
+        return {value for row in rows for value in (row["own"], row["added"]) if value}
+
+
+class Ledger(AddendaRecords):
     """The ledger's questions and answers: runs (started, finished, proven) and submissions
     (sending, sent, confirmed), each change in one transaction."""
 
@@ -280,11 +312,17 @@ def _scrubbed(text: str | None) -> str | None:
 def exclusive(path: Path) -> Iterator[None]:
     """Hold the ledger for one run: two runs at once would both ask "already on record?",
     both hear "no" and both submit. A second run stops with a message naming the first's pid.
-    The lock is the kernel's (``flock``): it goes with the process, however that ends."""
-    lock = path.with_name(f"{path.name}.lock")
+    The lock is the kernel's (``flock``), taken on the ledger file itself, so another name for
+    the same file (a symbolic or hard link) meets the same lock; it goes with the process,
+    however that ends. (SQLite's own locks are ``fcntl`` ones, which ``flock`` leaves alone.)"""
+    if path.is_dir():
+        raise ConfigError(
+            f"output.ledger: {path} is a folder; give a file name, e.g. "
+            f"--ledger {path / 'ledger.sqlite3'}"
+        )
     try:
-        private_dir(lock.parent)
-        descriptor = open_private(lock, os.O_RDWR)
+        private_dir(path.parent)
+        descriptor = open_private(path, os.O_RDONLY)
     except OSError as error:
         raise ConfigError(
             f"output.ledger: cannot lock {path} ({error.strerror or error}); choose another file"
@@ -295,17 +333,29 @@ def exclusive(path: Path) -> Iterator[None]:
         except OSError as error:
             if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "?"
             raise LedgerBusy(
-                f"another optout-bot run (pid {holder}) is using the ledger "
+                f"another optout-bot run (pid {_holder(descriptor)}) is using the ledger "
                 f"{path}; wait until it ends, or pass another --ledger "
                 "(nothing was started)"
             ) from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
         yield
     finally:
         os.close(descriptor)
+
+
+def _holder(descriptor: int) -> str:
+    """The pid holding an ``flock`` on the file, as Linux lists it (``/proc/locks``)."""
+    info = os.fstat(descriptor)
+    device = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
+    try:
+        lines = Path("/proc/locks").read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return "?"
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == device:
+            return fields[4]
+    return "?"
 
 
 class LedgerBusy(ConfigError):

@@ -11,7 +11,6 @@ secrets are scrubbed before anything is composed.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,15 +21,13 @@ from typing import Any, Literal
 import jinja2
 
 from optout_bot.errors import ConfigError
-from optout_bot.records.chain import verify_chain
+from optout_bot.records.bundle_files import Problem
 from optout_bot.records.evidence import (
     MANIFEST,
     OK_OUTCOMES,
-    Problem,
+    manifest_sha256,
     proof_text,
     read_manifest,
-    sha256_file,
-    verify_bundle,
 )
 from optout_bot.records.jurisdiction import (
     Party,
@@ -42,9 +39,11 @@ from optout_bot.records.jurisdiction import (
 )
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.locales import Law, Wording, law, wording
-from optout_bot.records.proof import ADDENDUM_PREFIX, Proof, addendum_files
+from optout_bot.records.mail import DnsLookup
+from optout_bot.records.proof import Proof, addendum_files
 from optout_bot.records.said import as_text as _text
 from optout_bot.records.said import field_name, field_value, shown_by_platform
+from optout_bot.records.verification import verify
 from optout_bot.scrub import scrub_data
 from optout_bot.shown import printable
 
@@ -90,58 +89,32 @@ class Letter:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def check_bundle(directory: Path, ledger_path: Path | None) -> Checked:
-    """Read and verify a bundle as ``optout-bot evidence verify`` does (hashes, the ledger's
-    manifest hash, the chain link); files a late-mail addendum lists and that match its hash
-    are part of the bundle, not problems."""
+def check_bundle(
+    directory: Path,
+    ledger_path: Path | None,
+    mail_domains: tuple[str, ...] | None = None,
+    dns_lookup: DnsLookup | None = None,
+) -> Checked:
+    """Read and verify a bundle as ``optout-bot evidence verify`` does (hashes, addenda and
+    their emails' DKIM signatures, the ledger's record, the chain link). The proof the
+    letter states is only what verification shows: ``email`` only when a confirmation
+    email's signature verified again and nothing else failed; a claim of ``email`` that does
+    not verify is stated as ``page only``."""
     manifest, _files, problem = read_manifest(directory)
     if manifest is None:
         reason = problem or Problem(MANIFEST, "unreadable")
         raise ConfigError(f"{printable(directory)} is not an evidence bundle: {reason}")
-    ledger = Ledger(ledger_path) if ledger_path is not None and ledger_path.is_file() else None
-    try:
-        expected = ledger.manifest_hash_for(directory.resolve()) if ledger else None
-        ledger_proof = _ledger_proof(ledger, directory) if ledger else None
-        problems = verify_bundle(directory, expected) + verify_chain(directory, ledger)
-    finally:
-        if ledger is not None:
-            ledger.close()
-    digest = sha256_file(directory / MANIFEST)
-    added = {
-        name
-        for name, sha in addendum_files(directory).items()
-        if (directory / name).is_file() and sha256_file(directory / name) == sha
-    }
-    problems = [p for p in problems if p.file not in added]
+    verified = verify(directory, ledger_path, mail_domains, dns_lookup)
+    digest = manifest_sha256(directory) or ""
     recorded = manifest.get("proof")
-    proof = (
-        _addendum_proof(directory, digest)
-        or ledger_proof
-        or (recorded if isinstance(recorded, str) else None)
-    )
-    return Checked(directory, manifest, digest, problems, proof)
-
-
-def _ledger_proof(ledger: Ledger, directory: Path) -> str | None:
-    wanted = str(directory.resolve())
-    row = next((r for r in ledger.runs(limit=1_000_000) if r.evidence_dir == wanted), None)
-    return row.proof if row is not None else None
-
-
-def _addendum_proof(directory: Path, manifest_sha256: str) -> str | None:
-    """``email`` when a late confirmation email, verified, was added for this manifest."""
-    for path in sorted(directory.glob(f"{ADDENDUM_PREFIX}*.json")):
-        try:
-            addendum = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if (
-            isinstance(addendum, dict)
-            and addendum.get("manifest_sha256") == manifest_sha256
-            and addendum.get("proof") == Proof.EMAIL.value
-        ):
-            return Proof.EMAIL.value
-    return None
+    claimed = verified.ledger_proof or (recorded if isinstance(recorded, str) else None)
+    if verified.email_verified:
+        proof: str | None = Proof.EMAIL.value
+    elif claimed == Proof.EMAIL.value:
+        proof = Proof.PAGE_ONLY.value
+    else:
+        proof = claimed
+    return Checked(directory, manifest, digest, verified.problems, proof)
 
 
 class LetterRefused(ConfigError):

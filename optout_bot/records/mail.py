@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any
 
-from optout_bot.imap import MailError, MailSettings, connect, quoted, without
+from optout_bot.imap import MailError, MailSettings, connect, quoted, server_said
+from optout_bot.shown import printable
 
 DnsLookup = Callable[..., bytes | None]
 
@@ -66,12 +68,32 @@ class FetchedMail:
         return hashlib.sha256(self.raw).hexdigest()
 
     def text(self) -> str:
-        """The plain-text body (or the HTML one, tags removed) for finding a code."""
-        message = email.message_from_bytes(self.raw, policy=email.policy.default)
+        """The plain-text body (or the HTML one, tags removed) for finding a code. A charset
+        Python does not know, or MIME that does not parse, gives the bytes read as UTF-8
+        with replacements instead of an error: the message is a stranger's."""
+        raw = self.raw[:MAX_MESSAGE_BYTES]
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
-        part = message.get_body(preferencelist=("plain", "html"))
-        body = part.get_content() if part is not None else ""
-        return re.sub(r"<[^>]+>", " ", str(body))
+        try:
+            part = message.get_body(preferencelist=("plain", "html"))
+            body = part.get_content() if part is not None else ""
+        except Exception:  # email's parsers raise many kinds on broken input
+            payload = _payload(message)
+            body = payload.decode("utf-8", "replace")
+        return re.sub(r"<[^>]+>", " ", str(body)[:MAX_TEXT_CHARS])
+
+
+def _payload(message: EmailMessage) -> bytes:
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:
+            continue
+        if isinstance(data, bytes):
+            return data
+    return b""
 
 
 @dataclass(frozen=True)
@@ -96,12 +118,19 @@ class DkimResult:
 
 @dataclass
 class MailQuery:
-    """Which messages count: from the platform, to this person, since the run began."""
+    """Which messages count: from the platform, to this person, since the run began.
+    ``skipped`` collects a note for each message that could not be read."""
 
     pattern: MailPattern
     since: datetime
     recipient: str | None = None
     seen_uids: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)
+
+
+MAX_MESSAGE_BYTES = 32 << 20  # a confirmation is a few kB; far larger is not one
+MAX_MESSAGES = 500  # the newest looked at in one pass
+MAX_TEXT_CHARS = 1 << 20
 
 
 def domain_within(domain: str, parent: str) -> bool:
@@ -111,39 +140,63 @@ def domain_within(domain: str, parent: str) -> bool:
 
 def fetch_matching(settings: MailSettings, password: str, query: MailQuery) -> list[FetchedMail]:
     """Every message in the folder from the platform's domains since ``query.since`` (IMAP
-    SINCE is by day, so the time is checked again on the Date header), oldest first."""
+    SINCE is by day, so the time is checked again on the Date header), oldest first. A
+    message that cannot be read (too large, broken MIME, an unknown charset) is skipped and
+    noted in ``query.skipped``: one stranger's message never stops the reading."""
     client = connect(settings, password)
     try:
         status, _ = client.select(quoted(settings.folder), readonly=True)
         if status != "OK":
-            raise MailError(f"the mailbox has no folder {settings.folder!r}")
+            raise MailError(f"the mailbox has no folder {printable(settings.folder)!r}")
         day = query.since.strftime("%d-%b-%Y")
         status, data = client.uid("SEARCH", "SINCE", day)
         if status != "OK":
             raise MailError("the IMAP server refused the search")
+        answer = data[0] if data and isinstance(data[0], bytes) else b""
+        uids = [u for u in answer.decode("ascii", "replace").split() if u.isdigit()]
+        fresh = [uid for uid in uids if uid not in query.seen_uids]
+        if len(fresh) > MAX_MESSAGES:
+            query.skipped.append(f"{len(fresh) - MAX_MESSAGES} older messages not looked at")
+            fresh = fresh[-MAX_MESSAGES:]
         found: list[FetchedMail] = []
-        for uid in (data[0] or b"").decode().split():
-            if uid in query.seen_uids:
-                continue
-            mail = _fetch_one(client, uid)
-            if mail is not None and _wanted(mail, query):
+        for uid in fresh:
+            mail = _fetch_one(client, uid, query)
+            if mail is not None and _wanted_or_noted(mail, query):
                 found.append(mail)
         return found
     except (OSError, imaplib.IMAP4.error) as error:
-        raise MailError(f"reading the mailbox failed: {without(str(error), password)}") from None
+        raise MailError(
+            f"reading the mailbox failed: {server_said(error, settings.user, password)}"
+        ) from None
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
 
 
-def _fetch_one(client: imaplib.IMAP4, uid: str) -> FetchedMail | None:
+def _fetch_one(client: imaplib.IMAP4, uid: str, query: MailQuery) -> FetchedMail | None:
+    status, data = client.uid("FETCH", uid, "(RFC822.SIZE)")
+    size = re.search(rb"RFC822\.SIZE (\d+)", _first_bytes(data)) if status == "OK" else None
+    if size is not None and int(size.group(1)) > MAX_MESSAGE_BYTES:
+        query.skipped.append(f"message {uid}: too large ({int(size.group(1))} bytes), skipped")
+        return None
     status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
     if status != "OK":
         return None
     raw = next((part[1] for part in data if isinstance(part, tuple)), None)
     if not isinstance(raw, bytes):
         return None
-    return parse_message(uid, raw)
+    try:
+        return parse_message(uid, raw)
+    except Exception as error:  # the email package raises many kinds on broken input
+        query.skipped.append(f"message {uid}: unreadable ({type(error).__name__}), skipped")
+        return None
+
+
+def _first_bytes(data: list[Any]) -> bytes:
+    first = data[0] if data else b""
+    if isinstance(first, tuple):
+        first = first[0]
+    return first if isinstance(first, bytes) else b""
 
 
 def parse_message(uid: str, raw: bytes) -> FetchedMail:
@@ -151,7 +204,7 @@ def parse_message(uid: str, raw: bytes) -> FetchedMail:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     try:
         date = parsedate_to_datetime(str(message["Date"])) if message["Date"] else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         date = None
     if date is not None and date.tzinfo is None:  # "-0000": a time in UTC, zone unsaid
         date = date.replace(tzinfo=UTC)
@@ -163,6 +216,14 @@ def parse_message(uid: str, raw: bytes) -> FetchedMail:
         subject=str(message["Subject"] or ""),
         date=date,
     )
+
+
+def _wanted_or_noted(mail: FetchedMail, query: MailQuery) -> bool:
+    try:
+        return _wanted(mail, query)
+    except Exception as error:  # a body no parser reads: skipped, never the run's end
+        query.skipped.append(f"message {mail.uid}: unreadable ({type(error).__name__}), skipped")
+        return False
 
 
 def _wanted(mail: FetchedMail, query: MailQuery) -> bool:
@@ -196,7 +257,10 @@ def verify_dkim(
             used["record"] = answer
         return answer
 
-    tags = _signature_tags(raw)
+    try:
+        tags = _signature_tags(raw)
+    except Exception:  # headers no parser reads
+        return DkimResult(False, "the message's DKIM signature header cannot be read")
     if tags is None:
         return DkimResult(False, "the message has no DKIM signature")
     domain, selector = tags.get("d"), tags.get("s")
@@ -209,9 +273,14 @@ def verify_dkim(
         )
     try:
         verified = bool(dkim.verify(raw, dnsfunc=lookup))
-    except (dkim.DKIMException, OSError, ValueError) as error:
+    except Exception as error:  # a forged or broken message may trip any part of dkimpy
         return DkimResult(
-            False, f"the signature could not be checked: {error}", domain, selector, _key(used)
+            False,
+            f"the signature could not be checked: {type(error).__name__}: "
+            f"{printable(str(error)[:200])}",
+            domain,
+            selector,
+            _key(used),
         )
     if not verified:
         reason = (

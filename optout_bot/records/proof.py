@@ -16,6 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from optout_bot.records.addenda import addendum_names
+from optout_bot.records.bundle_files import MAX_ADDENDUM_BYTES, NotReadable, read_regular
 from optout_bot.records.mail import (
     DkimResult,
     DnsLookup,
@@ -68,10 +70,17 @@ def find_email_proof(
     since: datetime,
     recipient: str | None,
     dns_lookup: DnsLookup | None = None,
+    skipped: list[str] | None = None,
 ) -> EmailProof | None:
     """The platform's confirmation in the mailbox: the first one whose signature verifies,
-    else the newest one found (kept, and said to have failed), else None."""
-    found = fetch_matching(settings, password, MailQuery(pattern, since, recipient))
+    else the newest one found (kept, and said to have failed), else None. ``skipped`` gets
+    a note for each message that could not be read."""
+    query = MailQuery(pattern, since, recipient)
+    try:
+        found = fetch_matching(settings, password, query)
+    finally:
+        if skipped is not None:
+            skipped.extend(query.skipped)
     checked = [EmailProof(mail, verify_dkim(mail.raw, pattern, dns_lookup)) for mail in found]
     return next((p for p in checked if p.dkim.verified), checked[-1] if checked else None)
 
@@ -105,15 +114,18 @@ def _write_new(path: Path, data: bytes) -> None:
 
 
 def addendum_files(bundle: Path) -> dict[str, str]:
-    """Files the bundle's addenda list (name → SHA-256), addenda included, for verification."""
+    """Files the bundle's addenda list (name → SHA-256), addenda included, as they claim:
+    only regular files are read, size-limited; what counts is
+    :func:`optout_bot.records.addenda.check_addenda`."""
     listed: dict[str, str] = {}
-    for path in sorted(bundle.glob(f"{ADDENDUM_PREFIX}*.json")):
+    for name in addendum_names(bundle):
         try:
-            addendum = json.loads(path.read_text(encoding="utf-8"))
+            data = read_regular(bundle / name, MAX_ADDENDUM_BYTES)
+            addendum = json.loads(data.decode("utf-8"))
             files = addendum["files"]
-        except (ValueError, KeyError, TypeError):
+        except (NotReadable, ValueError, RecursionError, KeyError, TypeError):
             continue
         if isinstance(files, dict):
             listed.update({str(k): str(v) for k, v in files.items()})
-        listed[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        listed[name] = hashlib.sha256(data).hexdigest()
     return listed

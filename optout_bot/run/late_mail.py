@@ -8,6 +8,7 @@ signature verifies, the run's proof in the ledger becomes ``email``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,15 @@ def collect_late_mail(
     return results
 
 
+def _noting(said: Callable[..., LateMail], skipped: list[str]) -> Callable[..., LateMail]:
+    """``said`` adding how many messages could not be read (each was skipped)."""
+
+    def with_note(result: str, proof: Proof | None = None) -> LateMail:
+        return said(f"{result} ({len(skipped)} message(s) could not be read, skipped)", proof)
+
+    return with_note
+
+
 def _waiting(run: RunRow) -> bool:
     return (
         run.state == "finished"
@@ -76,16 +86,28 @@ def _collect_for(
     if password is None:
         return said("no mailbox password (keyring or OPTOUT_BOT_ACCOUNTS__…__MAIL__PASSWORD)")
     started = datetime.fromisoformat(run.started_utc.replace("Z", "+00:00"))
+    skipped: list[str] = []
     try:
         found = find_email_proof(
-            account.mail, password, pattern, started, account.form_email_or_none(), dns_lookup
+            account.mail,
+            password,
+            pattern,
+            started,
+            account.form_email_or_none(),
+            dns_lookup,
+            skipped,
         )
     except MailError as error:
         return said(str(error))
+    except Exception as error:  # one mailbox's oddity never stops the others' collection
+        return said(f"the mailbox could not be read ({type(error).__name__})")
+    if skipped:
+        said = _noting(said, skipped)
     if found is None:
         return said("no confirmation email yet")
     bundle = Path(run.evidence_dir or "")
     digest = write_addendum(bundle, run.manifest_sha256, found, iso(utc_now()))
+    ledger.record_addendum(run.id, digest)
     if not found.dkim.verified:
         ledger.set_proof(run.id, Proof.PAGE_ONLY.value, digest)
         return said(f"an email came but its signature failed: {found.dkim.reason}", Proof.PAGE_ONLY)

@@ -34,7 +34,11 @@ def prove(
     pattern = job.flow.confirmation_mail()
     if pattern is None:
         return Proof.PAGE_ONLY
-    found = _confirmation_email(job, pattern, retry, started, log)
+    try:
+        found = _confirmation_email(job, pattern, retry, started, log)
+    except Exception as error:  # mail is a stranger's: reading it never decides the outcome
+        log.warning("confirmation email not read", error=type(error).__name__)
+        found = None
     if found is None:
         recorder.facts.setdefault("notes", {})["proof"] = (
             "no confirmation email yet: `optout-bot mail` collects it when it arrives"
@@ -62,11 +66,15 @@ def _confirmation_email(
         mailbox, secret = account.mail, password
 
         def look() -> EmailProof:
+            skipped: list[str] = []
             try:
-                found = find_email_proof(mailbox, secret, pattern, started, recipient, dns)
+                found = find_email_proof(mailbox, secret, pattern, started, recipient, dns, skipped)
             except MailError as error:
                 log.warning("mailbox not readable", error=str(error))
                 raise MailNotYet from None
+            finally:
+                for note in skipped:
+                    log.warning("a message in the mailbox was skipped", why=note)
             if found is None:
                 raise MailNotYet
             return found

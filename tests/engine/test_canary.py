@@ -1,6 +1,7 @@
 """Canary: every flow runs with distinctive secrets (a password, a TOTP seed where the platform
-has two-factor login), succeeding and failing, and every byte written afterwards (logs,
-evidence, receipts, ledger, replica logs, traces unzipped, reports) is scanned for them."""
+has two-factor login), succeeding and failing, and every byte written afterwards (log lines,
+evidence, receipts, ledger, replica logs, traces unzipped, reports) is scanned for them. What
+``optout-bot mail`` prints and logs is scanned the same way in ``test_hostile_mail``."""
 
 from __future__ import annotations
 
@@ -99,6 +100,8 @@ def test_no_secret_reaches_any_byte_written(runner: FlowRunner, platform: str) -
 
     scanned = _every_byte(runner.root)
     assert any(name.endswith(".trace") for name, _ in scanned), "trace members were scanned"
+    log_lines = next(data for name, data in scanned if name == str(runner.log_file))
+    assert b'"step ended"' in log_lines and b'"run finished"' in log_lines, "log lines scanned"
     leaks = [
         (name, secret)
         for name, data in scanned

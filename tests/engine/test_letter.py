@@ -17,6 +17,9 @@ from optout_bot.cli import app
 from optout_bot.records.evidence import EvidenceBundle, sha256_file
 from optout_bot.records.letter import check_bundle, compose, render
 from optout_bot.records.locales import wording
+from optout_bot.records.mail import MailPattern, parse_message, verify_dkim
+from optout_bot.records.proof import EmailProof, write_addendum
+from optout_bot.replica.mail import SigningKey
 from tests.engine.test_cli import evidence_folders, optout
 
 TODAY = datetime(2026, 11, 27, 10, 0)
@@ -123,20 +126,38 @@ def test_a_bundle_that_does_not_verify_is_said_to_in_the_letter(tmp_path: Path) 
 def test_a_verified_late_email_raises_the_proof_and_is_no_problem(tmp_path: Path) -> None:
     folder = make_bundle(tmp_path, proof="page only")
     digest = sha256_file(folder / "manifest.json")
+    key = SigningKey.generate("facebookmail.com")
+    raw = key.sign(
+        sender="security@facebookmail.com", to="mina@example.org", subject="ok", body="ok"
+    )
+    pattern = MailPattern(domains=("facebookmail.com",))
+    found = EmailProof(parse_message("1", raw), verify_dkim(raw, pattern, key.dns()))
+    write_addendum(folder, digest, found, "2026-11-27T10:00:00.000Z")
+    text = " ".join(letter_of(folder).split())
+    assert "Nachweis: E-Mail: die Bestätigungs-E-Mail der Plattform" in text
+    assert "Jede Datei stimmt noch" in text
+
+
+def test_an_unsigned_late_email_claiming_the_proof_is_a_problem_not_a_proof(tmp_path: Path) -> None:
+    folder = make_bundle(tmp_path, proof="page only")
+    digest = sha256_file(folder / "manifest.json")
     mail = b"From: platform\r\n\r\nconfirmed"
-    (folder / "addendum-1-confirmation-email.eml").write_bytes(mail)
+    name = "addendum-1-confirmation-email.eml"
+    (folder / name).write_bytes(mail)
+    sha = hashlib.sha256(mail).hexdigest()
     (folder / "addendum-1.json").write_text(
         json.dumps(
             {
                 "manifest_sha256": digest,
                 "proof": "email",
-                "files": {"addendum-1-confirmation-email.eml": hashlib.sha256(mail).hexdigest()},
+                "email": {"file": name, "sha256": sha, "dkim": {"domain": "facebookmail.com"}},
+                "files": {name: sha},
             }
         )
     )
     text = " ".join(letter_of(folder).split())
-    assert "Nachweis: E-Mail: die Bestätigungs-E-Mail der Plattform" in text
-    assert "Jede Datei stimmt noch" in text
+    assert "Nachweis: E-Mail" not in text
+    assert "Jede Datei stimmt noch" not in text
 
 
 def test_outside_text_is_escaped_in_html_and_secrets_never_appear(tmp_path: Path) -> None:

@@ -82,6 +82,7 @@ def test_a_folder_too_long_for_the_browsers_socket_is_passed_over(
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
     monkeypatch.setenv("XDG_DATA_HOME", str(deep))
     monkeypatch.setenv("TMPDIR", str(runtime))
+    monkeypatch.setattr(scratch, "SHARED_MEMORY", deep / "no-shm")  # as on a system without
     with scratch.scratch_folder() as folder:
         assert folder.parent == runtime / f"optout-bot-{os.getuid()}"
         assert len(str(folder)) <= scratch.MAX_FOLDER_LENGTH

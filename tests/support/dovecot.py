@@ -68,27 +68,29 @@ service imap-login {{
 
 
 @contextmanager
-def dovecot_server(user: str = "person@example.org") -> Iterator[MailSettings]:
-    """Yield the settings (with a fresh password) of one mailbox on a running Dovecot.
+def dovecot_server(
+    user: str = "person@example.org", password: str | None = None
+) -> Iterator[MailSettings]:
+    """Yield the settings (with ``password``, else a fresh one) of one mailbox on a running
+    Dovecot.
 
     Its folder is made directly in the system's temp folder: Dovecot's own users must be able
     to reach it, which pytest's private (0700) temp folders do not allow."""
     root = Path(tempfile.mkdtemp(prefix="optout-bot-imap-"))
     try:
-        yield from _serve(root, user)
+        yield from _serve(root, user, password or secrets.token_urlsafe(12))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _serve(root: Path, user: str) -> Iterator[MailSettings]:
+def _serve(root: Path, user: str, password: str) -> Iterator[MailSettings]:
     if os.geteuid() == 0:
         mail_user, internal_user, login_user = "dovecot", "dovecot", "dovenull"
     else:  # an unprivileged Dovecot runs every process as the one user it has
         mail_user = internal_user = login_user = pwd.getpwuid(os.getuid()).pw_name
     for sub in ("run", "state", "home"):
         (root / sub).mkdir(parents=True)
-    password = secrets.token_urlsafe(12)
-    (root / "passwd").write_text(f"{user}:{{PLAIN}}{password}\n")
+    (root / "passwd").write_text(f"{user}:{{PLAIN}}{password}\n", encoding="utf-8")
     (root / "passwd").chmod(0o600)
     if os.geteuid() == 0:
         shutil.chown(root / "home", mail_user, mail_user)

@@ -19,7 +19,8 @@ FACE = "(face)"
 
 FLOORS: tuple[tuple[str, frozenset[str]], ...] = (
     ("ground", frozenset({"errors", "outcome", "log", "files", "scrub", "imap", "account_names",
-                          "shown", "argv", "layout", "_platforms"})),
+                          "shown", "argv", "layout", "_platforms", "utf8_mode",
+                          "others_can_change"})),
     ("labels", frozenset({"labels"})),
     ("flow, records, replica", frozenset({"flow", "records", "replica"})),
     ("public face", frozenset({FACE})),
