@@ -158,7 +158,10 @@ def test_platforms_lists_every_flow_with_its_languages(tmp_path: Path) -> None:
     assert set(AI_SERVICES) <= set(flows)
     for name, flow in flows.items():
         [at] = [i for i, line in enumerate(lines) if line.split(" ", 1)[0] == name]
-        assert f"locales {', '.join(flow.locales())}" in lines[at + 2], name
+        coverage = lines[at + 3]
+        assert coverage.strip().startswith("flow strings with a public source:"), name
+        shown_locales = [part.split()[0] for part in coverage.split(":", 1)[1].split(" · ")]
+        assert shown_locales == list(flow.locales()), name
         assert (flow.URLS.get("form") or flow.URLS.get("settings") or "") in lines[at + 1]
     for name in AI_SERVICES:
         assert {"en", "de", "ko"} <= set(flows[name].locales())

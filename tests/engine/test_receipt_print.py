@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from optout_bot.flow import registry
 from optout_bot.records.evidence import render_receipt
 from tests.engine.test_cli import evidence_folders, optout
 
-PLATFORMS = ("facebook", "instagram", "linkedin", "threads", "x")
+PLATFORMS = tuple(registry.discover())
 INTERNAL = re.compile(
     r"label_differs|controls_before|controls_after|state_shown|"
     r"\b(?:log_in|open_form|open_settings|read_state|turn_off)\b|"
