@@ -5,7 +5,9 @@ engine owns the order, the retries, the screenshots, the ledger and the logging)
 elements the way a person does, by role, label and visible text from the flow's label files
 (``labels/<lang>.toml`` beside the flow module, see ``optout_bot.labels``), through
 :meth:`Flow.find`, which names every element so that a missing one reads as
-"fill: Send button not found". Finding elements and opening pages are ``optout_bot.flow.page``'s.
+"fill: Send button not found". Finding elements and opening pages are ``optout_bot.flow.page``'s:
+a flow holds its parts (``navigator``, ``finder``, ``actions``) and lends their methods under
+its own names, so a platform's module only ever writes ``self.find``, ``self.goto`` and so on.
 """
 
 from __future__ import annotations
@@ -19,11 +21,21 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, Response
 
 from optout_bot import labels
-from optout_bot.flow.page import Once, PageActions, Retries, label_matcher
-from optout_bot.flow.sign_in import SignInParts
+from optout_bot.flow.bot_walls import BotWall
+from optout_bot.flow.page import (
+    Once,
+    PageActions,
+    PageFinder,
+    PageNavigation,
+    Retries,
+    Target,
+    form_holding,
+    label_matcher,
+)
+from optout_bot.flow.sign_in import SignedIn, SignInPart
 from optout_bot.labels import Label, LabelBook
 from optout_bot.records.mail import MailPattern
 
@@ -121,7 +133,7 @@ class FlowServices(Protocol):
         ...
 
 
-class Flow(PageActions, SignInParts):
+class Flow:
     """Base class of every platform flow; see ``flows/facebook/flow.py`` for a worked example.
 
     Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,
@@ -144,6 +156,13 @@ class Flow(PageActions, SignInParts):
     STEPS: ClassVar[tuple[Step, ...]] = FORM_STEPS
     # The platform's confirmation email, when it sends one (``optout_bot.records.mail``).
     CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
+    # Signing in (``optout_bot.flow.sign_in``): how a signed-in page looks, the code the
+    # platform emails, whether a password is needed at all.
+    SIGNED_IN: ClassVar[SignedIn | None] = None
+    EMAIL_CODE: ClassVar[MailPattern | None] = None
+    NEEDS_PASSWORD: ClassVar[bool] = True
+    MANUAL_STEPS_KEY: ClassVar[str] = "manual_steps"
+    """The label key with the steps a person takes by hand on the settings page."""
 
     @classmethod
     def confirmation_mail(cls) -> MailPattern | None:
@@ -161,17 +180,121 @@ class Flow(PageActions, SignInParts):
         timeout_ms: float = 15_000,
         retry: Retries | None = None,
     ) -> None:
-        super().__init__(
+        self.navigator = PageNavigation(
             page,
             urls={**self.URLS, **(urls or {})},
             timeout_ms=timeout_ms,
             retry=retry or Once(),
         )
+        self.finder = PageFinder(self.navigator, noted=self._keep_label_difference)
+        self.actions = PageActions(self.navigator, self.finder)
+        self.sign_in = SignInPart(self)
         self.account = account
         self.services = services
         self.labels = self.label_book()
         self._labels_used: dict[str, dict[str, bool]] = {}
         self._label_differences: list[str] = []
+
+    # --- the page, through the parts (``optout_bot.flow.page``) ------------------------------
+
+    @property
+    def page(self) -> Page:
+        return self.navigator.page
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """The platform's addresses by ``URLS`` key (with the engine's replacements)."""
+        return self.navigator.urls
+
+    @property
+    def timeout_ms(self) -> float:
+        """How long an element or an answer is waited for."""
+        return self.navigator.timeout_ms
+
+    @timeout_ms.setter
+    def timeout_ms(self, value: float) -> None:
+        self.navigator.timeout_ms = value
+
+    @property
+    def step(self) -> str:
+        """The step running now (set by the engine), named in every error."""
+        return self.navigator.step
+
+    @step.setter
+    def step(self, name: str) -> None:
+        self.navigator.step = name
+
+    @property
+    def retry(self) -> Retries:
+        return self.navigator.retry
+
+    def goto(self, url_or_key: str) -> Response | None:
+        """Open a page by URL or by ``URLS`` key (see ``PageNavigation.goto``)."""
+        return self.navigator.goto(url_or_key)
+
+    def raise_if_server_error(self) -> None:
+        """Transient when the page now showing is a server error or a load that failed."""
+        self.navigator.raise_if_server_error()
+
+    def find(
+        self,
+        element: str,
+        *targets: Target,
+        required: bool = True,
+        within: Locator | None = None,
+        timeout_ms: float | None = None,
+    ) -> Locator:
+        """The one element ``targets`` mean, waited for (see ``PageFinder.find``)."""
+        return self.finder.find(
+            element, *targets, required=required, within=within, timeout_ms=timeout_ms
+        )
+
+    def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
+        """Whether any target is visible now (or within ``timeout_ms``), without failing."""
+        return self.finder.present(*targets, timeout_ms=timeout_ms)
+
+    form_of = staticmethod(form_holding)
+
+    def wait_for_any(
+        self,
+        choices: Mapping[str, Sequence[Target]],
+        timeout_ms: float | None = None,
+        what: str = "next page",
+    ) -> str:
+        """Which of several possible pages shows (see ``PageActions.wait_for_any``)."""
+        return self.actions.wait_for_any(choices, timeout_ms, what)
+
+    def open_and_wait(
+        self,
+        url_or_key: str,
+        choices: Mapping[str, Sequence[Target]],
+        *,
+        failed: Sequence[Target],
+        what: str,
+    ) -> str:
+        """Open a page and return which of ``choices`` shows (``PageActions.open_and_wait``)."""
+        return self.actions.open_and_wait(url_or_key, choices, failed=failed, what=what)
+
+    def press_and_wait(
+        self,
+        button: Locator,
+        choices: Mapping[str, Sequence[Target]],
+        *,
+        failed: Sequence[Target],
+        what: str,
+        safe_to_repeat: bool = False,
+        attempts: int | None = None,
+    ) -> str:
+        """Press ``button`` and return which of ``choices`` shows, pressing again only what is
+        safe to repeat (see ``PageActions.press_and_wait``)."""
+        return self.actions.press_and_wait(
+            button,
+            choices,
+            failed=failed,
+            what=what,
+            safe_to_repeat=safe_to_repeat,
+            attempts=attempts,
+        )
 
     # --- declared metadata ----------------------------------------------------------------
 
@@ -224,10 +347,37 @@ class Flow(PageActions, SignInParts):
         the whole name, as for a control; ``exact=False`` for part of a text."""
         return label_matcher(self.label(key), exact)
 
+    # --- signing in and bot walls, through the part (``optout_bot.flow.sign_in``) ------------
+
+    def signed_in_now(self) -> bool:
+        """Whether this page is a signed-in one (address and structure both)."""
+        return self.sign_in.signed_in_now()
+
+    def bot_wall_targets(self) -> list[Target]:
+        """Every known bot wall, as choices for a step's ``wait_for_any``."""
+        return self.sign_in.bot_wall_targets()
+
+    def bot_wall_shown(self) -> BotWall | None:
+        return self.sign_in.bot_wall_shown()
+
+    def manual_instructions(self, wall: str) -> str:
+        """What the person does by hand, in their language (``SignInPart``)."""
+        return self.sign_in.manual_instructions(wall)
+
+    def at_bot_wall(self) -> None:
+        """A bot wall stands in front of the page: never get past it (``SignInPart``)."""
+        self.sign_in.at_bot_wall()
+
+    def stop_at_bot_wall(self) -> None:
+        """Raise ``needs_human`` with the manual steps (``SignInPart``)."""
+        self.sign_in.stop_at_bot_wall()
+
     def label_differs(self, element: str, found: str, expected: Sequence[str]) -> None:
         """Logged, and kept for the evidence (notes ``label_differs``): the label was a
         cross-check only, the element was found by what does not depend on language."""
-        super().label_differs(element, found, expected)
+        self.finder.label_differs(element, found, expected)
+
+    def _keep_label_difference(self, element: str, found: str, expected: Sequence[str]) -> None:
         said = f"label differs: {element} is {found}, not {' or '.join(expected)}"
         if said not in self._label_differences:  # once, however often the step is tried
             self._label_differences.append(said)
