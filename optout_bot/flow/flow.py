@@ -5,7 +5,9 @@ engine owns the order, the retries, the screenshots, the ledger and the logging)
 elements the way a person does, by role, label and visible text from the flow's label files
 (``labels/<lang>.toml`` beside the flow module, see ``optout_bot.labels``), through
 :meth:`Flow.find`, which names every element so that a missing one reads as
-"fill: Send button not found". Finding elements and opening pages are ``optout_bot.flow.page``'s.
+"fill: Send button not found". Finding elements and opening pages are ``optout_bot.flow.page``'s:
+a flow holds its parts (``navigator``, ``finder``, ``actions``) and lends their methods under
+its own names, so a platform's module only ever writes ``self.find``, ``self.goto`` and so on.
 """
 
 from __future__ import annotations
@@ -22,13 +24,24 @@ from typing import Any, ClassVar, Literal, Protocol
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, Response
 
 from optout_bot import labels
 from optout_bot.errors import AmbiguousElement
 from optout_bot.flow import signals
-from optout_bot.flow.page import Once, PageActions, Retries, Target, label_matcher, one_of
-from optout_bot.flow.sign_in import SignInParts
+from optout_bot.flow.bot_walls import BotWall
+from optout_bot.flow.page import (
+    Once,
+    PageActions,
+    PageFinder,
+    PageNavigation,
+    Retries,
+    Target,
+    form_holding,
+    label_matcher,
+    one_of,
+)
+from optout_bot.flow.sign_in import SignedIn, SignInPart
 from optout_bot.flow.signals import Signal
 from optout_bot.labels import Label, LabelBook
 from optout_bot.records.mail import MailPattern
@@ -127,28 +140,28 @@ class FlowServices(Protocol):
         ...
 
 
-class SignalLookups(PageActions):
+class SignalLookups:
     """Finding pages and elements by a flow's signals (``signals.toml`` beside its module: see
-    ``optout_bot.flow.signals``), what does not depend on the page's language. Apart from ``Flow``
-    only to keep each class short."""
+    ``optout_bot.flow.signals``), what does not depend on the page's language: a part of ``Flow``,
+    like its finder and its actions."""
 
-    PLATFORM: ClassVar[str]
-    signals: Mapping[str, Signal]
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
 
     def signal(self, name: str, *, within: Locator | None = None) -> Target:
         """The element ``signals.toml`` names ``name`` (what does not depend on the page's
         language; see ``optout_bot.flow.signals``), looked for inside ``within`` when given."""
         found = self._signal(name)
         if found.css is None:
-            raise KeyError(f"{self.PLATFORM} signal {name!r} names an address, not an element")
+            raise KeyError(f"{self.flow.PLATFORM} signal {name!r} names an address, not an element")
         return Target(css=found.css, within=within)
 
     def has_signal(self, name: str) -> bool:
-        return name in self.signals
+        return name in self.flow.signals
 
     def at_address(self, name: str) -> bool:
         """Whether the page now showing is at the address the signal ``name`` names."""
-        return self._signal(name).matches_path(urlsplit(self.page.url).path)
+        return self._signal(name).matches_path(urlsplit(self.flow.page.url).path)
 
     def address_of(self, name: str) -> Callable[[str], bool]:
         """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""
@@ -160,24 +173,26 @@ class SignalLookups(PageActions):
         handle = button.element_handle()
         button.click()
         with contextlib.suppress(PlaywrightError):  # gone already, or a page that stays
-            handle.wait_for_element_state("hidden", timeout=self.timeout_ms)
+            handle.wait_for_element_state("hidden", timeout=self.flow.timeout_ms)
 
     def only_one(self, element: str, candidates: Locator) -> Locator:
         """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``
         naming them, as for a control found by its name."""
         count = candidates.count()
         if count > 1:
-            raise AmbiguousElement(element, one_of(candidates, count), count=count, step=self.step)
+            raise AmbiguousElement(
+                element, one_of(candidates, count), count=count, step=self.flow.step
+            )
         return candidates.first
 
     def _signal(self, name: str) -> Signal:
         try:
-            return self.signals[name]
+            return self.flow.signals[name]
         except KeyError:
-            raise KeyError(f"{self.PLATFORM} flow has no signal {name!r}") from None
+            raise KeyError(f"{self.flow.PLATFORM} flow has no signal {name!r}") from None
 
 
-class Flow(SignalLookups, SignInParts):
+class Flow:
     """Base class of every platform flow; see ``flows/facebook/flow.py`` for a worked example.
 
     Class constants declare the platform (``PLATFORM``, ``DESCRIPTION``, ``KIND``, ``URLS``,
@@ -188,6 +203,7 @@ class Flow(SignalLookups, SignInParts):
     lends it (``Retries``).
     """
 
+    PLATFORM: ClassVar[str]
     DESCRIPTION: ClassVar[str]
     KIND: ClassVar[Literal["form", "setting"]] = "form"
     URLS: ClassVar[Mapping[str, str]]
@@ -201,6 +217,13 @@ class Flow(SignalLookups, SignInParts):
     TEXT_ONLY: ClassVar[Mapping[str, str]] = {}
     # The platform's confirmation email, when it sends one (``optout_bot.records.mail``).
     CONFIRMATION_MAIL: ClassVar[MailPattern | None] = None
+    # Signing in (``optout_bot.flow.sign_in``): how a signed-in page looks, the code the
+    # platform emails, whether a password is needed at all.
+    SIGNED_IN: ClassVar[SignedIn | None] = None
+    EMAIL_CODE: ClassVar[MailPattern | None] = None
+    NEEDS_PASSWORD: ClassVar[bool] = True
+    MANUAL_STEPS_KEY: ClassVar[str] = "manual_steps"
+    """The label key with the steps a person takes by hand on the settings page."""
 
     @classmethod
     def confirmation_mail(cls) -> MailPattern | None:
@@ -218,18 +241,124 @@ class Flow(SignalLookups, SignInParts):
         timeout_ms: float = 15_000,
         retry: Retries | None = None,
     ) -> None:
-        super().__init__(
+        self.navigator = PageNavigation(
             page,
             urls={**self.URLS, **(urls or {})},
             timeout_ms=timeout_ms,
             retry=retry or Once(),
         )
+        self.finder = PageFinder(self.navigator, noted=self._keep_label_difference)
+        self.actions = PageActions(self.navigator, self.finder)
+        self.sign_in = SignInPart(self)
         self.account = account
         self.services = services
         self.labels = self.label_book()
         self.signals = signals.load(self.label_folders())
+        self.signal_lookups = SignalLookups(self)
         self._labels_used: dict[str, dict[str, bool]] = {}
         self._label_differences: list[str] = []
+
+    # --- the page, through the parts (``optout_bot.flow.page``) ------------------------------
+
+    @property
+    def page(self) -> Page:
+        return self.navigator.page
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """The platform's addresses by ``URLS`` key (with the engine's replacements)."""
+        return self.navigator.urls
+
+    @property
+    def timeout_ms(self) -> float:
+        """How long an element or an answer is waited for."""
+        return self.navigator.timeout_ms
+
+    @timeout_ms.setter
+    def timeout_ms(self, value: float) -> None:
+        self.navigator.timeout_ms = value
+
+    @property
+    def step(self) -> str:
+        """The step running now (set by the engine), named in every error."""
+        return self.navigator.step
+
+    @step.setter
+    def step(self, name: str) -> None:
+        self.navigator.step = name
+
+    @property
+    def retry(self) -> Retries:
+        return self.navigator.retry
+
+    def goto(self, url_or_key: str) -> Response | None:
+        """Open a page by URL or by ``URLS`` key (see ``PageNavigation.goto``)."""
+        return self.navigator.goto(url_or_key)
+
+    def raise_if_server_error(self) -> None:
+        """Transient when the page now showing is a server error or a load that failed."""
+        self.navigator.raise_if_server_error()
+
+    def find(
+        self,
+        element: str,
+        *targets: Target,
+        required: bool = True,
+        within: Locator | None = None,
+        timeout_ms: float | None = None,
+    ) -> Locator:
+        """The one element ``targets`` mean, waited for (see ``PageFinder.find``)."""
+        return self.finder.find(
+            element, *targets, required=required, within=within, timeout_ms=timeout_ms
+        )
+
+    def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
+        """Whether any target is visible now (or within ``timeout_ms``), without failing."""
+        return self.finder.present(*targets, timeout_ms=timeout_ms)
+
+    form_of = staticmethod(form_holding)
+
+    def wait_for_any(
+        self,
+        choices: Mapping[str, Sequence[Target]],
+        timeout_ms: float | None = None,
+        what: str = "next page",
+        addresses: Mapping[str, Callable[[str], bool]] | None = None,
+    ) -> str:
+        """Which of several possible pages shows (see ``PageActions.wait_for_any``)."""
+        return self.actions.wait_for_any(choices, timeout_ms, what, addresses)
+
+    def open_and_wait(
+        self,
+        url_or_key: str,
+        choices: Mapping[str, Sequence[Target]],
+        *,
+        failed: Sequence[Target],
+        what: str,
+    ) -> str:
+        """Open a page and return which of ``choices`` shows (``PageActions.open_and_wait``)."""
+        return self.actions.open_and_wait(url_or_key, choices, failed=failed, what=what)
+
+    def press_and_wait(
+        self,
+        button: Locator,
+        choices: Mapping[str, Sequence[Target]],
+        *,
+        failed: Sequence[Target],
+        what: str,
+        safe_to_repeat: bool = False,
+        attempts: int | None = None,
+    ) -> str:
+        """Press ``button`` and return which of ``choices`` shows, pressing again only what is
+        safe to repeat (see ``PageActions.press_and_wait``)."""
+        return self.actions.press_and_wait(
+            button,
+            choices,
+            failed=failed,
+            what=what,
+            safe_to_repeat=safe_to_repeat,
+            attempts=attempts,
+        )
 
     # --- declared metadata ----------------------------------------------------------------
 
@@ -282,10 +411,55 @@ class Flow(SignalLookups, SignInParts):
         the whole name, as for a control; ``exact=False`` for part of a text."""
         return label_matcher(self.label(key), exact)
 
+    # --- signing in and bot walls, through the part (``optout_bot.flow.sign_in``) ------------
+
+    def signal(self, name: str, *, within: Locator | None = None) -> Target:
+        return self.signal_lookups.signal(name, within=within)
+
+    def has_signal(self, name: str) -> bool:
+        return self.signal_lookups.has_signal(name)
+
+    def at_address(self, name: str) -> bool:
+        return self.signal_lookups.at_address(name)
+
+    def address_of(self, name: str) -> Callable[[str], bool]:
+        return self.signal_lookups.address_of(name)
+
+    def click_and_leave(self, button: Locator) -> None:
+        self.signal_lookups.click_and_leave(button)
+
+    def only_one(self, element: str, candidates: Locator) -> Locator:
+        return self.signal_lookups.only_one(element, candidates)
+
+    def signed_in_now(self) -> bool:
+        """Whether this page is a signed-in one (address and structure both)."""
+        return self.sign_in.signed_in_now()
+
+    def bot_wall_targets(self) -> list[Target]:
+        """Every known bot wall, as choices for a step's ``wait_for_any``."""
+        return self.sign_in.bot_wall_targets()
+
+    def bot_wall_shown(self) -> BotWall | None:
+        return self.sign_in.bot_wall_shown()
+
+    def manual_instructions(self, wall: str) -> str:
+        """What the person does by hand, in their language (``SignInPart``)."""
+        return self.sign_in.manual_instructions(wall)
+
+    def at_bot_wall(self) -> None:
+        """A bot wall stands in front of the page: never get past it (``SignInPart``)."""
+        self.sign_in.at_bot_wall()
+
+    def stop_at_bot_wall(self) -> None:
+        """Raise ``needs_human`` with the manual steps (``SignInPart``)."""
+        self.sign_in.stop_at_bot_wall()
+
     def label_differs(self, element: str, found: str, expected: Sequence[str]) -> None:
         """Logged, and kept for the evidence (notes ``label_differs``): the label was a
         cross-check only, the element was found by what does not depend on language."""
-        super().label_differs(element, found, expected)
+        self.finder.label_differs(element, found, expected)
+
+    def _keep_label_difference(self, element: str, found: str, expected: Sequence[str]) -> None:
         said = f"label differs: {element} is {found}, not {' or '.join(expected)}"
         if said not in self._label_differences:  # once, however often the step is tried
             self._label_differences.append(said)

@@ -6,10 +6,11 @@ What a flow acts on (a button it presses, a switch it flips, a field it types in
 exactly, the whole accessible name after :func:`optout_bot.labels.normalise`, and only one
 element may match: acting on the first of two look-alikes is how a hostile or changed page
 gets the user's data into the wrong place. Recognising which page shows (a heading, a text, a
-landmark) may match part of a text. ``Flow`` builds on these classes; they are apart from it
-only to keep each one short. Nothing here decides to try again: a page load or a safe request
-sent again goes through the ``Retries`` the engine lends the flow (``optout_bot.run.retry``
-decides how often); without one, everything is tried once.
+landmark) may match part of a text. A ``Flow`` holds one of each of these parts (as a
+Playwright ``Page`` holds its ``Keyboard`` and ``Mouse``): the navigation, which also keeps the
+page and the step the others read; the finder; the actions. Nothing here decides to try again:
+a page load or a safe request sent again goes through the ``Retries`` the engine lends the
+flow (``optout_bot.run.retry`` decides how often); without one, everything is tried once.
 """
 
 from __future__ import annotations
@@ -266,7 +267,8 @@ def differs(found: Locator, targets: Iterable[Target], scope: Page | Locator) ->
 
 class PageNavigation:
     """Opening pages by URL or by name, and watching what the page that shows really is: a
-    server error or a failed load is ``Transient`` (worth another try), never ``UiChanged``."""
+    server error or a failed load is ``Transient`` (worth another try), never ``UiChanged``.
+    It keeps what the other parts read: the page, its addresses, the wait and the step."""
 
     def __init__(
         self, page: Page, *, urls: Mapping[str, str], timeout_ms: float, retry: Retries
@@ -370,10 +372,35 @@ def form_holding(field: Locator) -> Locator:
     return field.locator("xpath=ancestor::form[1]")
 
 
-class PageFinder(PageNavigation):
+class PageFinder:
     """Finding the one element a flow means, never with a fixed sleep; every element has a
     human name, so a missing one reads "fill: Send button not found". Apart from
-    :class:`PageActions` so that finding an element and waiting for an answer read apart."""
+    :class:`PageActions` so that finding an element and waiting for an answer read apart.
+    ``noted`` hears of every label that differs (the flow keeps them for the evidence)."""
+
+    def __init__(
+        self, navigation: PageNavigation, noted: Callable[[str, str, Sequence[str]], None]
+    ) -> None:
+        self.navigation = navigation
+        self.noted = noted
+
+    @property
+    def page(self) -> Page:
+        return self.navigation.page
+
+    @property
+    def timeout_ms(self) -> float:
+        return self.navigation.timeout_ms
+
+    @property
+    def step(self) -> str:
+        return self.navigation.step
+
+    def raise_if_server_error(self) -> None:
+        self.navigation.raise_if_server_error()
+
+    def _page_detail(self) -> str:
+        return self.navigation._page_detail()
 
     def find(
         self,
@@ -441,6 +468,7 @@ class PageFinder(PageNavigation):
         get_logger().warning(
             "label differs", step=self.step, element=element, found=found, expected=list(expected)
         )
+        self.noted(element, found, expected)
 
     def present(self, *targets: Target, timeout_ms: float = 0) -> bool:
         """Whether any target is visible now (or within ``timeout_ms``), without failing;
@@ -484,10 +512,56 @@ class PageFinder(PageNavigation):
                     self.raise_if_server_error()
 
 
-class PageActions(PageFinder):
+class PageActions:
     """Waiting for the page a platform answers with (after opening a page or pressing a
     button), telling its possible answers apart without a fixed sleep, and trying again
-    only what is safe to repeat."""
+    only what is safe to repeat (through the navigation's ``Retries``)."""
+
+    def __init__(self, navigation: PageNavigation, finder: PageFinder) -> None:
+        self.navigation = navigation
+        self.finder = finder
+
+    @property
+    def page(self) -> Page:
+        return self.navigation.page
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return self.navigation.urls
+
+    @property
+    def timeout_ms(self) -> float:
+        return self.navigation.timeout_ms
+
+    @property
+    def step(self) -> str:
+        return self.navigation.step
+
+    @property
+    def retry(self) -> Retries:
+        return self.navigation.retry
+
+    def raise_if_server_error(self) -> None:
+        self.navigation.raise_if_server_error()
+
+    def _page_detail(self) -> str:
+        return self.navigation._page_detail()
+
+    def _load(self, url: str) -> Response | None:
+        return self.navigation._load(url)
+
+    def _loading(self, action: Callable[[], T]) -> T:
+        return self.navigation._loading(action)
+
+    def _wait_visible(
+        self,
+        locator: Locator,
+        timeout_ms: float,
+        *,
+        fail_fast: bool = False,
+        until: Callable[[], bool] | None = None,
+    ) -> bool:
+        return self.finder._wait_visible(locator, timeout_ms, fail_fast=fail_fast, until=until)
 
     def wait_for_any(
         self,

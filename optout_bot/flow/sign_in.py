@@ -7,7 +7,7 @@ engine keeps that session and later runs use it (``optout_bot.run.yourself``). A
 platform signs in with a code sent by email declares ``EMAIL_CODE`` (the sender's domains
 and the code's pattern); the engine reads the code from the person's mailbox, DKIM-verified
 (``optout_bot.run.email_code``). At a bot wall (``optout_bot.flow.bot_walls``) a flow calls
-:meth:`SignInParts.at_bot_wall`: headed, the person deals with it; headless, the run ends
+:meth:`SignInPart.at_bot_wall`: headed, the person deals with it; headless, the run ends
 ``needs_human`` with the platform's own address and the steps in the person's language.
 """
 
@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from optout_bot.errors import NeedsHuman
 from optout_bot.flow import bot_walls
 from optout_bot.flow.page import Target
 from optout_bot.records.locales import wording
-from optout_bot.records.mail import MailPattern
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -44,49 +43,57 @@ class SignedIn:
     start_at: str = "login"
 
 
-class SignInParts:
-    """Mixed into ``Flow``: the sign-in declarations and the bot-wall stop."""
+class SignsIn(Protocol):
+    """What :class:`SignInPart` reads from the flow holding it (``optout_bot.flow.flow.Flow``)."""
 
-    SIGNED_IN: ClassVar[SignedIn | None] = None
-    EMAIL_CODE: ClassVar[MailPattern | None] = None
-    NEEDS_PASSWORD: ClassVar[bool] = True
-    MANUAL_STEPS_KEY: ClassVar[str] = "manual_steps"
-    """The label key with the steps a person takes by hand on the settings page."""
+    PLATFORM: ClassVar[str]
+    SIGNED_IN: ClassVar[SignedIn | None]
+    MANUAL_STEPS_KEY: ClassVar[str]
+    services: Any  # FlowServices (optout_bot.flow.flow, which holds this part)
+    account: Any  # AccountView, likewise
 
-    if TYPE_CHECKING:
-        PLATFORM: ClassVar[str]
-        page: Page
-        services: Any  # FlowServices (optout_bot.flow.flow, which mixes this class in)
-        account: Any  # AccountView, likewise
-        urls: dict[str, str]
-        step: str
+    @property
+    def page(self) -> Page: ...
+    @property
+    def urls(self) -> dict[str, str]: ...
+    @property
+    def step(self) -> str: ...
 
-        def label(self, key: str) -> Label: ...
-        def present(self, *targets: Target, timeout_ms: float = 0) -> bool: ...
+    def label(self, key: str) -> Label: ...
+    def present(self, *targets: Target, timeout_ms: float = 0) -> bool: ...
+
+
+class SignInPart:
+    """Held by ``Flow``: what its sign-in declarations mean on the page, and the bot-wall stop."""
+
+    def __init__(self, flow: SignsIn) -> None:
+        self.flow = flow
 
     def signed_in_now(self) -> bool:
         """Whether this page is a signed-in one (address and structure both)."""
-        declared = self.SIGNED_IN
+        declared = self.flow.SIGNED_IN
         if declared is None:
             return False
-        return bool(re.search(declared.address, self.page.url)) and self.present(*declared.shows)
+        return bool(re.search(declared.address, self.flow.page.url)) and self.flow.present(
+            *declared.shows
+        )
 
     def bot_wall_targets(self) -> list[Target]:
         """Every known bot wall, as choices for a step's ``wait_for_any``."""
         return bot_walls.targets()
 
     def bot_wall_shown(self) -> bot_walls.BotWall | None:
-        return next((w for w in bot_walls.WALLS if self.present(*w.targets)), None)
+        return next((w for w in bot_walls.WALLS if self.flow.present(*w.targets)), None)
 
     def manual_instructions(self, wall: str) -> str:
         """What the person does by hand, in their language: the platform's own address of
         the setting and the steps there (the flow's ``manual_steps`` label)."""
-        text = wording(self.account.locale).text(
+        text = wording(self.flow.account.locale).text(
             "person.bot_wall",
-            platform=self.PLATFORM,
+            platform=self.flow.PLATFORM,
             wall=wall,
-            address=self.urls["settings"],
-            steps=str(self.label(self.MANUAL_STEPS_KEY)),
+            address=self.flow.urls["settings"],
+            steps=str(self.flow.label(self.flow.MANUAL_STEPS_KEY)),
         )
         return text
 
@@ -97,8 +104,8 @@ class SignInParts:
         wall = self.bot_wall_shown()
         name = wall.name if wall is not None else "a check whether you are a person"
         instructions = self.manual_instructions(name)
-        self.services.note("bot_wall", name)
-        self.services.hand_over(
+        self.flow.services.note("bot_wall", name)
+        self.flow.services.hand_over(
             instructions,
             until=lambda: self.bot_wall_shown() is None,
             otherwise=instructions,
@@ -110,5 +117,5 @@ class SignInParts:
         wall = self.bot_wall_shown()
         raise NeedsHuman(
             self.manual_instructions(wall.name if wall else "a check whether you are a person"),
-            step=self.step,
+            step=self.flow.step,
         )

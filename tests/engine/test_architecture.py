@@ -147,3 +147,13 @@ def test_one_module_knows_how_chromium_is_launched() -> None:
         and any(n in p.read_text(encoding="utf-8") for n in needles)
     )
     assert found == ["optout_bot/browser/__init__.py"]
+
+
+def test_a_flow_holds_its_parts_instead_of_inheriting_them() -> None:
+    """Navigating, finding, acting and signing in are parts a flow holds (as Playwright's Page
+    holds its Keyboard), each a class of its own: no chain of base classes under ``Flow``."""
+    from optout_bot.flow.page import PageActions, PageFinder, PageNavigation
+    from optout_bot.flow.sign_in import SignInPart
+
+    for klass in (Flow, PageNavigation, PageFinder, PageActions, SignInPart):
+        assert klass.__bases__ == (object,), klass.__qualname__

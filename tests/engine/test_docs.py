@@ -153,7 +153,7 @@ def test_demo_of_a_page_version_skips_a_replica_without_it_and_says_so() -> None
 
 
 def test_jobs_help_says_what_the_default_is() -> None:
-    from optout_bot.cli import JobsOption
+    from optout_bot.cli.base import JobsOption
 
     help_text = get_args(JobsOption)[1].help
     assert "two per core" in help_text and "one per core" not in help_text
@@ -178,7 +178,7 @@ def test_jobs_help_says_what_the_default_is() -> None:
 def test_verbose_shows_the_resolved_jurisdiction_and_its_source(
     settings: dict[str, str], shown: str
 ) -> None:
-    from optout_bot.cli import _law_line
+    from optout_bot.cli.base import _law_line
     from optout_bot.settings import Account
 
     account = Account.model_validate({"login": "me@example.org", **settings})
