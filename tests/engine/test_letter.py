@@ -17,7 +17,7 @@ from optout_bot.cli import app
 from optout_bot.records.evidence import EvidenceBundle, sha256_file
 from optout_bot.records.letter import check_bundle, compose, render
 from optout_bot.records.locales import wording
-from tests.engine.test_cli import evidence_folders, optout
+from tests.support.cli import evidence_folders, optout, optout_here
 
 TODAY = datetime(2026, 11, 27, 10, 0)
 
@@ -174,7 +174,7 @@ def test_the_letter_s_own_out_option_stays_with_it() -> None:
 @pytest.mark.parametrize(("option", "value"), [("--to", "nobody"), ("--format", "pdf")])
 def test_bad_letter_options_fail_in_one_line(tmp_path: Path, option: str, value: str) -> None:
     folder = make_bundle(tmp_path)
-    done = optout("letter", str(folder), option, value, cwd=tmp_path)
+    done = optout_here("letter", str(folder), option, value, cwd=tmp_path)
     assert done.returncode == 2 and value in done.stderr and not done.stdout
 
 
@@ -208,9 +208,9 @@ def test_demo_receipt_and_letter_in_the_account_s_language(
     for phrase in receipt_says:
         assert phrase in receipt, phrase
 
-    text = optout("--ledger", "l.sqlite3", "letter", str(folder), cwd=tmp_path)
+    text = optout_here("--ledger", "l.sqlite3", "letter", str(folder), cwd=tmp_path)
     assert text.returncode == 0, text.stderr
-    page = optout(
+    page = optout_here(
         "letter",
         str(folder),
         "--format",
