@@ -21,6 +21,29 @@ from optout_bot.run.retry import RetryPolicy
 from optout_bot.settings import Account, BrowserSettings, Settings
 
 FAST_RETRY = RetryPolicy(attempts=5, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)
+BROWSER_FIXTURES = {"browser", "context", "page", "runner", "playwright"}
+PROCESS_HELPERS = (
+    "subprocess",
+    "optout",
+    "start_run",
+    "finish_run",
+    "in_copy",
+    "run_jobs",
+    "soak_run",
+)
+"""What a test module holds when its tests start processes or browsers of their own (a test
+that launches one otherwise is marked ``browser`` where it is written)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``browser`` every test that starts a browser (a fixture) or may start one (its
+    module starts processes), so ``-m "not browser and not slow"`` is the inner loop."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) or any(
+            hasattr(module, name) for name in PROCESS_HELPERS
+        ):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)

@@ -106,7 +106,8 @@ def test_the_worked_example_is_one_line_one_command_and_the_tests_pass(tmp_path:
         "tests/flows/test_instagram.py",
         "tests/flows/test_threads.py",
         "-k",
-        "(committed_baselines and -de-) or exits_8 or label or replica_shows or "
+        "(committed_baselines and -de- and (facebook or instagram or threads)) or exits_8 "
+        "or label or replica_shows or "
         "(test_flow and de- and (submitted or objects or already))",
         timeout=1800,
     )
