@@ -17,6 +17,8 @@ from pathlib import Path
 
 import structlog
 
+from optout_bot import log
+
 COMMAND = [sys.executable, "-m", "optout_bot"]
 
 
@@ -71,9 +73,13 @@ def _as_a_process(
     err: io.StringIO,
 ) -> Iterator[None]:
     """What a process of its own would have, for the time of one command: its arguments,
-    folder, environment and streams; the logging setup it changes is put back after."""
+    folder, environment and streams; what it leaves in this process (the logging setup, the
+    secrets the log redacts: a test's password ``x`` would blank every x after) is put back."""
     saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr, os.getcwd(), dict(os.environ))
     logging_setup = structlog.get_config()
+    bound = structlog.contextvars.get_contextvars()
+    secrets = set(log.redactor.secrets())
+    log.redactor._secrets.clear()  # a process starts knowing none
     sys.argv, sys.stdin, sys.stdout, sys.stderr = (
         ["optout-bot", *args],
         io.StringIO(stdin),
@@ -91,6 +97,10 @@ def _as_a_process(
         os.environ.clear()
         os.environ.update(saved[5])
         structlog.configure(**logging_setup)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(**bound)
+        log.redactor._secrets.clear()
+        log.redactor._secrets.update(secrets)
 
 
 def evidence_folders(root: Path) -> list[Path]:
