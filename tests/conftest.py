@@ -4,6 +4,7 @@ flow against a replica through the real engine."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,29 @@ from optout_bot.settings import Account, BrowserSettings, Settings
 lend_label_books()  # as the planner does: tests build replicas without one
 
 FAST_RETRY = RetryPolicy(attempts=5, total_seconds=60, initial_seconds=0.05, max_seconds=0.2)
+BROWSER_FIXTURES = {"browser", "context", "page", "runner", "playwright"}
+PROCESS_HELPERS = (
+    "subprocess",
+    "optout",
+    "start_run",
+    "finish_run",
+    "in_copy",
+    "run_jobs",
+    "soak_run",
+)
+"""What a test module holds when its tests start processes or browsers of their own (a test
+that launches one otherwise is marked ``browser`` where it is written)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``browser`` every test that starts a browser (a fixture) or may start one (its
+    module starts processes), so ``-m "not browser and not slow"`` is the inner loop."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) or any(
+            hasattr(module, name) for name in PROCESS_HELPERS
+        ):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +63,17 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # the user's labels
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_waiting_for_the_disk() -> Iterator[None]:
+    """``os.fsync`` returns at once in the test process. What it guards, files surviving a
+    power cut, no test can cause or observe; what every test observes (whole files under
+    their final names, written before the rename) stays. On a shared disk the evidence's
+    twenty-odd fsyncs cost a run about half a second of waiting."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fsync", lambda descriptor: None)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ flow (``optout_bot.run.retry`` decides how often); without one, everything is tr
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import time
@@ -132,11 +133,13 @@ class Target:
         scope = self.within if self.within is not None else page
         whole = self.exact or self.is_control
         if self.role is not None:
-            return scope.get_by_role(self.role, name=label_matcher(self.name, whole))
+            if self.name is None:
+                return scope.get_by_role(self.role)
+            return scope.locator(f"internal:role={self.role}[name={selector(self.name, whole)}]")
         if self.label is not None:
-            return scope.get_by_label(label_matcher(self.label, whole))
+            return scope.locator(f"internal:label={selector(self.label, whole)}")
         if self.text is not None:
-            return scope.get_by_text(label_matcher(self.text, whole))
+            return scope.locator(f"internal:text={selector(self.text, whole)}")
         attributes = self._attribute_css()
         if attributes is not None:
             return scope.locator(attributes)
@@ -215,6 +218,35 @@ def label_matcher(value: str | re.Pattern[str] | None, exact: bool) -> re.Patter
         return labels.whole_text(value) if exact else value
     texts = value.variants if isinstance(value, Label) else (value,)
     return labels.pattern(texts, whole=exact, ignore_case=True)
+
+
+def selector(value: str | re.Pattern[str], exact: bool) -> str:
+    """:func:`label_matcher` as the selector part Playwright's ``get_by_role(name=…)``,
+    ``get_by_label`` and ``get_by_text`` make of it (``/…/i``), built from the pattern's text
+    without compiling it: only the browser runs it, and Python's compiler would spend
+    milliseconds on each tolerant pattern (tests/engine/test_targets.py checks that the two
+    selectors are the same)."""
+    if isinstance(value, re.Pattern):
+        if not exact:
+            return _as_selector(value.pattern, value.flags)
+        return _as_selector(labels.anchored(value.pattern), value.flags | re.IGNORECASE)
+    texts = value.variants if isinstance(value, Label) else (value,)
+    return _as_selector(labels.source(texts, whole=exact), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_selector(source: str, flags: int) -> str:
+    """Pattern text and flags as a selector's ``/…/flags``, escaped as Playwright escapes a
+    ``re.Pattern`` (quotes, and ``>>``, which would chain selectors)."""
+    if flags & ~(re.IGNORECASE | re.DOTALL | re.MULTILINE | re.UNICODE):
+        raise ValueError("a label pattern may only use IGNORECASE, DOTALL and MULTILINE")
+    escaped = _QUOTE_IN_PATTERN.sub(r"\1\2\\\3", source).replace(">>", "\\>\\>")
+    shown = "".join(letter for flag, letter in _SELECTOR_FLAGS if flags & flag)
+    return f"/{escaped}/{shown}"
+
+
+_QUOTE_IN_PATTERN = re.compile(r'(^|[^\\])(\\\\)*(["\'`])')
+_SELECTOR_FLAGS = ((re.IGNORECASE, "i"), (re.DOTALL, "s"), (re.MULTILINE, "m"))
 
 
 def element_summary(element: Locator) -> str:

@@ -229,23 +229,34 @@ def pattern(
 
 @functools.lru_cache(maxsize=4096)
 def _compiled(texts: tuple[str, ...], whole: bool, ignore_case: bool) -> re.Pattern[str]:
-    """:func:`pattern`, built once per wording set: a flow asks for the same ones at every
-    step, and building one costs milliseconds (every character gets its invisible-tail)."""
+    """:func:`pattern`, compiled once per wording set and process."""
+    return re.compile(source(texts, whole=whole), re.IGNORECASE if ignore_case else 0)
+
+
+def source(texts: Iterable[str], *, whole: bool = False) -> str:
+    """The text of :func:`pattern`, never compiled: what a browser is given to match with.
+    Python's compiler spends milliseconds on each of a tolerant pattern's character classes
+    (a run asks for dozens of wording sets), a browser's regex engine microseconds."""
+    return _source(tuple(texts), whole)
+
+
+@functools.lru_cache(maxsize=4096)
+def _source(texts: tuple[str, ...], whole: bool) -> str:
     options = sorted({_straighten(t) for t in texts if _straighten(t)}, key=len, reverse=True)
     if not options:
         raise ValueError("a label pattern needs at least one non-empty text")
     body = "|".join(_tolerant(option) for option in options)
-    source = _anchored(body) if whole else f"(?:{body})"
-    return re.compile(source, re.IGNORECASE if ignore_case else 0)
+    return anchored(body) if whole else f"(?:{body})"
 
 
 def whole_text(found: re.Pattern[str]) -> re.Pattern[str]:
     """``found`` matching a whole text only (spaces around it aside), ignoring case: what
     "exact" means for a regex a flow wrote itself."""
-    return re.compile(_anchored(found.pattern), found.flags | re.IGNORECASE)
+    return re.compile(anchored(found.pattern), found.flags | re.IGNORECASE)
 
 
-def _anchored(body: str) -> str:
+def anchored(body: str) -> str:
+    """Pattern text ``body`` matching a whole text only (blanks around it aside)."""
     return f"^{BLANK_CLASS}*(?:{body}){BLANK_CLASS}*$"
 
 

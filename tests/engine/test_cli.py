@@ -1,37 +1,19 @@
-"""The command as a user runs it: a real process, real exit codes, one-line errors."""
+"""The command as a user runs it: a real process, real exit codes, one-line errors (the
+messages that need no browser from the same entry point in the test's own process)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from optout_bot.flow import registry
 from optout_bot.outcome import EXIT_CODES, Outcome
+from tests.support.cli import evidence_folders, optout, optout_here
 
-
-def optout(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_BOT_")}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "optout_bot", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        input=stdin or "",
-    )
-
-
-def evidence_folders(root: Path) -> list[Path]:
-    return sorted(p.parent for p in root.rglob("manifest.json"))
+__all__ = ["evidence_folders", "optout"]  # other test modules import them from here
 
 
 def test_demo_submits_on_the_replica_and_says_where_the_evidence_is(tmp_path: Path) -> None:
@@ -44,9 +26,11 @@ def test_demo_submits_on_the_replica_and_says_where_the_evidence_is(tmp_path: Pa
         json.loads(line) for line in (folder / "replica-requests.jsonl").read_text().splitlines()
     ]
     assert [r["event"] for r in received].count("objection_received") == 1
-    verified = optout("--ledger", "ledger.sqlite3", "evidence", "verify", str(folder), cwd=tmp_path)
+    verified = optout_here(
+        "--ledger", "ledger.sqlite3", "evidence", "verify", str(folder), cwd=tmp_path
+    )
     assert verified.returncode == 0 and "matches the ledger" in verified.stdout
-    history = optout("--ledger", "ledger.sqlite3", "history", cwd=tmp_path)
+    history = optout_here("--ledger", "ledger.sqlite3", "history", cwd=tmp_path)
     assert "facebook" in history.stdout and "submitted" in history.stdout
 
 
@@ -95,7 +79,7 @@ def test_a_changed_byte_in_the_evidence_fails_verification(tmp_path: Path) -> No
     data = bytearray(shot.read_bytes())
     data[100] ^= 0xFF
     shot.write_bytes(bytes(data))
-    verified = optout("evidence", "verify", str(folder), cwd=tmp_path)
+    verified = optout_here("evidence", "verify", str(folder), cwd=tmp_path)
     assert verified.returncode == 1
     assert f"FAILED {shot.name}: changed" in verified.stderr
 
@@ -133,7 +117,7 @@ def test_bad_input_is_one_line_and_exit_2(
     tmp_path: Path, config: str, args: list[str], expected: str
 ) -> None:
     (tmp_path / "optout-bot.toml").write_text(config, encoding="utf-8")
-    done = optout(*args, cwd=tmp_path)
+    done = optout_here(*args, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert expected in done.stderr
     assert "Traceback" not in done.stderr
@@ -141,18 +125,18 @@ def test_bad_input_is_one_line_and_exit_2(
 
 
 def test_help_documents_every_exit_code(tmp_path: Path) -> None:
-    shown = optout("--help", cwd=tmp_path).stdout
+    shown = optout_here("--help", cwd=tmp_path).stdout
     for outcome in Outcome:
         assert f"{outcome.exit_code:>3}  {outcome.value}" in shown
 
 
 def test_platforms_lists_each_flow_with_its_address(tmp_path: Path) -> None:
-    shown = optout("platforms", cwd=tmp_path)
+    shown = optout_here("platforms", cwd=tmp_path)
     assert shown.returncode == 0
     assert "facebook" in shown.stdout and "facebook.com/help/contact" in shown.stdout
     assert "working" not in shown.stdout  # a language at 7% confirmed is not "working"
     share = re.compile(r"^ +flow strings with a public source: en \d+/\d+ \(\d+%\) · de ", re.M)
-    assert len(share.findall(shown.stdout)) == 5
+    assert len(share.findall(shown.stdout)) == len(registry.discover())
 
 
 def test_verbose_header_shows_versions_and_each_settings_source_with_secrets_masked(
@@ -163,7 +147,7 @@ def test_verbose_header_shows_versions_and_each_settings_source_with_secrets_mas
     )
     (tmp_path / ".env").write_text("OPTOUT_BOT_BROWSER__TIMEOUT_MS=9000\n", encoding="utf-8")
     env = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__PASSWORD": "pw-header-canary-3141"}
-    done = optout("-v", "--ledger", "l.sqlite3", "history", cwd=tmp_path, env=env)
+    done = optout_here("-v", "--ledger", "l.sqlite3", "history", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     header = done.stderr
     assert "# optout-bot " in header and "# Playwright " in header

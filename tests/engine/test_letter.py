@@ -20,7 +20,7 @@ from optout_bot.records.locales import wording
 from optout_bot.records.mail import MailPattern, parse_message, verify_dkim
 from optout_bot.records.proof import EmailProof, write_addendum
 from optout_bot.replica.mail import SigningKey
-from tests.engine.test_cli import evidence_folders, optout
+from tests.support.cli import evidence_folders, optout, optout_here
 
 TODAY = datetime(2026, 11, 27, 10, 0)
 
@@ -194,7 +194,7 @@ def test_the_letter_s_own_out_option_stays_with_it() -> None:
 @pytest.mark.parametrize(("option", "value"), [("--to", "nobody"), ("--format", "pdf")])
 def test_bad_letter_options_fail_in_one_line(tmp_path: Path, option: str, value: str) -> None:
     folder = make_bundle(tmp_path)
-    done = optout("letter", str(folder), option, value, cwd=tmp_path)
+    done = optout_here("letter", str(folder), option, value, cwd=tmp_path)
     assert done.returncode == 2 and value in done.stderr and not done.stdout
 
 
@@ -231,14 +231,14 @@ def test_demo_receipt_and_letter_in_the_account_s_language(
     for phrase in receipt_says:
         assert phrase in receipt, phrase
 
-    refused = optout("--ledger", "l.sqlite3", "letter", str(folder), cwd=tmp_path)
+    refused = optout_here("--ledger", "l.sqlite3", "letter", str(folder), cwd=tmp_path)
     assert refused.returncode == 2 and "demo run" in refused.stderr  # nothing reached Facebook
-    text = optout("--ledger", "l.sqlite3", "letter", str(folder), "--practice", cwd=tmp_path)
+    text = optout_here("--ledger", "l.sqlite3", "letter", str(folder), "--practice", cwd=tmp_path)
     assert text.returncode == 0, text.stderr
     words = wording(locale)
     practice = words.text("letter.practice", mode=words.text("mode.demo"), platform="Facebook")
     assert " ".join(text.stdout.split()).startswith(practice)  # its first line says so
-    page = optout(
+    page = optout_here(
         "letter",
         str(folder),
         "--practice",

@@ -4,6 +4,7 @@ still recognised by part of a text."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from flows.linkedin import LinkedInFlow
 from optout_bot import Target
 from optout_bot.errors import AmbiguousElement, UiChanged
 from optout_bot.flow import AccountView
+from optout_bot.flow.page import label_matcher
+from optout_bot.labels import Label
 
 
 class Notes:
@@ -161,3 +164,34 @@ def test_a_login_label_spelled_with_other_spaces_is_still_found(page: Page, show
     flow = linkedin(page)
     assert flow.find("login field", Target(label=flow.any_label("login_field"))).count() == 1
     assert flow.find("login field", Target(label=flow.label("login_field"))).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "exact"),
+    [
+        (Label("send", ["Don't send", 'Say "no"', "Send >> now", "a`b"]), True),
+        (Label("intro", ["How we use your information"]), False),
+        ("Email or phone", True),
+        (re.compile(r"Log\s*in"), True),
+        (re.compile(r"Log\s*in", re.IGNORECASE | re.DOTALL), False),
+    ],
+)
+def test_a_target_gives_the_selector_playwright_makes_of_its_compiled_pattern(
+    page: Page, value: str | re.Pattern[str], exact: bool
+) -> None:
+    """Targets hand the browser their pattern's text without compiling it in Python; what
+    Playwright receives is exactly what its own API makes of the compiled pattern."""
+    for target, make in (
+        (
+            Target(role="heading", name=value, exact=exact),
+            lambda m: page.get_by_role("heading", name=m),
+        ),
+        (
+            Target(role="button", name=value, exact=exact),
+            lambda m: page.get_by_role("button", name=m),
+        ),
+        (Target(label=value, exact=exact), page.get_by_label),
+        (Target(text=value, exact=exact), page.get_by_text),
+    ):
+        compiled = label_matcher(value, exact or target.is_control)
+        assert repr(target.locate(page)) == repr(make(compiled))

@@ -10,12 +10,12 @@ import re
 from pathlib import Path
 
 from optout_bot.records.evidence import EvidenceBundle
-from tests.engine.test_cli import optout
 from tests.engine.test_evidence import make_bundle
+from tests.support.cli import optout_here
 
 
 def _verify(folder: Path, *args: str) -> tuple[int, str]:
-    done = optout("evidence", "verify", str(folder), *args, cwd=folder.parents[3])
+    done = optout_here("evidence", "verify", str(folder), *args, cwd=folder.parents[3])
     assert "crashed" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     return done.returncode, done.stdout + done.stderr
 
@@ -93,7 +93,7 @@ def _chain(root: Path, runs: int) -> list[Path]:
 
 
 def _kept_hash(root: Path) -> str:
-    done = optout("evidence", "anchor", str(root), cwd=root.parent)
+    done = optout_here("evidence", "anchor", str(root), cwd=root.parent)
     assert done.returncode == 0, done.stderr
     [digest] = re.findall(r"^([0-9a-f]{64})  ", done.stdout, re.MULTILINE)
     return str(digest)

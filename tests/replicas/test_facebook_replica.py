@@ -487,6 +487,7 @@ def test_class_names_are_generated_per_replica() -> None:
 # --- in a browser --------------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_smoke_objects_in_chromium() -> None:
     replica = FacebookReplica(version="2025", visitor_country="DE")  # where the dialog shows
     replica.seed_account(login="anna", password=PASSWORD, email="anna@example.org", country="DE")
