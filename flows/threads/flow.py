@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from ..instagram.flow import InstagramFlow
 
-VIA = (
-    "Instagram (Threads has no form of its own; its objection goes through the linked "
-    "Instagram account)"
-)
+VIA = "instagram"
+"""The platform whose form this objection goes through (its key; receipts name it in the
+person's language: Threads has no form of its own)."""
 
 
 class ThreadsFlow(InstagramFlow):

@@ -231,6 +231,7 @@ def render_receipt(manifest: dict[str, Any]) -> str:
         m=manifest,
         w=words,
         platform=platform,
+        via=platform_name(str(manifest.get("via") or "")),
         steps=[_step_line(words, s) for s in steps],
         shots=_key_shots(words, steps),
         submitted=[

@@ -141,7 +141,7 @@ def test_a_failed_run_with_retries_still_prints_on_one_page(
         "tool": "optout-bot",
         "tool_version": "0",
         "platform": "threads",
-        "via": "Instagram (Threads has no form of its own; it objects through Instagram's)",
+        "via": "instagram",
         "account": "me",
         "mode": "live",
         "flow": "flows.threads.flow",
