@@ -42,10 +42,13 @@ _OUTLINE_JS = """() => {
     if (by) return by.split(/\\s+/).map((id) => document.getElementById(id))
                      .filter(Boolean).map(text).join(" ");
     if (el.labels && el.labels.length) return text(el.labels[0]);
-    if (["BUTTON", "A"].includes(el.tagName) || el.getAttribute("role")) return text(el);
+    if (["BUTTON", "A"].includes(el.tagName) || WIDGETS.includes(el.getAttribute("role")))
+      return text(el);
     return el.getAttribute("placeholder") || "";
   };
   const forms = [...document.forms];
+  const WIDGETS = ["button", "link", "switch", "checkbox", "radio", "tab", "menuitem",
+                   "option", "combobox", "textbox", "menuitemcheckbox", "menuitemradio"];
   const shown = (el) => !el.closest("[hidden]") && el.getClientRects().length > 0;
   const items = [];
   const selector = "h1,h2,h3,h4,h5,h6,p,form,input,textarea,select,button,a[href],[role]";

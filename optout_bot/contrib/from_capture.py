@@ -19,6 +19,7 @@ from optout_bot.replica import Replica, ReplicaRequest, ReplicaResponse
 
 HEADER = re.compile(r"<!-- captured page: (GET|POST) (/[^\s]*) -->")
 VOID_INPUT_TYPES = {"submit", "button", "reset"}
+WIDGETS = {"button", "link", "switch", "checkbox", "radio", "tab", "menuitem", "option"}
 
 
 def _attr(name: str, value: Any) -> str:
@@ -60,10 +61,14 @@ def _control(item: dict[str, Any]) -> str:
         )
     if tag == "button":
         kind = _attr("type", item.get("type") or "submit")
-        return f"<button{kind}{_attr('name', item.get('field'))}{attrs}{hidden}>{html.escape(name)}</button>"
+        field = _attr("name", item.get("field"))
+        return f"<button{kind}{field}{attrs}{hidden}>{html.escape(name)}</button>"
     if tag == "a":
         return f"<a{_attr('href', item.get('href') or '#')}{attrs}{hidden}>{html.escape(name)}</a>"
-    return f"<span{attrs} tabindex=\"0\"{hidden}>{html.escape(name)}</span>"
+    if item.get("role") in WIDGETS:
+        return f'<span{attrs} tabindex="0"{hidden}>{html.escape(name)}</span>'
+    # a container (region, dialog, navigation …): its name, not its content, which follows
+    return f"<div{attrs}{_attr('aria-label', name)}{hidden}></div>"
 
 
 def page_html(capture: Capture) -> str:
@@ -87,12 +92,11 @@ def page_html(capture: Capture) -> str:
             piece = _control(item)
         else:
             continue
-        form = int(item.get("form", -1))
-        (members[form] if form in members else body).append(piece)
+        members.get(int(item.get("form", -1)), body).append(piece)
     text = "\n".join(body)
-    for index, form in forms.items():
-        opening = f'<form method="{html.escape(str(form.get("method", "get")))}"'
-        opening += _attr("action", form.get("action")) + ">"
+    for index, found in forms.items():
+        opening = f'<form method="{html.escape(str(found.get("method", "get")))}"'
+        opening += _attr("action", found.get("action")) + ">"
         text = text.replace(
             f"\0form{index}\0", opening + "\n" + "\n".join(members[index]) + "\n</form>"
         )
@@ -130,9 +134,7 @@ def serve(replica: Replica, pages: list[Path]) -> None:
     own = replica.handle
 
     def handle(request: ReplicaRequest) -> ReplicaResponse:
-        if request.method == "GET" and request.path.rstrip("/") in {
-            p.rstrip("/") for p in by_path
-        }:
+        if request.method == "GET" and request.path.rstrip("/") in {p.rstrip("/") for p in by_path}:
             key = next(p for p in by_path if p.rstrip("/") == request.path.rstrip("/"))
             return ReplicaResponse(body=by_path[key])
         return own(request)

@@ -41,7 +41,13 @@ def _capture_sign_in(browser: Browser, folder: Path) -> capture.Capture:
         page.locator("input[autocomplete~=username]").fill(LOGIN)
         page.locator("input[type=password]").fill(PASSWORD)
         return capture.take(
-            page, folder, platform="linkedin", locale="en", step="login", personal=[LOGIN], today=DAY
+            page,
+            folder,
+            platform="linkedin",
+            locale="en",
+            step="login",
+            personal=[LOGIN],
+            today=DAY,
         )
     finally:
         context.close()
@@ -115,14 +121,19 @@ def test_the_flow_does_the_same_on_the_page_rebuilt_from_a_capture(
 
     assert first.outcome is Outcome.SUBMITTED, first.message
     assert second.outcome is first.outcome, second.message
-    assert _posted(rebuilt) == _posted(drifted) == [
-        {
-            "path": "/checkpoint/lg/login-submit",
-            "fields": sorted(_posted(drifted)[0]["fields"]),
-        }
-    ]
+    assert (
+        _posted(rebuilt)
+        == _posted(drifted)
+        == [
+            {
+                "path": "/checkpoint/lg/login-submit",
+                "fields": sorted(_posted(drifted)[0]["fields"]),
+            }
+        ]
+    )
     assert "session_password" in _posted(drifted)[0]["fields"]
     assert len(drifted.events("setting_changed")) == len(rebuilt.events("setting_changed")) == 1
-    assert drifted.events("setting_changed")[0]["setting"] == (
-        rebuilt.events("setting_changed")[0]["setting"]
+    assert (
+        drifted.events("setting_changed")[0]["setting"]
+        == (rebuilt.events("setting_changed")[0]["setting"])
     )
