@@ -60,7 +60,9 @@ def register(app: typer.Typer) -> None:
         capture_dir: Annotated[Path, typer.Argument(help="a capture folder (with page.json)")],
         out: Annotated[
             Path | None,
-            typer.Option(help="the page file to write (default: <capture>/replica-page.html)"),
+            typer.Option(
+                "--to", help="the page file to write (default: <capture>/replica-page.html)"
+            ),
         ] = None,
     ) -> None:
         """Write a replica page variant rebuilt from a capture (structure and words only)."""
@@ -97,6 +99,7 @@ def run_capture(
     from optout_bot.check.pages import plan_check_replica
     from optout_bot.check.watcher import as_check
     from optout_bot.flow import registry
+    from optout_bot.outcome import EXIT_CODES, Outcome
     from optout_bot.run.jobs import ensure_passwords, plan_from_settings, run_jobs
 
     settings = options.settings()
@@ -111,14 +114,19 @@ def run_capture(
         ensure_passwords(plan.jobs)
         plan.jobs = [dataclasses.replace(as_check(job), trust_ledger=False) for job in plan.jobs]
     plan.jobs = [capturing(job, out_dir, only_ui_changed=only_ui_changed) for job in plan.jobs]
-    run_jobs(settings, plan.jobs, progress=None)
-    for folder in captures_in(out_dir):
-        taken = capture.load(folder)
-        book = registry.get_flow(taken.platform).label_book()
-        confirmed, unknown = capture.label_lines(taken, book)
-        typer.echo(f"== {folder} ({taken.step}, {taken.address})")
+    results = run_jobs(settings, plan.jobs, progress=None)
+    taken = captures_in(out_dir)
+    if not taken:
+        typer.echo("No page was captured.")
+    for folder in taken:
+        page = capture.load(folder)
+        book = registry.get_flow(page.platform).label_book()
+        confirmed, unknown = capture.label_lines(page, book)
+        typer.echo(f"== {folder} ({page.step}, {page.address})")
         typer.echo("\n".join(confirmed) if confirmed else "# no label line confirmed")
         (folder / "issue.md").write_text(
-            capture.issue_text(taken, confirmed, unknown), encoding="utf-8"
+            capture.issue_text(page, confirmed, unknown), encoding="utf-8"
         )
         typer.echo(f"Issue text: {folder / 'issue.md'}")
+    if any(r.check_verdict == "ui_changed" for r in results):
+        raise typer.Exit(EXIT_CODES[Outcome.UI_CHANGED])
