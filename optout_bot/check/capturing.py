@@ -5,6 +5,7 @@ this one only adds captures)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import datetime
 import re
 from collections.abc import Sequence
@@ -57,7 +58,9 @@ class CaptureWatcher:
         self.only_ui_changed = only_ui_changed
         self.job = job
         account = job.account
-        run = SAFE.sub("-", f"{job.flow.PLATFORM}-{account.locale}-{job.label}")
+        # the account's label may be a name: the folder, shared with the capture, says a hash
+        tag = hashlib.sha256(job.label.encode()).hexdigest()[:8]
+        run = SAFE.sub("-", f"{job.flow.PLATFORM}-{account.locale}-{tag}")
         self.folder = folder / run
         self.personal = [account.login, account.form_email_or_none() or "", job.label]
         self.taken: list[capture.Capture] = []

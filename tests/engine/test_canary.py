@@ -175,7 +175,8 @@ def test_no_secret_or_account_name_reaches_a_capture(runner: FlowRunner, platfor
     )
     assert refused.outcome is Outcome.LOGIN_FAILED, refused.message
     taken = captures_in(folder)
-    assert {p.parent.name for p in taken} >= {f"{platform}-en-ok", f"{platform}-en-bad"}
+    assert len({p.parent for p in taken}) == 2, "both runs captured pages"
+    assert not [p for p in taken if "canary" in str(p.relative_to(folder))]
     scanned = _every_byte(folder)
     anyhow = secret_spellings.matcher([*SECRETS, "canary@example.org"])
     assert anyhow is not None
