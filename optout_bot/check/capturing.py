@@ -5,8 +5,8 @@ this one only adds captures)."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import datetime
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
