@@ -59,3 +59,7 @@ def _robust_streams() -> None:
 from optout_bot.ui.command import register as _register_ui  # noqa: E402
 
 _register_ui(app)
+
+from optout_bot.cli.capture import register as _register_capture  # noqa: E402
+
+_register_capture(app)

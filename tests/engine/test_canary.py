@@ -147,3 +147,42 @@ def test_a_kept_trace_had_the_typed_password_before_it_was_scrubbed(
     with zipfile.ZipFile(io.BytesIO(kept)) as trace:
         scrubbed = b"".join(trace.read(n) for n in trace.namelist())
     assert not any(s.encode() in scrubbed for s in spellings(WRONG_PASSWORD))
+
+
+@pytest.mark.parametrize("platform", sorted(registry.discover()))
+def test_no_secret_or_account_name_reaches_a_capture(runner: FlowRunner, platform: str) -> None:
+    """Captures are made to be shared: a capturing check that passes and one whose password is
+    refused (the sign-in page showing the typed login back) leave neither a secret nor the
+    account's address in any byte of the capture folder."""
+    from optout_bot.check.capturing import capture_watcher, captures_in
+
+    folder = runner.root / "captures"
+    flow = registry.get_flow(platform)
+    user = {"totp_seed": SEED, "login": "canary@example.org", "email": "canary@example.org"}
+    passed = runner.run(
+        flow,
+        _seed(platform),
+        account(password=PASSWORD, **user),
+        label="ok",
+        watch=capture_watcher(folder),
+    )
+    # a check that stops at a changed page captures that page too (what captures are for)
+    assert passed.outcome in (Outcome.CHECKED, Outcome.UI_CHANGED), passed.message
+    wrong = _seed(platform, **({} if flow.NEEDS_PASSWORD else {"codes_refused": True}))
+    refused = runner.run(
+        flow,
+        wrong,
+        account(password=WRONG_PASSWORD, **user),
+        label="bad",
+        watch=capture_watcher(folder),
+    )
+    assert refused.outcome is Outcome.LOGIN_FAILED, refused.message
+    taken = captures_in(folder)
+    assert len({p.parent for p in taken}) == 2, "both runs captured pages"
+    assert not [p for p in taken if "canary" in str(p.relative_to(folder))]
+    scanned = _every_byte(folder)
+    anyhow = secret_spellings.matcher([*SECRETS, "canary@example.org"])
+    assert anyhow is not None
+    texts = [(name, data.decode("utf-8", "replace")) for name, data in scanned]
+    assert [name for name, text in texts if anyhow.search(text)] == []
+    assert [n for n, t in texts if not n.endswith(".png") and "@example.org" in t] == []

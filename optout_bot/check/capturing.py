@@ -1,0 +1,125 @@
+"""Captures during a check: every page a flow reached, or only the pages where a step found
+the UI changed, kept beside the check's own verdicts (the check's watcher does the judging;
+this one only adds captures)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from optout_bot import log
+from optout_bot.check import capture
+from optout_bot.check.watcher import CheckRecorder
+from optout_bot.errors import UiChanged
+from optout_bot.flow import Step
+from optout_bot.outcome import Outcome
+from optout_bot.records.evidence import EvidenceBundle
+from optout_bot.run.job import Job, Mode, StepWatcher, WatcherFactory
+
+SAFE = re.compile(r"[^\w.-]+")
+
+
+def capturing(job: Job, folder: Path, *, only_ui_changed: bool = False) -> Job:
+    """``job`` as a check that also captures its pages into ``folder``."""
+    watch = capture_watcher(folder, inner=job.watch, only_ui_changed=only_ui_changed)
+    mode = job.mode if job.mode is not Mode.LIVE else Mode.CHECK
+    return dataclasses.replace(job, watch=watch, mode=mode)
+
+
+def capture_watcher(
+    folder: Path, *, inner: WatcherFactory | None = None, only_ui_changed: bool = False
+) -> WatcherFactory:
+    """The watcher of a capturing check: ``inner`` (the check's recorder) judges, this one
+    captures."""
+    judge: WatcherFactory = inner or CheckRecorder
+
+    def watch(job: Job, bundle: EvidenceBundle) -> StepWatcher:
+        return CaptureWatcher(judge(job, bundle), job, folder, only_ui_changed=only_ui_changed)
+
+    return watch
+
+
+class CaptureWatcher:
+    """Wraps a check's watcher: after each step it judged, a capture of the page."""
+
+    def __init__(
+        self, inner: StepWatcher, job: Job, folder: Path, *, only_ui_changed: bool
+    ) -> None:
+        self.inner = inner
+        self.enabled = inner.enabled
+        self.only_ui_changed = only_ui_changed
+        self.job = job
+        account = job.account
+        # the account's label may be a name: the folder, shared with the capture, says a hash
+        tag = hashlib.sha256(job.label.encode()).hexdigest()[:8]
+        run = SAFE.sub("-", f"{job.flow.PLATFORM}-{account.locale}-{tag}")
+        self.folder = folder / run
+        self.personal = [account.login, account.form_email_or_none() or "", job.label]
+        self.taken: list[capture.Capture] = []
+
+    @property
+    def page(self) -> Page | None:
+        return self.inner.page
+
+    @page.setter
+    def page(self, page: Page | None) -> None:
+        self.inner.page = page
+
+    @property
+    def checks(self) -> list[Any]:
+        return self.inner.checks
+
+    @checks.setter
+    def checks(self, checks: list[Any]) -> None:
+        self.inner.checks = checks
+
+    def record(
+        self, step: str, screenshot: str | None, seconds: float, error: BaseException | None
+    ) -> None:
+        self.inner.record(step, screenshot, seconds, error)
+        changed = isinstance(error, UiChanged) or any(
+            getattr(c, "step", None) == step and getattr(c, "status", None) == "ui_changed"
+            for c in self.inner.checks
+        )
+        if self.page is None or (self.only_ui_changed and not changed):
+            return
+        where = self.folder / f"{len(self.taken) + 1:02d}-{SAFE.sub('-', step)}"
+        try:
+            taken = capture.take(
+                self.page,
+                where,
+                platform=self.job.flow.PLATFORM,
+                locale=self.job.account.locale,
+                step=step,
+                personal=self.personal,
+                today=datetime.datetime.now(datetime.UTC).date(),
+            )
+        except PlaywrightError as failure:
+            log.get_logger().warning("capture.failed", step=step, error=str(failure)[:200])
+            return
+        self.taken.append(taken)
+
+    def note_unconfirmed(self, step: str, keys: list[str]) -> None:
+        self.inner.note_unconfirmed(step, keys)
+
+    def skip(self, steps: Sequence[Step], why: str) -> None:
+        self.inner.skip(steps, why)
+
+    def skip_unreached(self) -> None:
+        self.inner.skip_unreached()
+
+    def verdict(self, outcome: Outcome) -> str:
+        return self.inner.verdict(outcome)
+
+
+def captures_in(folder: Path) -> list[Path]:
+    """Every capture under ``folder``, in the order they were taken."""
+    return sorted(p.parent for p in folder.rglob(capture.PAGE_FILE))
