@@ -142,9 +142,8 @@ def test_a_command_with_a_wrong_name_or_option_is_caught(command: str) -> None:
 
 def test_demo_of_a_page_version_skips_a_replica_without_it_and_says_so() -> None:
     from optout_bot.errors import ConfigError
-    from optout_bot.run.jobs import plan_demo
-
     from optout_bot.flow.registry import discover
+    from optout_bot.run.jobs import plan_demo
 
     plan = plan_demo([], page_version="2024")
     # a replica with one page only serves that page; LinkedIn has two, neither of them 2024
