@@ -357,7 +357,7 @@ def _facts(
         (words.text("letter.fact_when"), [span or none]),
         (words.text("letter.fact_form"), [_text(m.get("form_url")) or none]),
         (words.text("letter.fact_submitted"), sent),
-        (words.text("letter.fact_answer"), shown or [none]),
+        (words.text(_answer_key(m, "letter.fact")), shown or [none]),
         (words.text("letter.fact_proof"), [proof]),
         (
             words.text("letter.fact_outcome"),
@@ -447,3 +447,9 @@ def _wrap(text: str, indent: str = "", first: str = "") -> str:
 
 def _columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _answer_key(m: dict[str, Any], prefix: str) -> str:
+    """``…_finding`` where what follows is the tool's own finding, ``…_answer`` where it is
+    the platform's words: a document never heads the tool's sentence "the platform's answer"."""
+    return f"{prefix}_finding" if isinstance(m.get("conclusion"), dict) else f"{prefix}_answer"
