@@ -17,6 +17,7 @@ CLASS_ATTR = re.compile(r'\bclass="([^"]*)"')
 ID_REFERENCE = re.compile(r'\b(id|for|aria-labelledby|aria-describedby|aria-controls)="([^"]*)"')
 BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+HANDLER = re.compile(r'\son[a-z]+="([^"]*)"', re.IGNORECASE)  # inline scripts: onclick="…"
 STYLE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)
 BANNER = (
     '<div role="region" aria-label="What\'s new" class="{cls}">'
@@ -43,18 +44,20 @@ def _token(value: str, salt: str) -> str:
     return "x" + hashlib.sha256(f"{salt}:{value}".encode()).hexdigest()[:7]
 
 
-def cosmetic_churn(html: str, salt: str = "churn") -> str:
+def cosmetic_churn(html: str, salt: str = "churn", keep: frozenset[str] = frozenset()) -> str:
     """Rename every generated class and id (consistently: labels still point at their
     fields, styles still apply), and add a banner with extra links at the top of the body.
 
     Ids a page's own script looks up are kept, as a real site regenerates its scripts with its
-    markup; what must survive is a flow that never relied on them.
+    markup; what must survive is a flow that never relied on them. ``keep`` are ids the real
+    platform is known to keep from release to release (a replica's ``STABLE_IDS``, each with
+    its source): those are not generated, so churn leaves them.
     """
-    scripts = "".join(SCRIPT.findall(html))
+    scripts = "".join(SCRIPT.findall(html)) + "".join(HANDLER.findall(html))
     classes = {c for value in CLASS_ATTR.findall(html) for c in value.split()}
     ids = {i for _, value in ID_REFERENCE.findall(html) for i in value.split()}
     renamed = {c: _token(c, salt) for c in classes}
-    renamed_ids = {i: _token(i, salt) for i in ids if not _used_by(scripts, i)}
+    renamed_ids = {i: _token(i, salt) for i in ids if not _used_by(scripts, i) and i not in keep}
 
     def rename_ids(match: re.Match[str]) -> str:
         values = " ".join(renamed_ids.get(i, i) for i in match.group(2).split())

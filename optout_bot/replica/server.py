@@ -143,6 +143,9 @@ class Replica:
     VERSIONS: ClassVar[tuple[str, ...]] = ("default",)
     DRIFTS: ClassVar[dict[str, Drift]] = {}
     MAIL_DOMAIN: ClassVar[str] = replica_mail.FALLBACK_DOMAIN
+    STABLE_IDS: ClassVar[frozenset[str]] = frozenset()
+    """Element ids the real platform keeps across releases (each with its source where the
+    replica declares it); cosmetic churn renames every other id, as generated ones change."""
     """Where the platform's mail comes from, as the replica sends it (DKIM-signed for it)."""
     faults: FaultPlan | None = None
     latency: Latency | None = None
@@ -264,7 +267,7 @@ class Replica:
             body = (
                 apply_real_change(response.body, change, path)
                 if change is not None
-                else cosmetic_churn(response.body)
+                else cosmetic_churn(response.body, keep=self.STABLE_IDS)
             )
             response = dataclasses.replace(response, body=body)
         if change is not None and change.move and 300 <= response.status < 400:
