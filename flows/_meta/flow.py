@@ -23,6 +23,7 @@ from optout_bot import (
     MailPattern,
     State,
     Target,
+    Transient,
     UiChanged,
     Unavailable,
 )
@@ -218,6 +219,7 @@ class MetaFlow(Flow):
         self.goto("form")
         self.services.note("form_url", self.page.url)
         answered: set[str] = set()
+        answered_reauth = False
         for _ in range(self.MAX_INTERSTITIALS):
             seen = self.wait_for_any(
                 {
@@ -252,6 +254,8 @@ class MetaFlow(Flow):
                     Target(role="button", name=self.label("router_yes"), exact=True),
                 ).check()
             elif seen == "reauth":
+                self.answer_reauth_once(answered_reauth)
+                answered_reauth = True
                 password = self.find(
                     "re-authentication password field",
                     self.signal("reauth_password"),
@@ -279,6 +283,18 @@ class MetaFlow(Flow):
         )
         self.form_version = "2024" if has_country else "2025"
         self.services.note("form_version", self.form_version)
+
+    def answer_reauth_once(self, answered_before: bool) -> None:
+        """A password prompt on the way to the form is answered once. Shown again, the
+        password was not taken: never typed twice (the account could be locked). At the login
+        page itself the session is gone: that is no re-authentication, and nothing is typed."""
+        if answered_before:
+            raise LoginRejected(
+                f"{self.PLATFORM} asked for the password again on the way to the form; "
+                "not typed again, to keep the account from being locked"
+            )
+        if urlsplit(self.page.url).path == urlsplit(self.urls["login"]).path:
+            raise Transient("signed out on the way to the form (the login page showed)")
 
     def objection_form(self) -> Locator:
         """The one form holding a visible email field, at the form's address: where the

@@ -21,7 +21,6 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
-from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
@@ -40,6 +39,7 @@ from optout_bot.flow.page import (
     form_holding,
     label_matcher,
     one_of,
+    web_path,
 )
 from optout_bot.flow.sign_in import SignedIn, SignInPart
 from optout_bot.flow.signals import Signal
@@ -161,7 +161,8 @@ class SignalLookups:
 
     def at_address(self, name: str) -> bool:
         """Whether the page now showing is at the address the signal ``name`` names."""
-        return self._signal(name).matches_path(urlsplit(self.flow.page.url).path)
+        path = web_path(self.flow.page.url)
+        return path is not None and self._signal(name).matches_path(path)
 
     def address_of(self, name: str) -> Callable[[str], bool]:
         """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""

@@ -611,7 +611,9 @@ class PageActions:
         """
 
         def at_address() -> str | None:
-            path = urlsplit(self.page.url).path
+            path = web_path(self.page.url)
+            if path is None:
+                return None
             return next((name for name, fits in (addresses or {}).items() if fits(path)), None)
 
         union: Locator | None = None
@@ -701,3 +703,10 @@ class PageActions:
                     attempt=attempt,
                 )
         raise Transient(f"{what}: the platform's request kept failing", step=self.step)
+
+
+def web_path(url: str) -> str | None:
+    """The path of a page the platform served; None for the browser's own pages (a failed
+    load shows ``chrome-error://chromewebdata/``, whose path "/" is nobody's home page)."""
+    parts = urlsplit(url)
+    return parts.path if parts.scheme in ("http", "https") else None

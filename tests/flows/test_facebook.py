@@ -6,6 +6,7 @@ log) and the outcome; none trusts a file's mere existence.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,10 @@ from pydantic import SecretStr
 from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot.outcome import Outcome
-from optout_bot.replica import Replica
+from optout_bot.replica import Replica, ReplicaRequest, ReplicaResponse
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account, PlatformOptions
-from tests.conftest import FlowRunner, account
+from tests.conftest import FlowRunner, account, seed
 from tests.flows.cases import FlowCase, evidence, manifest_of, password_of, run_case
 
 COUNTRY = {"en": "Germany", "de": "Deutschland", "ko": "독일"}
@@ -316,3 +317,27 @@ def test_a_form_address_moved_in_settings_is_used(runner: FlowRunner) -> None:
     assert result.outcome is Outcome.SUBMITTED
     assert replica.submissions[0]
     assert manifest_of(result)["form_url"] == FacebookFlow.URLS["form_alternative"]
+
+
+class ReauthRefusing(FacebookReplica):
+    """Facebook whose password prompt on the way to the form refuses the password (changed
+    elsewhere since the login, say)."""
+
+    def reauthenticate(self, request: ReplicaRequest) -> ReplicaResponse:
+        field = self.login_form.password_field
+        return super().reauthenticate(
+            dataclasses.replace(request, form={**request.form, field: "changed elsewhere"})
+        )
+
+
+def test_a_refused_password_prompt_on_the_way_to_the_form_is_typed_once(
+    runner: FlowRunner,
+) -> None:
+    replica = ReauthRefusing(version="2025")
+    user = account()
+    seed(replica, user, reauth=True)
+    result = runner.run(FacebookFlow, replica, user)
+    assert result.outcome is Outcome.LOGIN_FAILED, result.message
+    assert "not typed again" in result.message
+    assert len(replica.events("reauth_rejected")) == 1  # the password went in once
+    assert replica.submissions == []
