@@ -140,6 +140,10 @@ class FlowServices(Protocol):
         ...
 
 
+LEAVING = "__optoutBotLeaving"
+"""A mark set on the page a click leaves (see ``SignalLookups.click_and_leave``)."""
+
+
 class SignalLookups:
     """Finding pages and elements by a flow's signals (``signals.toml`` beside its module: see
     ``optout_bot.flow.signals``), what does not depend on the page's language: a part of ``Flow``,
@@ -171,10 +175,13 @@ class SignalLookups:
     def click_and_leave(self, button: Locator) -> None:
         """Click ``button`` and wait until the page it was on is gone (a new document, even
         at the same address): what an address says next is the answer, not the page left."""
-        handle = button.element_handle()
+        page = self.flow.page
+        with contextlib.suppress(PlaywrightError):  # a page already going: nothing to mark
+            page.evaluate(f"() => {{ window.{LEAVING} = true }}")
         button.click()
-        with contextlib.suppress(PlaywrightError):  # gone already, or a page that stays
-            handle.wait_for_element_state("hidden", timeout=self.flow.timeout_ms)
+        with contextlib.suppress(PlaywrightError):  # a page that stays: the step reads it
+            # the mark lives on the old document's window only: gone once a new one loaded
+            page.wait_for_function(f"() => !window.{LEAVING}", timeout=self.flow.timeout_ms)
 
     def only_one(self, element: str, candidates: Locator) -> Locator:
         """``candidates``' one element (empty when none): two or more is ``AmbiguousElement``
