@@ -58,7 +58,7 @@ def test_two_fields_answering_one_target_stop_the_step_naming_both(page: Page) -
     assert isinstance(stopped.value, UiChanged)
     assert str(stopped.value) == (
         "log_in: login field: two candidates: textbox 'Email address', "
-        "textbox 'Email address of a parent or guardian'"
+        "textbox 'Email address of a parent or guardian' (looked for autocomplete='username')"
     )
 
 
