@@ -164,7 +164,7 @@ class ChatgptFlow(Flow):
 
     def reread(self) -> None:
         self.goto("settings")
-        self.page.reload()
+        self.reload()
         self.open_dialog()
 
     def check_step(self, step: str) -> None:

@@ -181,7 +181,7 @@ class ClaudeFlow(Flow):
 
     def reread(self) -> None:
         self.goto("settings")
-        self.page.reload()
+        self.reload()
         self.training_switch()
 
     def check_step(self, step: str) -> None:

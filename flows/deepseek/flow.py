@@ -166,7 +166,7 @@ class DeepseekFlow(Flow):
 
     def reread(self) -> None:
         self.goto("settings")
-        self.page.reload()
+        self.reload()
         self.open_data_tab()
 
     def check_step(self, step: str) -> None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator
 
 from optout_bot import (
@@ -28,6 +29,7 @@ from optout_bot import (
     NeedsHuman,
     State,
     Target,
+    Transient,
     get_logger,
 )
 
@@ -162,12 +164,24 @@ class GeminiFlow(Flow):
                 "activity page: Turn off menu item",
                 Target(role="menuitem", name=self.label("turn_off")),
             )
-            with self.page.expect_navigation():
-                item.click()
+            self.change_and_reload(item.click)
             self.controls()
         if self.controls().get(self.label("audio")):
+            self.change_and_reload(self.audio_checkbox().uncheck)
+
+    def change_and_reload(self, change: Callable[[], None]) -> None:
+        """Make one change; Google answers it with a reload. A reload that is lost on the way
+        leaves it open whether Google kept the change: that is Transient, so the engine asks
+        the page (``is_applied``) before anything is done again."""
+        try:
             with self.page.expect_navigation():
-                self.audio_checkbox().uncheck()
+                change()
+        except PlaywrightError as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise Transient(
+                f"activity page: the answer to the change was lost ({first_line})",
+                step=self.step,
+            ) from None
 
     def audio_checkbox(self) -> Locator:
         return self.find(

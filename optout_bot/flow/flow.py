@@ -303,6 +303,10 @@ class Flow:
         """Open a page by URL or by ``URLS`` key (see ``PageNavigation.goto``)."""
         return self.navigator.goto(url_or_key)
 
+    def reload(self) -> Response | None:
+        """Load the page now showing again (see ``PageNavigation.reload``)."""
+        return self.navigator.reload()
+
     def raise_if_server_error(self) -> None:
         """Transient when the page now showing is a server error or a load that failed."""
         self.navigator.raise_if_server_error()

@@ -321,6 +321,24 @@ class PageNavigation:
         url = self.urls.get(url_or_key, url_or_key)
         return self._loading(lambda: self._load(url))
 
+    def reload(self) -> Response | None:
+        """Load the page now showing again, as the platform has it now (what a re-read after
+        a change needs). A reload changes nothing, so it is tried again as a page load is."""
+        return self._loading(self._reload)
+
+    def _reload(self) -> Response | None:
+        self.failed_navigation = None
+        try:
+            response = self.page.reload(wait_until="domcontentloaded", timeout=self.timeout_ms)
+        except PlaywrightTimeout as error:
+            raise Transient("the page did not reload in time", step=self.step) from error
+        except PlaywrightError as error:
+            raise Transient(
+                f"the page did not reload: {one_line(error)}", step=self.step
+            ) from error
+        self.raise_if_server_error()
+        return response
+
     def _loading(self, action: Callable[[], T]) -> T:
         """``action`` (a page load and what follows it), tried again as a page load is."""
         return self.retry.load(action)
