@@ -17,6 +17,9 @@ from optout_bot.records.evidence import EvidenceBundle, sha256_file
 from optout_bot.records.jurisdiction import _data, add_one_month, deadline
 from optout_bot.records.ledger import Ledger
 from optout_bot.records.letter import check_bundle, compose, render
+from optout_bot.records.mail import MailPattern, parse_message, verify_dkim
+from optout_bot.records.proof import EmailProof
+from optout_bot.replica.mail import SigningKey
 from tests.engine.test_cli import optout
 
 TODAY = datetime(2027, 3, 1, 10, 0)
@@ -101,7 +104,14 @@ def bundle(root: Path, platform: str, locale: str, *, mode: str = "live", **fact
     else:
         made.note("submitted", {"email": "mina@example.org", "country": "DE", "reason": "Nein."})
         made.note("confirmation", "Wir haben deinen Widerspruch erhalten.")
-    made.add_file("confirmation.eml", b"From: the platform\r\n\r\nreceived\r\n")
+    key = SigningKey.generate(f"mail.{platform}.example")
+    raw = key.sign(
+        sender=f"security@mail.{platform}.example", to="mina@example.org", subject="ok", body="ok"
+    )
+    pattern = MailPattern(domains=(f"mail.{platform}.example",))
+    found = EmailProof(parse_message("1", raw), verify_dkim(raw, pattern, key.dns()))
+    made.add_file("confirmation.eml", raw)  # the platform's own email, DKIM-signed
+    made.note("confirmation_email", found.fact("confirmation.eml"))
     made.note("proof", "email")
     made.finish(facts.get("outcome", "submitted"), "done")
     return made.directory

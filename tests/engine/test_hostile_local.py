@@ -199,7 +199,16 @@ def test_a_letter_is_never_writable_by_others_whatever_the_umask(tmp_path: Path)
     bundle = EvidenceBundle.create(tmp_path / "ev", "facebook", "me", {"mode": "replica"})
     bundle.finish("submitted", "sent")
     done = subprocess.run(
-        [sys.executable, "-m", "optout_bot", "letter", str(bundle.directory), "--out", "l.txt"],
+        [
+            sys.executable,
+            "-m",
+            "optout_bot",
+            "letter",
+            str(bundle.directory),
+            "--practice",  # a replica bundle: a practice letter, still a file of its own
+            "--out",
+            "l.txt",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
