@@ -16,15 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator
 
 from optout_bot import (
     SETTING_STEPS,
-    Flow,
-    FlowError,
     LoginRejected,
     SignedIn,
-    State,
     Switch,
     Target,
     UiChanged,
@@ -32,7 +29,8 @@ from optout_bot import (
     unknown_switches,
 )
 
-TRAINING = "toggle"
+from .._switch_setting import TRAINING, SwitchSettingFlow
+
 LOGIN_BUTTON = Target(testid="login-button")
 EMAIL_FIELD = Target(input_type="email")
 PASSWORD_FIELD = Target(input_type="password")
@@ -41,8 +39,11 @@ OPEN_DIALOG = Target(testid="improve-model-open-modal-button")
 TRAINING_SWITCH = Target(testid="improve-model-toggle")
 
 
-class ChatgptFlow(Flow):
+class ChatgptFlow(SwitchSettingFlow):
     PLATFORM = "chatgpt"
+    SERVICE = "ChatGPT"
+    SWITCH_ELEMENT = "data controls: Improve the model switch"
+    PANEL_NAME = "Data controls"
     DESCRIPTION = "Data controls: “Improve the model for everyone” off (ChatGPT)"
     KIND = "setting"
     URLS: ClassVar[Mapping[str, str]] = {
@@ -119,48 +120,6 @@ class ChatgptFlow(Flow):
         if unknown:
             self.services.note("unknown_controls", unknown)
         return {s.key or s.name: s for s in shown}
-
-    def states(self, shown: Mapping[str, Switch]) -> dict[str, str]:
-        return {s.name: "on" if s.on else "off" for s in shown.values()}
-
-    def read_state(self) -> State:
-        shown = self.switches()
-        self.services.note("controls_before", self.states(shown))
-        if TRAINING not in shown:
-            raise UiChanged("data controls: Improve the model switch", step=self.step)
-        if not shown[TRAINING].on:
-            return State.DONE
-        self.services.submitted({shown[TRAINING].name: "off"})
-        return State.NOT_DONE
-
-    def turn_off(self) -> None:
-        """One click; the page shows the switch off once ChatGPT saved it."""
-        switch = self.training_switch()
-        if switch.is_checked():
-            switch.click()
-        expect(switch).not_to_be_checked(timeout=self.timeout_ms)
-
-    def verify(self) -> None:
-        """Reload: only what ChatGPT stored counts."""
-        self.reread()
-        shown = self.switches()
-        self.services.note("controls_after", self.states(shown))
-        if shown[TRAINING].on:
-            raise FlowError(
-                f"«{shown[TRAINING].name}» is on again after a reload: ChatGPT did not keep it",
-                step=self.step,
-            )
-        # The tool's finding, in the person's language on receipts and letters; only the
-        # setting's name is ChatGPT's own words.
-        self.services.note(
-            "conclusion",
-            {"key": "setting_off_after_reload", "quoted": {"setting": shown[TRAINING].name}},
-        )
-        left = [s.name for s in shown.values() if s.key is None]
-        also = f" Left as they were: {', '.join(f'«{n}»' for n in left)}." if left else ""
-        self.services.confirmation(
-            f"«{shown[TRAINING].name}» is off after reloading Data controls.{also}"
-        )
 
     def reread(self) -> None:
         self.goto("settings")

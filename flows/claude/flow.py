@@ -29,16 +29,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import Locator
 
 from optout_bot import (
     SETTING_STEPS,
-    Flow,
-    FlowError,
     LoginRejected,
     MailPattern,
     SignedIn,
-    State,
     Switch,
     Target,
     UiChanged,
@@ -46,7 +43,8 @@ from optout_bot import (
     unknown_switches,
 )
 
-TRAINING = "toggle"
+from .._switch_setting import TRAINING, SwitchSettingFlow
+
 LOCATION = "location_metadata"  # a known switch that is not about training: left alone
 EMAIL_FIELD = Target(testid="email")
 CODE_FIELD = Target(testid="code")
@@ -59,8 +57,11 @@ COMPOSER = Target(css='[contenteditable="true"]')
 PRIVACY = Target(css='[data-perf-screen="data-privacy-controls"]')  # same map, unconfirmed
 
 
-class ClaudeFlow(Flow):
+class ClaudeFlow(SwitchSettingFlow):
     PLATFORM = "claude"
+    SERVICE = "Claude"
+    SWITCH_ELEMENT = "privacy: Help improve Claude switch"
+    PANEL_NAME = "Privacy"
     DESCRIPTION = "Privacy: “Help improve Claude” off (Claude)"
     KIND = "setting"
     URLS: ClassVar[Mapping[str, str]] = {
@@ -137,47 +138,9 @@ class ClaudeFlow(Flow):
             self.services.note("unknown_controls", unknown)
         return {s.key or s.name: s for s in shown}
 
-    def states(self, shown: Mapping[str, Switch]) -> dict[str, str]:
-        return {s.name: "on" if s.on else "off" for s in shown.values()}
-
-    def read_state(self) -> State:
-        shown = self.switches()
-        self.services.note("controls_before", self.states(shown))
-        if TRAINING not in shown:
-            raise UiChanged("privacy: Help improve Claude switch", step=self.step)
-        if not shown[TRAINING].on:
-            return State.DONE
-        self.services.submitted({shown[TRAINING].name: "off"})
-        return State.NOT_DONE
-
-    def turn_off(self) -> None:
-        """One click; the page shows the switch off once Claude saved it."""
-        switch = self.training_switch()
-        if switch.is_checked():
-            switch.click()
-        expect(switch).not_to_be_checked(timeout=self.timeout_ms)
-
-    def verify(self) -> None:
-        """Reload: only what Claude stored counts."""
-        self.reread()
-        shown = self.switches()
-        self.services.note("controls_after", self.states(shown))
-        if shown[TRAINING].on:
-            raise FlowError(
-                f"«{shown[TRAINING].name}» is on again after a reload: Claude did not keep it",
-                step=self.step,
-            )
-        # The tool's finding, in the person's language on receipts and letters; only the
-        # setting's name is Claude's own words.
-        self.services.note(
-            "conclusion",
-            {"key": "setting_off_after_reload", "quoted": {"setting": shown[TRAINING].name}},
-        )
-        left = [s.name for s in shown.values() if s.key != TRAINING]
-        also = f" Left as they were: {', '.join(f'«{n}»' for n in left)}." if left else ""
-        self.services.confirmation(
-            f"«{shown[TRAINING].name}» is off after reloading Privacy.{also}"
-        )
+    def left_as_they_were(self, shown: Mapping[str, Switch]) -> list[str]:
+        """Every switch but the training one (Location metadata included) is named."""
+        return [s.name for s in shown.values() if s.key != TRAINING]
 
     def reread(self) -> None:
         self.goto("settings")
