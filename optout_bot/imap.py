@@ -7,6 +7,7 @@ demo, by replicas to deliver it (``optout_bot.replica.mail``). Never logs the pa
 from __future__ import annotations
 
 import base64
+import contextlib
 import imaplib
 import ipaddress
 import ssl
@@ -65,10 +66,13 @@ def is_loopback(host: str) -> bool:
 
 
 def connect(settings: MailSettings, password: str) -> imaplib.IMAP4:
+    """A logged-in connection; a refused login closes the connection at once (a server that
+    serves one client at a time would otherwise wait for us until the socket is collected)."""
     host, port = settings.host, settings.effective_port
+    client: imaplib.IMAP4 | None = None
     try:
         if settings.security == "tls":
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+            client = imaplib.IMAP4_SSL(
                 host, port, ssl_context=ssl.create_default_context(), timeout=IMAP_TIMEOUT_SECONDS
             )
         else:
@@ -77,6 +81,9 @@ def connect(settings: MailSettings, password: str) -> imaplib.IMAP4:
                 client.starttls(ssl.create_default_context())
         log_in(client, settings.user, password)
     except (OSError, imaplib.IMAP4.error, UnicodeError) as error:
+        if client is not None:
+            with contextlib.suppress(OSError):
+                client.shutdown()
         raise MailError(
             f"cannot read the mailbox {settings.user} at {host}:{port}: "
             f"{server_said(error, settings.user, password)}"

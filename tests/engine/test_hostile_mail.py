@@ -192,6 +192,9 @@ def test_a_server_quoting_the_login_back_never_shows_the_password(
         server.close()
     assert done.returncode == 0, done.stderr
     assert "cannot read the mailbox" in done.stdout
+    # The refused login closed its connection: this one-client-at-a-time server answered the
+    # command's own connection (the refusal quoted back), instead of leaving it to time out.
+    assert "rejected" in done.stdout and "timed out" not in done.stdout
     log_file = tmp_path / "log.jsonl"
     written = [("stdout", done.stdout), ("stderr", done.stderr)]
     written += [("log", log_file.read_text())] if log_file.exists() else []
