@@ -28,8 +28,10 @@ def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -
     assert captured["step"] == "open_settings"
     assert captured["address"].endswith("/mypreferences/d/settings/data-for-ai-improvement")
     assert not [i for i in captured["outline"] if i.get("role") == "switch"]
-    assert '[settings_title]\ntext = "Data for Generative AI Improvement"' in done.stdout
-    assert 'source = "capture linkedin/en ' in done.stdout
+    assert '[[settings_title]]\ntext = "Data for Generative AI Improvement"' in done.stdout
+    # a replica shows only what we wrote: its lines confirm nothing
+    assert "unconfirmed = true" in done.stdout and 'source = "capture' not in done.stdout
+    assert captured["replica"] is True
     issue = (folder / "issue.md").read_text(encoding="utf-8")
     assert "data-for-ai-improvement" in issue and "[settings_title]" in issue
 
