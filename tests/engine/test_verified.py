@@ -288,3 +288,58 @@ def test_a_captures_label_lines_count_as_confirmed_unless_from_a_replica(
     variants = labels.load([project / "labels"]).tables["ko"]["sign_in"]
     if not replica:
         assert variants[-1].source == "capture linkedin/ko 2026-12-07"
+
+
+@pytest.mark.parametrize("replica", [False, True], ids=["real-site", "replica"])
+def test_run_report_records_what_passed_on_the_real_site_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replica: bool
+) -> None:
+    """``run --capture --report FILE`` as the command wires it, the browser left out: each job
+    carries both observers, a step the engine saw pass is recorded for the real site only,
+    and the report is written after the results."""
+    import typer
+
+    from optout_bot.check.capturing import CaptureWatcher
+    from optout_bot.cli import run as run_command
+
+    def run_and_report(settings: Any, jobs: list[Job], after: Any = None) -> None:
+        for job in jobs:
+            assert len(job.observe) == 2 and not job.check  # a run stays a run
+            bundle = cast(EvidenceBundle, SimpleNamespace(facts={}))
+            watcher = job.watcher(bundle)
+            assert isinstance(watcher, PassRecorder) and isinstance(watcher.inner, CaptureWatcher)
+            watcher.record("log_in", None, 0.1, None)  # what the engine calls after a step
+        after()
+        raise typer.Exit(0)
+
+    monkeypatch.setattr(run_command, "_run_and_report", run_and_report)
+    (tmp_path / "optout-bot.toml").write_text(
+        "[accounts.linkedin.mina]\nlogin = 'mina@example.org'\nlocale = 'de'\n", encoding="utf-8"
+    )
+    env = {"OPTOUT_BOT_ACCOUNTS__LINKEDIN__MINA__PASSWORD": "pw-report-canary-2718"}
+    began = datetime.datetime.now(datetime.UTC).date().isoformat()
+    done = optout_here(
+        *("--ledger", "l.sqlite3", "run", "linkedin", "--capture", "--report", "mine.toml"),
+        *(["--replica"] if replica else []),
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    report = verified.read(tmp_path / "mine.toml")
+    mine = verified.user_file()
+    assert report.problems == [] and mine is not None
+    if replica:
+        assert not report and not mine.exists()
+        assert "Verified on the real site: nothing" in done.stdout
+    else:
+        [passed] = report.passes.values()
+        ended = datetime.datetime.now(datetime.UTC).date().isoformat()
+        assert (passed.platform, passed.locale, passed.step, passed.by) == (
+            "linkedin",
+            "de",
+            "log_in",
+            "run",
+        )
+        assert passed.date in (began, ended)  # UTC, whichever day it was
+        assert verified.read(mine).passes == report.passes
+    assert "pw-report-canary-2718" not in (tmp_path / "mine.toml").read_text(encoding="utf-8")
