@@ -97,6 +97,7 @@ def run_capture(
     from optout_bot.check.capturing import capturing
     from optout_bot.check.pages import plan_check_replica
     from optout_bot.check.watcher import as_check
+    from optout_bot.cli.observing import observed, report
     from optout_bot.outcome import EXIT_CODES, Outcome
     from optout_bot.run.jobs import ensure_passwords, plan_from_settings, run_jobs
 
@@ -112,8 +113,10 @@ def run_capture(
         ensure_passwords(plan.jobs)
         plan.jobs = [dataclasses.replace(as_check(job), trust_ledger=False) for job in plan.jobs]
     plan.jobs = [capturing(job, out_dir, only_ui_changed=only_ui_changed) for job in plan.jobs]
+    plan.jobs, verifying = observed(plan.jobs, capture_dir=None, record=True)
     results = run_jobs(settings, plan.jobs, progress=None)
     report_captures(out_dir)
+    report(verifying, None, None)
     if any(r.check_verdict == "ui_changed" for r in results):
         raise typer.Exit(EXIT_CODES[Outcome.UI_CHANGED])
 
