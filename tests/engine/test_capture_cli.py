@@ -20,6 +20,7 @@ def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -
         *("capture", "linkedin", "--replica", "--drift", "toggle_removed"),
         *("--page-version", "2025", "--only-ui-changed", "--out", "caps"),
         cwd=tmp_path,
+        env={"OPTOUT_BOT_BROWSER__TIMEOUT_MS": "3000"},  # how long the missing switch is waited
     )
     assert done.returncode == EXIT_CODES[Outcome.UI_CHANGED], done.stderr
     [page_json] = sorted((tmp_path / "caps").rglob("page.json"))
@@ -39,6 +40,7 @@ def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -
     assert made.returncode == 0, made.stderr
     assert "/mypreferences/d/settings/data-for-ai-improvement" in made.stdout
 
+    runner.settings.browser.timeout_ms = 2000
     user = account(locale="en")
     assert user.password is not None
     outcomes = []
