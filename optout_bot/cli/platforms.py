@@ -69,9 +69,12 @@ def labels_coverage(
         _add_verified(add_verified)
         return
     flows = {platform: registry.get_flow(platform)} if platform else registry.discover()
+    own = None if as_markdown else own_record()
+    for problem in own.problems if own is not None else []:
+        err.print(f"optout-bot: {problem}", markup=False)
     found: list[Coverage] = []
     for name, flow in flows.items():
-        record = verified_record(name, flow, mine=not as_markdown)
+        record = verified_record(name, flow, own)
         for problem in record.problems:
             err.print(f"optout-bot: {problem}", markup=False)
         found += coverage_of(name, flow, record)
@@ -103,16 +106,21 @@ def walked_steps(flow: type[Flow]) -> list[str]:
     return names
 
 
-def verified_record(name: str, flow: type[Flow], *, mine: bool = True) -> Record:
-    """What real pages showed ``name``'s flow: the project's record, and with ``mine`` the
-    user's own."""
+def own_record() -> Record:
+    """The user's own record of what their checks and runs verified (empty when none)."""
+    from optout_bot.labels import verified
+
+    mine = verified.user_file()
+    return verified.read(mine) if mine is not None else verified.Record()
+
+
+def verified_record(name: str, flow: type[Flow], own: Record | None = None) -> Record:
+    """What real pages showed ``name``'s flow: the project's record, with ``own`` (the
+    user's, :func:`own_record`) merged in when given."""
     from optout_bot.labels import verified
 
     record = verified.read(verified.project_file(flow.label_folders()[-1]), platform=name)
-    own = verified.user_file()
-    if mine and own is not None:
-        record.merge(verified.read(own).only(name))
-    return record
+    return record.merge(own.only(name)) if own is not None else record
 
 
 def coverage_of(name: str, flow: type[Flow], record: Record | None = None) -> list[Coverage]:
@@ -120,7 +128,7 @@ def coverage_of(name: str, flow: type[Flow], record: Record | None = None) -> li
     README's table is this with the project's records only)."""
     from optout_bot.labels import coverage as label_coverage
 
-    found = record if record is not None else verified_record(name, flow, mine=False)
+    found = record if record is not None else verified_record(name, flow)
     return label_coverage.coverage(name, flow.label_book(), found, walked_steps(flow))
 
 

@@ -130,8 +130,8 @@ class Record:
         return self
 
     def only(self, platform: str) -> Record:
-        """The entries of ``platform``."""
-        mine = Record(problems=list(self.problems))
+        """The entries of ``platform`` (what was ignored while reading stays behind)."""
+        mine = Record()
         mine.passes = {k: v for k, v in self.passes.items() if k[0] == platform}
         mine.seen = {k: v for k, v in self.seen.items() if k[0] == platform}
         return mine
@@ -162,7 +162,7 @@ class Record:
     def as_toml(self) -> str:
         """The record as a file holds it, sorted so that a commit shows what changed."""
         blocks = [HEADER]
-        for one in sorted(self.passes.values(), key=lambda p: (p.platform, p.locale, p.version)):
+        for _, one in sorted(self.passes.items()):
             blocks.append(
                 _table(
                     "pass",
@@ -174,7 +174,7 @@ class Record:
                     by=one.by,
                 )
             )
-        for wording in sorted(self.seen.values(), key=lambda s: (s.platform, s.locale, s.key)):
+        for _, wording in sorted(self.seen.items()):
             blocks.append(
                 _table(
                     "seen",

@@ -121,7 +121,9 @@ def test_the_command_prints_each_language_and_counts_what_the_user_taught(tmp_pa
     expected = {
         c.locale: c.as_json()
         for c in platforms.coverage_of(
-            "facebook", facebook, platforms.verified_record("facebook", facebook)
+            "facebook",
+            facebook,
+            platforms.verified_record("facebook", facebook, platforms.own_record()),
         )
     }
     assert rows == expected and set(rows) == {"en", "de", "ko"}

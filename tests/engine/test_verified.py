@@ -116,7 +116,9 @@ def test_a_step_a_real_page_passed_is_recorded_and_shown() -> None:
     after = {
         c.locale: c
         for c in platforms.coverage_of(
-            "linkedin", LinkedInFlow, platforms.verified_record("linkedin", LinkedInFlow)
+            "linkedin",
+            LinkedInFlow,
+            platforms.verified_record("linkedin", LinkedInFlow, platforms.own_record()),
         )
     }
     assert before["ko"].verified == "never"
@@ -209,6 +211,9 @@ def test_a_strangers_record_is_ignored_with_a_line_never_a_crash(
         expected["open_settings"] = "2026-12-07"
         assert len(shown.stderr.strip().splitlines()) == 6
     assert ko["verified_steps"] == expected
+    if what == "not toml":  # said once, however many platforms are shown
+        every = optout_here("labels", cwd=tmp_path)
+        assert every.returncode == 0 and every.stderr.count(f"{mine}") == 1, every.stderr
 
 
 def test_the_command_shows_the_users_record_and_the_markdown_only_the_projects(
