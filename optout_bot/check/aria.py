@@ -116,6 +116,11 @@ def compare(flow: type[Flow], locale: str, baseline: Path, live: str) -> AriaDif
     return diff
 
 
+def names_in(snapshot: str) -> set[str]:
+    """Every accessible name and text of a snapshot, normalised."""
+    return {labels.normalise(name) for line in snapshot.splitlines() for name in _names(line)}
+
+
 def _names(line: str) -> set[str]:
     """The accessible names and texts quoted in one snapshot line, plus its bare text."""
     names = set(QUOTED.findall(line))

@@ -97,9 +97,14 @@ class Capture:
     title: str
     outline: list[dict[str, Any]]
     strings: list[str]
+    replica: bool = False
+    """Captured from a replica: it shows what the project already knows, so it confirms
+    nothing."""
 
     @property
     def source(self) -> str:
+        """As a label file's ``source`` names it (it counts as confirmed, as a public source
+        does: it is what a real page showed)."""
         return f"capture {self.platform}/{self.locale} {self.date}"
 
 
@@ -141,6 +146,7 @@ def take(
     step: str,
     personal: list[str],
     today: datetime.date | None = None,
+    replica: bool = False,
 ) -> Capture:
     """Capture ``page`` into ``folder`` (created), redacted before anything is written."""
     redact = Redactor(personal)
@@ -166,6 +172,7 @@ def take(
         title=redact.text(raw.get("title", "")),
         outline=outline,
         strings=strings,
+        replica=replica,
     )
     payload = {
         "platform": platform,
@@ -177,6 +184,7 @@ def take(
         "title": capture.title,
         "outline": outline,
         "strings": strings,
+        "replica": replica,
     }
     (folder / PAGE_FILE).write_text(
         json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -208,11 +216,14 @@ def load(folder: Path) -> Capture:
         title=str(data.get("title", "")),
         outline=[item for item in data["outline"] if isinstance(item, dict)],
         strings=[s for s in data.get("strings", []) if isinstance(s, str)],
+        replica=data.get("replica") is not False,  # only a capture saying it is not counts
     )
 
 
 def label_lines(capture: Capture, book: labels.LabelBook) -> tuple[list[str], list[str]]:
-    """(label-file lines this capture confirms, strings it shows that no label holds)."""
+    """(label-file lines this capture confirms, strings it shows that no label holds). The
+    lines are a label file's (``[[key]]``, text, source and date), ready to paste; from a
+    replica's page they are marked ``unconfirmed``: a replica only shows what we wrote."""
     seen = {labels.normalise(s): s for s in capture.strings}
     confirmed: list[str] = []
     known: set[str] = set()
@@ -222,9 +233,16 @@ def label_lines(capture: Capture, book: labels.LabelBook) -> tuple[list[str], li
             known.add(wording)
             if wording in seen:
                 confirmed += [
-                    f"[{key}]",
+                    f"[[{key}]]",
                     f"text = {json.dumps(seen[wording], ensure_ascii=False)}",
-                    f'source = "{capture.source}"',
+                    *(
+                        ["unconfirmed = true  # seen on a replica, which confirms nothing"]
+                        if capture.replica
+                        else [
+                            f"source = {json.dumps(capture.source)}",
+                            f"date = {json.dumps(capture.date)}",
+                        ]
+                    ),
                     "",
                 ]
     unknown = [s for n, s in seen.items() if n not in known]

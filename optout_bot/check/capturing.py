@@ -1,6 +1,8 @@
 """Captures during a check: every page a flow reached, or only the pages where a step found
 the UI changed, kept beside the check's own verdicts (the check's watcher does the judging;
-this one only adds captures)."""
+this one only adds captures). ``check --capture`` and ``run --capture`` add the same watcher
+as an observer (:func:`capture_on_ui_changed`): a run stays a run, and the page where it
+stopped with ``ui_changed`` is captured for the issue."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from optout_bot.errors import UiChanged
 from optout_bot.flow import Step
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import EvidenceBundle
-from optout_bot.run.job import Job, Mode, StepWatcher, WatcherFactory
+from optout_bot.run.job import Job, Mode, ObserverFactory, StepWatcher, WatcherFactory
 
 SAFE = re.compile(r"[^\w.-]+")
 
@@ -45,6 +47,16 @@ def capture_watcher(
         return CaptureWatcher(judge(job, bundle), job, folder, only_ui_changed=only_ui_changed)
 
     return watch
+
+
+def capture_on_ui_changed(folder: Path) -> ObserverFactory:
+    """An observer (``Job.observe``) that captures the page where a step found the UI
+    changed, into ``folder``: for a run as for a check, without making a run a check."""
+
+    def observe(job: Job, bundle: EvidenceBundle, inner: StepWatcher) -> StepWatcher:
+        return CaptureWatcher(inner, job, folder, only_ui_changed=True)
+
+    return observe
 
 
 class CaptureWatcher:
@@ -101,6 +113,7 @@ class CaptureWatcher:
                 step=step,
                 personal=self.personal,
                 today=datetime.datetime.now(datetime.UTC).date(),
+                replica=bool(self.job.replicas),
             )
         except PlaywrightError as failure:
             log.get_logger().warning("capture.failed", step=step, error=str(failure)[:200])

@@ -4,6 +4,7 @@ every command uses (progress lines, the results table, refusals in one line)."""
 from __future__ import annotations
 
 import platform as python_platform
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -163,11 +164,16 @@ def main_options(
     ctx.obj = Options(config=config, log_json=log_json, verbose=verbose, overrides=overrides)
 
 
-def _run_and_report(settings: Settings, jobs: list[Any]) -> None:
+def _run_and_report(
+    settings: Settings, jobs: list[Any], after: Callable[[], None] | None = None
+) -> None:
+    """Run ``jobs``, show the results (then ``after``), exit with the worst outcome's code."""
     from optout_bot.run.jobs import run_jobs
 
     results = run_jobs(settings, jobs, progress=_show_progress)
     _summary(results)
+    if after is not None:
+        after()
     raise typer.Exit(worst([r.outcome for r in results]).exit_code)
 
 

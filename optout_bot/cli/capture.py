@@ -94,11 +94,10 @@ def run_capture(
     only_ui_changed: bool,
     out_dir: Path,
 ) -> None:
-    from optout_bot.check import capture
-    from optout_bot.check.capturing import captures_in, capturing
+    from optout_bot.check.capturing import capturing
     from optout_bot.check.pages import plan_check_replica
     from optout_bot.check.watcher import as_check
-    from optout_bot.flow import registry
+    from optout_bot.cli.observing import observed, report
     from optout_bot.outcome import EXIT_CODES, Outcome
     from optout_bot.run.jobs import ensure_passwords, plan_from_settings, run_jobs
 
@@ -114,7 +113,21 @@ def run_capture(
         ensure_passwords(plan.jobs)
         plan.jobs = [dataclasses.replace(as_check(job), trust_ledger=False) for job in plan.jobs]
     plan.jobs = [capturing(job, out_dir, only_ui_changed=only_ui_changed) for job in plan.jobs]
+    plan.jobs, verifying = observed(plan.jobs, capture_dir=None, record=True)
     results = run_jobs(settings, plan.jobs, progress=None)
+    report_captures(out_dir)
+    report(verifying, None, None)
+    if any(r.check_verdict == "ui_changed" for r in results):
+        raise typer.Exit(EXIT_CODES[Outcome.UI_CHANGED])
+
+
+def report_captures(out_dir: Path) -> None:
+    """For every capture under ``out_dir``: where it is, the label lines it confirms, and a
+    prefilled issue text written beside it (its path printed)."""
+    from optout_bot.check import capture
+    from optout_bot.check.capturing import captures_in
+    from optout_bot.flow import registry
+
     taken = captures_in(out_dir)
     if not taken:
         typer.echo("No page was captured.")
@@ -128,5 +141,3 @@ def run_capture(
             capture.issue_text(page, confirmed, unknown), encoding="utf-8"
         )
         typer.echo(f"Issue text: {folder / 'issue.md'}")
-    if any(r.check_verdict == "ui_changed" for r in results):
-        raise typer.Exit(EXIT_CODES[Outcome.UI_CHANGED])

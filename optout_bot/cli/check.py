@@ -23,6 +23,14 @@ from optout_bot.cli.base import (
     app,
     out,
 )
+from optout_bot.cli.observing import (
+    DEFAULT_CAPTURE_DIR,
+    CaptureDirOption,
+    CaptureOption,
+    ReportOption,
+    observed,
+    report,
+)
 from optout_bot.outcome import (
     EXIT_CHECK_NOT_RUN,
     EXIT_CODES,
@@ -79,9 +87,14 @@ def check(
     junit: Annotated[Path | None, typer.Option(help="also write a JUnit XML report")] = None,
     json_report: Annotated[Path | None, typer.Option("--json", help="also write JSON")] = None,
     teach: TeachOption = None,
+    capture: CaptureOption = False,
+    capture_dir: CaptureDirOption = DEFAULT_CAPTURE_DIR,
+    report_file: ReportOption = None,
 ) -> None:
     """Walk each flow up to, never through, the step that changes anything; compare each page
-    with its baseline. Exit 0: all work; 8: a UI changed; 10: a check could not run."""
+    with its baseline. Against the real sites, each step that passes is recorded as verified
+    (your own record; `--report FILE` to share it; `optout-bot labels` shows it). Exit 0: all
+    work; 8: a UI changed; 10: a check could not run."""
     from optout_bot.check.pages import ALL_VERSIONS, plan_check_replica, plan_every_page
     from optout_bot.check.reports import write_html, write_json, write_junit
     from optout_bot.check.watcher import as_check
@@ -136,8 +149,11 @@ def check(
             for job in plan.jobs
         ]
     plan.jobs = [dataclasses.replace(job, teach=teach) for job in plan.jobs]
+    captures = capture_dir if capture else None
+    plan.jobs, verifying = observed(plan.jobs, capture_dir=captures, record=True)
     results = run_jobs(settings, plan.jobs, progress=_show_progress)
     _check_summary(results)
+    report(verifying, captures, report_file)
     report_dir.mkdir(parents=True, exist_ok=True)
     write_html(results, report_dir / "index.html")
     if junit:

@@ -24,6 +24,14 @@ from optout_bot.cli.base import (
     err,
     no_accounts_message,
 )
+from optout_bot.cli.observing import (
+    DEFAULT_CAPTURE_DIR,
+    CaptureDirOption,
+    CaptureOption,
+    ReportOption,
+    observed,
+    report,
+)
 from optout_bot.shown import printable
 
 if TYPE_CHECKING:
@@ -90,8 +98,13 @@ def run(
     ] = False,
     page_version: Annotated[str | None, typer.Option(help="replica page version")] = None,
     teach: TeachOption = None,
+    capture: CaptureOption = False,
+    capture_dir: CaptureDirOption = DEFAULT_CAPTURE_DIR,
+    report_file: ReportOption = None,
 ) -> None:
-    """Object on every configured account (or the ones named)."""
+    """Object on every configured account (or the ones named). With `--report FILE`, each
+    step that passes on the real site is recorded as verified (your own record, and FILE to
+    share)."""
     from optout_bot import log
     from optout_bot.flow import registry
     from optout_bot.run.jobs import ensure_passwords, plan_from_settings
@@ -131,4 +144,6 @@ def run(
                     "`country` (or `jurisdiction`) to change it."
                 )
     plan.jobs = [dataclasses.replace(job, teach=teach) for job in plan.jobs]
-    _run_and_report(settings, plan.jobs)
+    captures = capture_dir if capture else None
+    plan.jobs, verifying = observed(plan.jobs, capture_dir=captures, record=report_file is not None)
+    _run_and_report(settings, plan.jobs, after=lambda: report(verifying, captures, report_file))

@@ -54,6 +54,9 @@ class StepWatcher(Protocol):
 
 
 WatcherFactory = Callable[["Job", EvidenceBundle], StepWatcher]
+ObserverFactory = Callable[["Job", EvidenceBundle, StepWatcher], StepWatcher]
+"""A watcher that only looks (a capture of a changed page, the record of what passed on the
+real site), wrapped around the job's own watcher: it never makes a run a check."""
 
 
 class NoWatcher:
@@ -98,6 +101,7 @@ class Job:
     update_baselines: bool = False
     teach: bool | None = None  # teach mode (optout_bot.run.teach); None: when headed
     watch: WatcherFactory | None = None  # check mode's watcher (optout_bot.check.watcher)
+    observe: tuple[ObserverFactory, ...] = ()  # watchers that only look, around ``watch``
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", Mode(self.mode))
@@ -110,4 +114,8 @@ class Job:
         return self.watch is not None
 
     def watcher(self, bundle: EvidenceBundle) -> StepWatcher:
-        return (self.watch or NoWatcher)(self, bundle)
+        """The job's watcher (check mode's, or none), each observer wrapped around it."""
+        found: StepWatcher = (self.watch or NoWatcher)(self, bundle)
+        for observer in self.observe:
+            found = observer(self, bundle, found)
+        return found

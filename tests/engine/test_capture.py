@@ -137,3 +137,39 @@ def test_the_flow_does_the_same_on_the_page_rebuilt_from_a_capture(
         drifted.events("setting_changed")[0]["setting"]
         == (rebuilt.events("setting_changed")[0]["setting"])
     )
+
+
+def test_a_run_that_meets_a_changed_page_captures_it_and_verifies_nothing(
+    runner: FlowRunner, tmp_path: Path
+) -> None:
+    """``run --capture``'s observer: the run stays a run (it logs in and would change the
+    setting), the page where ``ui_changed`` stopped it is captured without the password or
+    the account's address, and a replica's pages verify nothing however a job is built."""
+    from optout_bot.check.capturing import capture_on_ui_changed, captures_in
+    from optout_bot.check.verifying import Verifying
+    from optout_bot.labels import verified
+
+    runner.settings.browser.timeout_ms = 2000  # how long the missing switch is waited for
+    folder = tmp_path / "captures"
+    verifying = Verifying(verified.user_file())
+    replica = _replica(drift="toggle_removed")
+    user = account(login=LOGIN, email=LOGIN, password=PASSWORD, locale="en")
+    result = runner.run(
+        LinkedInFlow,
+        replica,
+        user,
+        observe=(capture_on_ui_changed(folder), verifying.observer()),
+    )
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert result.check_verdict == "" and result.checks == []  # a run, not a check
+    assert len(replica.events("login_succeeded")) == 1
+    [taken] = captures_in(folder)
+    page = capture.load(taken)
+    assert (page.step, page.replica) == ("open_settings", True)
+    assert page.address.endswith("/mypreferences/d/settings/data-for-ai-improvement")
+    scanned = _every_byte(folder)
+    anyhow = secret_spellings.matcher([PASSWORD, LOGIN, "canary.person"])
+    assert anyhow is not None
+    assert [name for name, data in scanned if anyhow.search(data.decode("utf-8", "replace"))] == []
+    mine = verified.user_file()
+    assert not verifying.found and mine is not None and not mine.exists()

@@ -20,6 +20,7 @@ def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -
         *("capture", "linkedin", "--replica", "--drift", "toggle_removed"),
         *("--page-version", "2025", "--only-ui-changed", "--out", "caps"),
         cwd=tmp_path,
+        env={"OPTOUT_BOT_BROWSER__TIMEOUT_MS": "3000"},  # how long the missing switch is waited
     )
     assert done.returncode == EXIT_CODES[Outcome.UI_CHANGED], done.stderr
     [page_json] = sorted((tmp_path / "caps").rglob("page.json"))
@@ -28,8 +29,10 @@ def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -
     assert captured["step"] == "open_settings"
     assert captured["address"].endswith("/mypreferences/d/settings/data-for-ai-improvement")
     assert not [i for i in captured["outline"] if i.get("role") == "switch"]
-    assert '[settings_title]\ntext = "Data for Generative AI Improvement"' in done.stdout
-    assert 'source = "capture linkedin/en ' in done.stdout
+    assert '[[settings_title]]\ntext = "Data for Generative AI Improvement"' in done.stdout
+    # a replica shows only what we wrote: its lines confirm nothing
+    assert "unconfirmed = true" in done.stdout and 'source = "capture' not in done.stdout
+    assert captured["replica"] is True
     issue = (folder / "issue.md").read_text(encoding="utf-8")
     assert "data-for-ai-improvement" in issue and "[settings_title]" in issue
 
@@ -37,6 +40,7 @@ def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -
     assert made.returncode == 0, made.stderr
     assert "/mypreferences/d/settings/data-for-ai-improvement" in made.stdout
 
+    runner.settings.browser.timeout_ms = 2000
     user = account(locale="en")
     assert user.password is not None
     outcomes = []

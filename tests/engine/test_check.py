@@ -220,7 +220,17 @@ def test_cli_check_writes_junit_with_a_case_per_step(tmp_path: Path) -> None:
     assert (tmp_path / "optout-check-report" / "index.html").is_file()
 
 
-def test_cli_check_exits_8_and_names_the_element(tmp_path: Path) -> None:
+def test_cli_check_exits_8_names_the_element_captures_the_page_and_verifies_nothing(
+    tmp_path: Path,
+) -> None:
+    """``check --replica --capture --report``: the page where the step stopped is captured
+    (redacted, with its issue text), and although the sign-in passed, a replica's pass is
+    recorded nowhere: neither in the report nor in the user's own record."""
+    from optout_bot.browser import secret_spellings
+    from optout_bot.check import capture
+    from optout_bot.check.capturing import captures_in
+    from optout_bot.labels import verified
+
     junit = tmp_path / "check.xml"
     done = subprocess.run(
         [
@@ -238,6 +248,11 @@ def test_cli_check_exits_8_and_names_the_element(tmp_path: Path) -> None:
             "send_renamed",
             "--junit",
             str(junit),
+            "--capture",
+            "--capture-dir",
+            "caps",
+            "--report",
+            "verified.toml",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -250,6 +265,32 @@ def test_cli_check_exits_8_and_names_the_element(tmp_path: Path) -> None:
         c for c in ET.parse(junit).getroot().iter("testcase") if c.find("failure") is not None
     ]
     assert [c.get("name") for c in failures] == ["open_form"]
+    [folder] = captures_in(tmp_path / "caps")
+    page = capture.load(folder)
+    assert (page.platform, page.locale, page.step, page.replica) == (
+        "facebook",
+        "de",
+        "open_form",
+        True,
+    )
+    assert f"Issue text: {folder.relative_to(tmp_path) / 'issue.md'}" in done.stdout
+    assert "`open_form`" in (folder / "issue.md").read_text(encoding="utf-8")
+    anyhow = secret_spellings.matcher(["demo.facebook@example.org", "demo.facebook"])
+    assert anyhow is not None
+    written = [p for p in folder.rglob("*") if p.is_file()]
+    assert [p for p in written if anyhow.search(p.read_bytes().decode("utf-8", "replace"))] == []
+
+    passed = [
+        c.get("name")
+        for c in ET.parse(junit).getroot().iter("testcase")
+        if not {e.tag for e in c} & {"failure", "error", "skipped"}
+    ]
+    assert "log_in" in passed  # a step did pass, on the replica
+    assert "Verified on the real site: nothing" in done.stdout
+    report = verified.read(tmp_path / "verified.toml")
+    assert report.problems == [] and not report
+    mine = verified.user_file()
+    assert mine is not None and not mine.exists()
 
 
 def test_cli_check_without_accounts_could_not_run(tmp_path: Path) -> None:
