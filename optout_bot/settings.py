@@ -48,10 +48,13 @@ from optout_bot.scrub import endpoint_secrets, mask_endpoint
 
 
 def _known_locale(value: str) -> str:
-    from optout_bot.flow.registry import known_locales  # here: the flows are found later
+    from optout_bot.flow.registry import (  # here: the flows are found later
+        is_known_locale,
+        known_locales,
+    )
 
-    known = known_locales()
-    if value not in known:
+    if not is_known_locale(value):
+        known = known_locales()
         raise ValueError(
             f"{value!r} is not a language any platform has labels for ({', '.join(known)})"
         )

@@ -293,12 +293,11 @@ def no_accounts_message(config: Path | None) -> str:
 
 
 def _check_locales(locales: list[str]) -> None:
-    from optout_bot.flow.registry import known_locales
+    from optout_bot.flow.registry import is_known_locale, known_locales
 
-    known = known_locales()
     for name in locales:
-        if name not in known:
-            _fail(f"--locale: {name!r} is not one of {', '.join(known)}")
+        if not is_known_locale(name):
+            _fail(f"--locale: {name!r} is not one of {', '.join(known_locales())}")
 
 
 def _check_teach(teach: bool | None, settings: Settings) -> None:

@@ -115,29 +115,9 @@ def run_capture(
     plan.jobs = [capturing(job, out_dir, only_ui_changed=only_ui_changed) for job in plan.jobs]
     plan.jobs, verifying = observed(plan.jobs, capture_dir=None, record=True)
     results = run_jobs(settings, plan.jobs, progress=None)
+    from optout_bot.cli.observing import report_captures
+
     report_captures(out_dir)
     report(verifying, None, None)
     if any(r.check_verdict == "ui_changed" for r in results):
         raise typer.Exit(EXIT_CODES[Outcome.UI_CHANGED])
-
-
-def report_captures(out_dir: Path) -> None:
-    """For every capture under ``out_dir``: where it is, the label lines it confirms, and a
-    prefilled issue text written beside it (its path printed)."""
-    from optout_bot.check import capture
-    from optout_bot.check.capturing import captures_in
-    from optout_bot.flow import registry
-
-    taken = captures_in(out_dir)
-    if not taken:
-        typer.echo("No page was captured.")
-    for folder in taken:
-        page = capture.load(folder)
-        book = registry.get_flow(page.platform).label_book()
-        confirmed, unknown = capture.label_lines(page, book)
-        typer.echo(f"== {folder} ({page.step}, {page.address})")
-        typer.echo("\n".join(confirmed) if confirmed else "# no label line confirmed")
-        (folder / "issue.md").write_text(
-            capture.issue_text(page, confirmed, unknown), encoding="utf-8"
-        )
-        typer.echo(f"Issue text: {folder / 'issue.md'}")

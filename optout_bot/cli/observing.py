@@ -55,7 +55,6 @@ def observed(
 
 def report(verifying: Verifying | None, capture_dir: Path | None, to: Path | None) -> None:
     """Say what was captured and verified; write the ``--report`` file."""
-    from optout_bot.cli.capture import report_captures
     from optout_bot.labels import verified
 
     if capture_dir is not None:
@@ -75,3 +74,25 @@ def report(verifying: Verifying | None, capture_dir: Path | None, to: Path | Non
     if to is not None:
         verified.write(to, found)
         out.print(f"Report of what was verified: {to}", markup=False)
+
+
+def report_captures(out_dir: Path) -> None:
+    """For every capture under ``out_dir``: where it is, the label lines it confirms, and a
+    prefilled issue text written beside it (its path printed)."""
+    from optout_bot.check import capture
+    from optout_bot.check.capturing import captures_in
+    from optout_bot.flow import registry
+
+    taken = captures_in(out_dir)
+    if not taken:
+        typer.echo("No page was captured.")
+    for folder in taken:
+        page = capture.load(folder)
+        book = registry.get_flow(page.platform).label_book()
+        confirmed, unknown = capture.label_lines(page, book)
+        typer.echo(f"== {folder} ({page.step}, {page.address})")
+        typer.echo("\n".join(confirmed) if confirmed else "# no label line confirmed")
+        (folder / "issue.md").write_text(
+            capture.issue_text(page, confirmed, unknown), encoding="utf-8"
+        )
+        typer.echo(f"Issue text: {folder / 'issue.md'}")

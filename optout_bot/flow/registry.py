@@ -8,11 +8,13 @@ starting with ``_`` are shared pieces, not platforms) and every entry point in t
 
 from __future__ import annotations
 
+import glob
 import importlib
 import importlib.util
 import pkgutil
 from functools import cache
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from optout_bot import labels
 from optout_bot.errors import ConfigError
@@ -73,11 +75,48 @@ def _is_flow(value: object) -> bool:
 
 
 def get_flow(platform: str) -> type[Flow]:
+    """The flow of ``platform``: only its own module is imported when that settles it (a run
+    of one platform then loads one flow, not every flow); else every flow is discovered."""
+    alone = _only_its_own(platform)
+    if alone is not None:
+        return alone
     flows = discover()
     if platform not in flows:
         known = ", ".join(flows) or "none"
         raise ConfigError(f"unknown platform {platform!r} (known: {known})")
     return flows[platform]
+
+
+@cache
+def _only_its_own(platform: str) -> type[Flow] | None:
+    """The one flow ``flows/<platform>/flow.py`` defines for ``platform``, when no third-party
+    flow is installed (one might claim the same platform); None: discover them all. Two
+    folders claiming one platform are still caught by :func:`discover` (every listing)."""
+    if not platform.isidentifier() or entry_points(group=ENTRY_POINT_GROUP):
+        return None
+    name = f"{platform_package(FLOW_FOLDER)}.{platform}.{FLOW_MODULE}"
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    module = importlib.import_module(name)
+    mine = [
+        v
+        for v in vars(module).values()
+        if _is_flow(v) and v.__module__ == module.__name__ and platform == v.PLATFORM
+    ]
+    return mine[0] if len(mine) == 1 else None
+
+
+def is_known_locale(locale: str) -> bool:
+    """Whether some platform has labels in ``locale``: the project's own label folders answer
+    without importing a flow; any other language is looked up in every flow's layers."""
+    package = importlib.import_module(platform_package(FLOW_FOLDER))
+    for root in package.__path__:
+        if any(Path(root).glob(f"*/labels/{glob.escape(locale)}.toml")):
+            return True
+    return locale in known_locales()
 
 
 def known_locales() -> tuple[str, ...]:

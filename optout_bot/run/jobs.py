@@ -47,8 +47,8 @@ class Plan:
 def select_platforms(names: Iterable[str], *, force: bool = False) -> list[type[Flow]]:
     """The flows asked for (all when none named); a flow marked broken is refused unless
     forced, with the reason."""
-    flows = registry.discover()
-    chosen = [registry.get_flow(n) for n in names] if names else list(flows.values())
+    names = list(names)
+    chosen = [registry.get_flow(n) for n in names] if names else list(registry.discover().values())
     for flow in chosen:
         if not flow.WORKING and not force:
             raise ConfigError(
@@ -153,9 +153,9 @@ def plan_demo(platforms: list[str], *, locale: str = "en", page_version: str | N
 
 def lend_label_books() -> None:
     """Hand every replica its platform's label book (the flow's label files and overlays):
-    the replica kit never looks a flow up itself."""
-    for platform, flow in registry.discover().items():
-        books.lend(platform, flow.label_book)
+    the replica kit never looks a flow up itself. Lent on demand, so a run of one platform
+    loads that platform's flow (and the flows its replica's module names), not every one."""
+    books.lend_each(lambda platform: registry.get_flow(platform).label_book)
 
 
 def _replica(plan: Plan, flow: type[Flow], page_version: str | None, locale: str) -> Replica:

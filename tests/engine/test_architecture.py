@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import pkgutil
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -84,6 +85,26 @@ def test_two_flows_for_one_platform_fail_naming_both(monkeypatch: pytest.MonkeyP
             registry.discover()
     finally:
         registry.discover.cache_clear()
+
+
+def test_one_platform_s_flow_is_found_without_importing_every_flow() -> None:
+    """A run of one platform loads that flow (and what it extends), not the other nine: what
+    ``demo facebook`` and every ``run``/``login`` of one platform pay at start-up."""
+    probe = (
+        "import sys\n"
+        "from optout_bot.flow import registry\n"
+        "from optout_bot.flow.registry import is_known_locale\n"
+        "flow = registry.get_flow('x')\n"
+        "assert flow.PLATFORM == 'x' and is_known_locale('ko')\n"
+        "prefix = flow.__module__.rsplit('.', 2)[0] + '.'\n"
+        "print(sorted({m[len(prefix):].split('.')[0] for m in sys.modules "
+        "if m.startswith(prefix) and not m[len(prefix):].startswith('_')}))\n"
+        "assert not is_known_locale('zz')  # a language no label file has: every flow asked\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["['x']"], done.stdout
 
 
 # --- the engine's own layout (its floors: test_floors.py) ------------------------------------
