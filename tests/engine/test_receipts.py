@@ -251,7 +251,7 @@ def test_shipped_languages_translate_every_receipt_and_letter_text() -> None:
     wanted = {
         k
         for k in english
-        if k.split(".")[0] in {"receipt", "rights", "letter", "outcome", "proof", "mode"}
+        if k.split(".")[0] in {"receipt", "rights", "letter", "outcome", "proof", "mode", "problem"}
     }
     wanted |= {
         k
