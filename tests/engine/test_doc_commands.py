@@ -39,7 +39,7 @@ DOCUMENTS = [
 ]
 SHELL = ("sh", "console")
 NOT_SHELL = ("toml", "diff", "yaml", "nginx", "text")
-BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", flags=re.S | re.M)
+BLOCK = re.compile(r"^ *```(\w*)\n(.*?)^ *```", flags=re.S | re.M)
 PASSWORD = "pw-doc-commands-4471"
 NO_DISPLAY = {"DISPLAY": "", "WAYLAND_DISPLAY": ""}
 
