@@ -62,12 +62,12 @@ def check_addenda(
         try:
             data = read_regular(directory / name, MAX_ADDENDUM_BYTES)
         except NotReadable as error:
-            result.problems.append(Problem(name, str(error)))
+            result.problems.append(Problem(name, str(error), error.key))
             continue
         result.listed.add(name)
         why = _addendum_problem(data, manifest_sha256, recorded)
         if why is not None:
-            result.problems.append(Problem(name, why))
+            result.problems.append(Problem(name, why, "addendum_bad"))
             continue
         addendum = json.loads(data.decode("utf-8"))
         fact = addendum["email"]
@@ -75,9 +75,13 @@ def check_addenda(
         result.listed.add(email_name)
         checked = _recheck(directory, email_name, fact, domains, dns_lookup)
         if checked.problem is not None:
-            result.problems.append(Problem(email_name, checked.problem))
+            result.problems.append(Problem(email_name, checked.problem, checked.problem_key))
         elif addendum.get("proof") == "email" and not checked.verified:
-            result.problems.append(Problem(name, f"claims a verified email, but {checked.reason}"))
+            result.problems.append(
+                Problem(
+                    name, f"claims a verified email, but {checked.reason}", "email_not_verified"
+                )
+            )
         result.email_verified |= checked.verified
     return result
 
@@ -118,6 +122,7 @@ class Rechecked:
     verified: bool
     reason: str
     problem: str | None = None  # the file itself is wrong (missing, changed, not a file)
+    problem_key: str = "other"  # its kind (see Problem)
 
 
 def _recheck(
@@ -131,9 +136,9 @@ def _recheck(
     try:
         raw = read_regular(directory / name, MAX_EMAIL_BYTES)
     except NotReadable as error:
-        return Rechecked(False, str(error), str(error))
+        return Rechecked(False, str(error), str(error), error.key)
     if hashlib.sha256(raw).hexdigest() != fact.get("sha256"):
-        return Rechecked(False, "changed", "changed (SHA-256 differs)")
+        return Rechecked(False, "changed", "changed (SHA-256 differs)", "changed")
     dkim = fact.get("dkim") if isinstance(fact.get("dkim"), dict) else {}
     assert isinstance(dkim, dict)
     key = dkim.get("public_key")
@@ -172,7 +177,9 @@ def check_run_emails(
     facts = fact if isinstance(fact, dict) else {}
     for name in sorted(n for n in listed if n.endswith(".eml")):
         if facts.get("file") != name:
-            result.problems.append(Problem(name, "an email the manifest says nothing about"))
+            result.problems.append(
+                Problem(name, "an email the manifest says nothing about", "email_unlisted")
+            )
             continue
         checked = _recheck(directory, name, facts, domains, dns_lookup)
         if checked.problem is not None:
@@ -181,6 +188,8 @@ def check_run_emails(
             isinstance(facts.get("dkim"), dict) and facts["dkim"].get("verified") is True
         )
         if claimed and not checked.verified:
-            result.problems.append(Problem(name, f"said to be verified, but {checked.reason}"))
+            result.problems.append(
+                Problem(name, f"said to be verified, but {checked.reason}", "email_not_verified")
+            )
         result.email_verified |= checked.verified
     return result

@@ -27,7 +27,27 @@ _FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 
 
 
 class NotReadable(Exception):
-    """The entry is not a regular file of the bundle that may be read (the reason, one line)."""
+    """The entry is not a regular file of the bundle that may be read (the reason, one line;
+    ``key``: its kind, which letters name in the person's language, see :class:`Problem`)."""
+
+    def __init__(self, what: str, key: str = "unreadable") -> None:
+        super().__init__(what)
+        self.key = key
+
+
+SYMLINK = "a symbolic link, not a file (not followed)"
+FOLDER = "a folder, not a file"
+
+
+def kind_key(what: str) -> str:
+    """The :class:`Problem` key of what :func:`kind` says an entry is."""
+    if what == "missing":
+        return "missing"
+    if what == SYMLINK:
+        return "link"
+    if what.startswith("unreadable"):
+        return "unreadable"
+    return "not_regular"
 
 
 def kind(path: Path) -> str | None:
@@ -46,9 +66,9 @@ def _describe(mode: int) -> str | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISLNK(mode):
-        return "a symbolic link, not a file (not followed)"
+        return SYMLINK
     if stat.S_ISDIR(mode):
-        return "a folder, not a file"
+        return FOLDER
     if stat.S_ISFIFO(mode):
         return "a FIFO, not a file (not read)"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
@@ -64,15 +84,15 @@ def open_regular(path: Path) -> int:
     try:
         descriptor = os.open(path, _FLAGS)
     except FileNotFoundError:
-        raise NotReadable("missing") from None
+        raise NotReadable("missing", "missing") from None
     except OSError as error:
         if error.errno == errno.ELOOP:
-            raise NotReadable("a symbolic link, not a file (not followed)") from None
+            raise NotReadable(SYMLINK, "link") from None
         raise NotReadable(f"unreadable ({error.strerror or error})") from None
     what = _describe(os.fstat(descriptor).st_mode)
     if what is not None:
         os.close(descriptor)
-        raise NotReadable(what)
+        raise NotReadable(what, kind_key(what))
     return descriptor
 
 
@@ -90,17 +110,22 @@ def read_regular(path: Path, limit: int) -> bytes:
     with os.fdopen(open_regular(path), "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > limit:
-            raise NotReadable(f"too large to be read ({size} bytes, at most {limit})")
+            raise NotReadable(f"too large to be read ({size} bytes, at most {limit})", "too_large")
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise NotReadable(f"too large to be read (more than {limit} bytes)")
+        raise NotReadable(f"too large to be read (more than {limit} bytes)", "too_large")
     return data
 
 
 @dataclass(frozen=True)
 class Problem:
+    """What is wrong with one file of a bundle: ``what`` in English (the command line's
+    words, with details), ``key`` its kind, which a letter names in the person's language
+    (``problem.<key>`` in the locale files)."""
+
     file: str
     what: str
+    key: str = "other"
 
     def __str__(self) -> str:
         return f"{printable(self.file)}: {self.what}"

@@ -43,6 +43,7 @@ def verify_chain(directory: Path, ledger: Ledger | None = None) -> list[Problem]
                 f"chain broken: names previous manifest "
                 f"{_short(named)}, but the previous run ({where or 'none'}) "
                 f"has {_short(expected)}",
+                "chain_broken",
             )
         )
     elif where is not None and expected is not None:
@@ -53,6 +54,7 @@ def verify_chain(directory: Path, ledger: Ledger | None = None) -> list[Problem]
                 Problem(
                     f"{folder}/{MANIFEST}",
                     "chain broken: the previous bundle's manifest changed since this run named it",
+                    "chain_broken",
                 )
             )
     return problems
@@ -159,6 +161,7 @@ def verify_anchor(directory: Path, anchor: str) -> list[Problem]:
                 MANIFEST,
                 f"not anchored: no bundle of this account has the manifest "
                 f"{_short(kept)} you kept (a bundle was removed, replaced or edited)",
+                "not_anchored",
             )
         ]
     start, seen = current, set()
@@ -174,6 +177,6 @@ def verify_anchor(directory: Path, anchor: str) -> list[Problem]:
                 else f"the chain from {start.name} ends at {current.name} without reaching "
                 "this bundle (a later bundle, or another mode?)"
             )
-            return [Problem(MANIFEST, f"not anchored: {why}")]
+            return [Problem(MANIFEST, f"not anchored: {why}", "not_anchored")]
         current = following
     return []

@@ -306,13 +306,13 @@ def read_manifest(
     try:
         raw = read_regular(directory / MANIFEST, MAX_MANIFEST_BYTES)
     except NotReadable as error:
-        return None, None, Problem(MANIFEST, str(error))
+        return None, None, Problem(MANIFEST, str(error), error.key)
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as error:
-        return None, None, Problem(MANIFEST, f"unreadable ({type(error).__name__})")
+        return None, None, Problem(MANIFEST, f"unreadable ({type(error).__name__})", "manifest_bad")
     if not isinstance(manifest, dict):
-        return None, None, Problem(MANIFEST, "unreadable: not a JSON object")
+        return None, None, Problem(MANIFEST, "unreadable: not a JSON object", "manifest_bad")
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in files.items()
@@ -320,7 +320,9 @@ def read_manifest(
         return (
             manifest,
             None,
-            Problem(MANIFEST, "'files' is not a mapping of file names to SHA-256 hashes"),
+            Problem(
+                MANIFEST, "'files' is not a mapping of file names to SHA-256 hashes", "manifest_bad"
+            ),
         )
     return manifest, files, None
 
@@ -375,24 +377,30 @@ def check_bundle_files(
 
     manifest, files, problem = read_manifest(directory)
     if problem is not None or files is None or manifest is None:
-        return BundleCheck([problem or Problem(MANIFEST, "unreadable")], False)
+        return BundleCheck([problem or Problem(MANIFEST, "unreadable", "unreadable")], False)
     digest = manifest_sha256(directory)
     problems: list[Problem] = []
     if expected_manifest_sha256 and digest != expected_manifest_sha256:
-        problems.append(Problem(MANIFEST, "changed since the run (hash differs from the ledger)"))
+        problems.append(
+            Problem(
+                MANIFEST, "changed since the run (hash differs from the ledger)", "manifest_changed"
+            )
+        )
     listed: set[str] = set()
     for name, expected in sorted(files.items()):
         if not is_bundle_file_name(name):
-            problems.append(Problem(name, "refused: not a file name inside the bundle (not read)"))
+            problems.append(
+                Problem(name, "refused: not a file name inside the bundle (not read)", "refused")
+            )
             continue
         listed.add(name)
         try:
             actual = sha256_regular(directory / name)
         except NotReadable as error:
-            problems.append(Problem(name, str(error)))
+            problems.append(Problem(name, str(error), error.key))
             continue
         if actual != expected:
-            problems.append(Problem(name, "changed (SHA-256 differs)"))
+            problems.append(Problem(name, "changed (SHA-256 differs)", "changed"))
     run_emails = check_run_emails(directory, manifest, listed, mail_domains, dns_lookup)
     addenda = check_addenda(directory, digest, recorded_addenda, mail_domains, dns_lookup)
     problems += run_emails.problems + addenda.problems
@@ -402,17 +410,20 @@ def check_bundle_files(
             continue
         what = kind(path)
         if what == "a folder, not a file":
-            problems.append(Problem(path.name + "/", "a folder not listed in the manifest"))
+            problems.append(
+                Problem(path.name + "/", "a folder not listed in the manifest", "added")
+            )
         elif what is not None:
-            problems.append(Problem(path.name, f"not listed in the manifest: {what}"))
+            problems.append(Problem(path.name, f"not listed in the manifest: {what}", "added"))
         elif path.name.startswith(".") and path.name.endswith(".partial"):
             problems.append(
                 Problem(
                     path.name,
                     "not listed in the manifest (a write a crash cut off leaves such a file)",
+                    "added",
                 )
             )
         else:
-            problems.append(Problem(path.name, "not listed in the manifest"))
+            problems.append(Problem(path.name, "not listed in the manifest", "added"))
     verified = (run_emails.email_verified or addenda.email_verified) and not problems
     return BundleCheck(problems, verified)

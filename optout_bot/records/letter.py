@@ -102,7 +102,7 @@ def check_bundle(
     not verify is stated as ``page only``."""
     manifest, _files, problem = read_manifest(directory)
     if manifest is None:
-        reason = problem or Problem(MANIFEST, "unreadable")
+        reason = problem or Problem(MANIFEST, "unreadable", "unreadable")
         raise ConfigError(f"{printable(directory)} is not an evidence bundle: {reason}")
     verified = verify(directory, ledger_path, mail_domains, dns_lookup)
     digest = manifest_sha256(directory) or ""
@@ -267,7 +267,8 @@ def compose(
             words.text("letter.verified")
             if not bundle.problems
             else words.text(
-                "letter.not_verified", problems="; ".join(str(p) for p in bundle.problems)
+                "letter.not_verified",
+                problems="; ".join(problem_text(words, p) for p in bundle.problems),
             )
         ),
         verified=not bundle.problems,
@@ -275,6 +276,13 @@ def compose(
         signature=[words.text("letter.signature")],
         labels={k: words.text(f"letter.{k}") for k in ("to", "from", "date", "subject")},
     )
+
+
+def problem_text(words: Wording, problem: Problem) -> str:
+    """One verification problem in the letter's language: the file, then its kind
+    (``problem.<key>``); the English details stay with ``evidence verify``."""
+    key = f"problem.{problem.key}"
+    return f"{printable(problem.file)}: {words.text(key if words.has(key) else 'problem.other')}"
 
 
 def _authority_lines(

@@ -189,6 +189,33 @@ def test_a_letter_names_controller_authority_deadline_and_attaches_the_email(
         assert "Alt-Moabit 59–61" in one_line
 
 
+@pytest.mark.parametrize(
+    ("locale", "changed"),
+    [
+        ("de", "seit dem Lauf verändert (die SHA-256-Prüfsumme weicht ab)"),
+        ("ko", "실행 후 바뀜 (SHA-256이 다름)"),
+    ],
+)
+def test_a_letter_from_a_changed_bundle_names_its_problems_in_the_person_s_language(
+    tmp_path: Path, locale: str, changed: str
+) -> None:
+    folder = bundle(tmp_path, "x", locale)
+    for name in ("01-verify.png", "confirmation.eml"):  # one changed byte each
+        data = bytearray((folder / name).read_bytes())
+        data[-2] ^= 0x01
+        (folder / name).write_bytes(bytes(data))
+    (folder / "added.txt").write_text("later")
+    text = letter(folder, region="Berlin")
+    one_line = " ".join(text.split())
+    assert f"01-verify.png: {changed}" in one_line and f"confirmation.eml: {changed}" in one_line
+    assert "added.txt:" in one_line
+    english = sorted(
+        {w for w in re.findall(r"[A-Za-z]+", outside_quotations(text)) if w.lower() in ENGLISH}
+    )
+    assert english == [], english
+    assert "SHA-256 differs" not in one_line and "not listed" not in one_line
+
+
 def test_a_bavarian_resident_complains_to_the_baylda_not_the_bfdi(tmp_path: Path) -> None:
     folder = bundle(tmp_path, "x", "de", residence_region="Bayern")
     one_line = " ".join(letter(folder).split())

@@ -119,7 +119,8 @@ def test_a_bundle_that_does_not_verify_is_said_to_in_the_letter(tmp_path: Path) 
     folder = make_bundle(tmp_path)
     (folder / "01-fill.png").write_bytes(b"\x89PNG-edited")
     text = " ".join(letter_of(folder).split())
-    assert "Prüfung ist FEHLGESCHLAGEN: 01-fill.png: changed (SHA-256 differs)" in text
+    changed = "seit dem Lauf verändert (die SHA-256-Prüfsumme weicht ab)"
+    assert f"Prüfung ist FEHLGESCHLAGEN: 01-fill.png: {changed}" in text
     assert "Jede Datei stimmt noch" not in text
 
 

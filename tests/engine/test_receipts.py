@@ -129,6 +129,31 @@ def test_the_receipt_names_the_right_its_basis_and_where_to_complain(
         assert phrase not in text, phrase
 
 
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        ("en", "optout-bot 0.9.1, flow LinkedIn v3"),
+        ("de", "optout-bot 0.9.1, Ablauf LinkedIn v3"),
+        ("ko", "optout-bot 0.9.1, LinkedIn 절차 v3"),
+    ],
+)
+def test_the_tool_line_names_the_tool_its_version_and_the_platform_not_a_module(
+    locale: str, shown: str
+) -> None:
+    page = render_receipt(
+        manifest(
+            locale=locale,
+            platform="linkedin",
+            tool_version="0.9.1",
+            flow="optout_bot._platforms.flows.linkedin.flow",
+            flow_version="3",
+        )
+    )
+    text = visible(page)
+    assert shown in text
+    assert "flows." not in text and "optout_bot" not in text  # a module is no one's word
+
+
 def test_a_receipt_of_a_run_that_did_not_finish_says_the_right_is_still_open() -> None:
     text = visible(
         render_receipt(
@@ -226,7 +251,7 @@ def test_shipped_languages_translate_every_receipt_and_letter_text() -> None:
     wanted = {
         k
         for k in english
-        if k.split(".")[0] in {"receipt", "rights", "letter", "outcome", "proof", "mode"}
+        if k.split(".")[0] in {"receipt", "rights", "letter", "outcome", "proof", "mode", "problem"}
     }
     wanted |= {
         k
