@@ -4,6 +4,7 @@ flow against a replica through the real engine."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,15 +42,60 @@ PROCESS_HELPERS = (
 that launches one otherwise is marked ``browser`` where it is written)."""
 
 
+SLOW_MODULES = {
+    "tests/engine/test_soak.py": "thirty percent of every request faulted on every platform, "
+    "and the demo with faults: the same retries tests/engine/test_faults.py proves per fault",
+}
+"""Modules run only in the slow set (``-m slow``, CI's second step), with why."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``browser`` every test that starts a browser (a fixture) or may start one (its
-    module starts processes), so ``-m "not browser and not slow"`` is the inner loop."""
+    module starts processes), so ``-m "not browser and not slow"`` is the inner loop; mark
+    ``slow`` what the slow set holds: :data:`SLOW_MODULES`, and a row repeated in another
+    language (:func:`language_repeat`)."""
+    seen: set[str] = set()
     for item in items:
         module = getattr(item, "module", None)
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())) or any(
             hasattr(module, name) for name in PROCESS_HELPERS
         ):
             item.add_marker(pytest.mark.browser)
+        where = item.nodeid.split("::")[0]
+        if where in SLOW_MODULES or language_repeat(item, seen):
+            item.add_marker(pytest.mark.slow)
+
+
+def language_repeat(item: pytest.Item, seen: set[str]) -> bool:
+    """Whether ``item`` is a row already collected in another language: the same test with
+    the same parameters (platform, page version, scenario...) but for ``locale``. The first
+    language of each row runs in the default set; the others (the label files' cross-check
+    of the same page structure, the receipts and letters of the other languages) in the
+    slow set, which CI runs too."""
+    from tests.flows.cases import FlowCase
+
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return False
+    params = dict(callspec.params)
+    locale = params.pop("locale", None)
+    case = params.get("case")
+    if isinstance(case, FlowCase):
+        locale = case.locale
+        params["case"] = repr(dataclasses.replace(case, locale="*"))
+    if locale is None:
+        return False
+    row = f"{item.path}::{getattr(item, 'originalname', item.name)}::{sorted(params.items())!r}"
+    if row in seen:
+        return True
+    seen.add(row)
+    return False
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core. A browser test waits on pages and processes for
+    about half of its time, so one worker per core leaves the cores idle that often."""
+    return 2 * (os.cpu_count() or 1)
 
 
 @pytest.fixture(autouse=True)
