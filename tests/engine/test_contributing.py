@@ -101,6 +101,8 @@ def test_the_worked_example_is_one_line_one_command_and_the_tests_pass(tmp_path:
         "pytest",
         "-p",
         "no:cacheprovider",
+        "-m",
+        "",  # every row, the slow set's too: the copy is tested whole
         "-n",
         "0",
         "-q",
