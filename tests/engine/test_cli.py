@@ -73,7 +73,10 @@ def test_run_with_a_configured_account_against_the_replica(tmp_path: Path) -> No
 
 
 def test_a_changed_byte_in_the_evidence_fails_verification(tmp_path: Path) -> None:
-    assert optout("--out", "ev", "--ledger", "l.sqlite3", "demo", cwd=tmp_path).returncode == 0
+    assert (
+        optout("--out", "ev", "--ledger", "l.sqlite3", "demo", "linkedin", cwd=tmp_path).returncode
+        == 0
+    )
     folder = evidence_folders(tmp_path / "ev")[0]
     shot = sorted(folder.glob("*.png"))[0]
     data = bytearray(shot.read_bytes())
