@@ -21,6 +21,9 @@ from optout_bot.records.letter import Checked, check_bundle, compose, render
 from tests.engine.test_cli import evidence_folders, optout
 from tests.engine.test_documents import ENGLISH, outside_quotations
 
+# One worker builds the module's shared fixture (with -n, each worker would build its own).
+pytestmark = pytest.mark.xdist_group("test_ai_letters")
+
 TODAY = datetime(2027, 3, 1, 10, 0)
 AI_SERVICES = ("chatgpt", "claude", "deepseek", "gemini", "github_copilot")
 NAMES = {

@@ -18,6 +18,9 @@ from optout_bot.flow import registry
 from optout_bot.records.evidence import render_receipt
 from tests.engine.test_cli import evidence_folders, optout
 
+# One worker builds the module's shared fixture (with -n, each worker would build its own).
+pytestmark = pytest.mark.xdist_group("test_receipt_print")
+
 PLATFORMS = tuple(registry.discover())
 INTERNAL = re.compile(
     r"label_differs|controls_before|controls_after|state_shown|"
