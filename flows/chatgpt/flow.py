@@ -53,6 +53,11 @@ class ChatgptFlow(SwitchSettingFlow):
     VERSIONS = ("2025",)
     LAST_CHECKED = "2026-12-07"
     STEPS = SETTING_STEPS
+    TEXT_ONLY: ClassVar[dict[str, str]] = {
+        "read_state": "the dialog's switches are told apart (training, any other) only by their "
+        "names",
+        "verify": "the re-read after the reload reads the switches by their names, as read_state",
+    }
     SIGNED_IN = SignedIn(
         address=r"^https://chatgpt\.com/",
         shows=(PROMPT,),

@@ -49,6 +49,14 @@ class GeminiFlow(Flow):
     VERSIONS = ("2025",)
     LAST_CHECKED = "2026-12-07"
     STEPS = SETTING_STEPS
+    TEXT_ONLY: ClassVar[dict[str, str]] = {
+        "log_in": "the sign-in's Next buttons are found only by their names",
+        **{
+            step: "the Keep Activity section, its Turn off button and menu item and the audio "
+            "checkbox are found only by their names"
+            for step in ("open_settings", "read_state", "turn_off", "verify")
+        },
+    }
 
     def setting_section(self) -> Target:
         return Target(role="region", name=self.any_label("keep_activity"))
