@@ -221,6 +221,17 @@ def test_past_a_text_only_login_the_meta_form_needs_no_words(
     case.check_received(made, user, result, case.state(made, user))
 
 
+def test_text_only_steps_are_declared_steps_with_a_reason() -> None:
+    """What the closing note lists per platform (``-s``): the steps each flow declares
+    text-only, and how many of its steps are not."""
+    for name, flow in sorted(discover().items()):
+        steps = [s.name for s in flow.STEPS]
+        assert set(flow.TEXT_ONLY) <= set(steps), name
+        assert all(reason.strip() for reason in flow.TEXT_ONLY.values()), name
+        free = len([s for s in steps if s not in flow.TEXT_ONLY])
+        print(f"\n| {name} | {', '.join(flow.TEXT_ONLY) or '-'} | {free}/{len(steps)} |")
+
+
 def test_pseudo_text_matches_no_label() -> None:
     """The premise: no wording of any label file is found in a pseudo-localised text."""
     for name, flow in discover().items():
