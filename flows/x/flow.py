@@ -17,7 +17,9 @@ The evidence records its state, and the message says it was left on. A checkbox 
 not know (a new AI switch) is reported by name - in the evidence, as a warning and in the
 message - and left alone; if the training checkbox itself is not among the page's checkboxes
 the run stops with ``ui_changed`` naming what the page has instead.
-Strings are in ``labels/``; last checked against the public client mirror, 2026-11-27.
+Strings are in ``labels/``; what the pages show whatever their language (the login's
+fields and test ids, the settings' address, container and training checkbox) is in
+``signals.toml``, each from the public client mirror; last checked against it, 2026-11-27.
 """
 
 from __future__ import annotations
