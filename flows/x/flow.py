@@ -59,7 +59,10 @@ OTHER_CONTROLS = ("personalization_2025", "memory_2025")
 # (XaiDataSharingSettingsMutation, XaiPersonalizationSettingsMutation, XaiMemoryMutation in
 # client-web/ondemand/SettingsRevamp-6107ac1a.js of the mirror), posted to
 # /i/api/graphql/<query id>/<operation>.
-SAVE_REQUEST = re.compile(r"/i/api/graphql/[^/?#]+/\w+Mutation(?:[?#]|$)")
+SAVE_REQUEST = re.compile(r"/i/api/graphql/[^/?#]+/(\w+Mutation)(?:[?#]|$)")
+TRAINING_MUTATION = "XaiDataSharingSettingsMutation"
+"""What the 2025 page's training checkbox saves with (module 310116 of the mirror's
+SettingsRevamp-9f4db315.js): a click in its place that sends another is another setting."""
 CHECKBOX_NAME = re.compile(r'^- checkbox "((?:[^"\\]|\\.)*)"')
 
 
@@ -398,6 +401,15 @@ class XFlow(Flow):
                 step=self.step,
                 detail="clicking it sent nothing to X",
             ) from None
+        found = SAVE_REQUEST.search(sent.value.url)
+        operation = found.group(1) if found else ""
+        if key == TRAINING["2025"] and operation != TRAINING_MUTATION:
+            raise UiChanged(
+                f"settings: saving the {key} checkbox",
+                step=self.step,
+                detail=f"the checkbox in its place saved {operation}, not {TRAINING_MUTATION}: "
+                "it is another setting (check it on the page)",
+            )
         answer = sent.value.response()  # waits for the answer; None when the connection failed
         if answer is None:
             raise Transient(f"X's answer to the change of {key} was lost", step=self.step)

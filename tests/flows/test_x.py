@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Route, expect
 from pydantic import SecretStr
 
-from fixtures.x import FIELDS, SAVE_PATH, TASK_PATH, TRAINING, XReplica
+from fixtures.x import FIELDS, SAVE_PATH, TASK_PATH, TRAINING, Control, XAccount, XReplica
 from flows.x import XFlow
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
@@ -255,6 +255,34 @@ def test_another_known_checkbox_in_the_training_checkboxs_place_is_ui_changed(
     assert result.outcome is Outcome.UI_CHANGED, result.message
     assert "personalization_2025" in result.message
     assert replica.events("setting_changed") == []
+
+
+class PersonalisationFirst(XReplica):
+    """The rows moved: personalisation's checkbox in the first row."""
+
+    def shown_controls(self, account: XAccount) -> list[tuple[Control, bool]]:
+        shown = super().shown_controls(account)
+        return [shown[1], shown[0], *shown[2:]]
+
+
+def test_a_click_in_the_training_place_that_saves_another_setting_is_ui_changed(
+    runner: FlowRunner,
+) -> None:
+    """In words nobody wrote labels for, the rows moved: the click in the training
+    checkbox's place sends personalisation's mutation, so the run stops saying so; training
+    is never reported off."""
+    from tests.flows.test_pseudo_locale import pseudo_localise  # it imports this module
+
+    replica = PersonalisationFirst(version="2025", locale="en")
+    pseudo_localise(replica)
+    user = account(locale="en", country=None)
+    replica.seed_account(
+        login=user.login, password=password_of(user), email="mina@example.org", locale="en"
+    )
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert "XaiPersonalizationSettingsMutation" in result.message
+    assert replica.settings_of(user.login)[TRAINING.field] is True
 
 
 class SecondCheckboxInTheFirstRow(XReplica):
