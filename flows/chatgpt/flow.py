@@ -35,8 +35,8 @@ LOGIN_BUTTON = Target(testid="login-button")
 EMAIL_FIELD = Target(input_type="email")
 PASSWORD_FIELD = Target(input_type="password")
 PROMPT = Target(css="#prompt-textarea")  # the chat box only a signed-in page shows
-OPEN_DIALOG = Target(testid="improve-model-open-modal-button")
-TRAINING_SWITCH = Target(testid="improve-model-toggle")
+# The dialog's button and its training switch are found by their test ids (signals.toml,
+# unconfirmed: the script's repository could not be resolved), their names only cross-check.
 
 
 class ChatgptFlow(SwitchSettingFlow):
@@ -53,6 +53,9 @@ class ChatgptFlow(SwitchSettingFlow):
     VERSIONS = ("2025",)
     LAST_CHECKED = "2026-12-07"
     STEPS = SETTING_STEPS
+    # No step is text-only: the training switch is the one with its test id, whatever its
+    # name; other switches in the dialog are named by their words only, and left alone.
+    TEXT_ONLY: ClassVar[dict[str, str]] = {}
     SIGNED_IN = SignedIn(
         address=r"^https://chatgpt\.com/",
         shows=(PROMPT,),
@@ -106,7 +109,7 @@ class ChatgptFlow(SwitchSettingFlow):
         """Data controls list the setting as a button that opens its dialog."""
         self.find(
             "data controls: Improve the model button",
-            OPEN_DIALOG,
+            self.signal("open_dialog"),
             Target(role="button", name=self.label("toggle_button")),
         ).click()
         self.find("data controls: model improvement dialog", Target(role="dialog"))
@@ -114,12 +117,37 @@ class ChatgptFlow(SwitchSettingFlow):
 
     def switches(self) -> dict[str, Switch]:
         dialog = self.find("data controls: model improvement dialog", Target(role="dialog"))
-        shown = read_switches(dialog, [TRAINING], self.labels, self.account.locale)
+        shown = self.placed(
+            dialog, read_switches(dialog, [TRAINING], self.labels, self.account.locale)
+        )
         self.label(TRAINING)  # the step relied on it (reports on unconfirmed labels)
         unknown = unknown_switches(shown)
         if unknown:
             self.services.note("unknown_controls", unknown)
         return {s.key or s.name: s for s in shown}
+
+    def placed(self, dialog: Locator, shown: list[Switch]) -> list[Switch]:
+        """``shown`` with the training switch known by its test id, whatever its name. Two
+        with the test id, or the training name on another switch, stop the run naming both."""
+        css = str(self.signal("training_switch").css)
+        self.only_one(self.SWITCH_ELEMENT, dialog.locator(css))
+        here = [
+            bool(e.evaluate("(e, css) => e.matches(css)", css))
+            for e in dialog.get_by_role("switch").all()
+        ]
+        if not any(here):
+            return shown  # no test id: the names decide (read_state says what shows)
+        pairs = list(zip(shown, here, strict=True))
+        there = next(s for s, h in pairs if h)
+        elsewhere = [s.name for s, h in pairs if s.key == TRAINING and not h]
+        if elsewhere:
+            raise UiChanged(
+                self.SWITCH_ELEMENT,
+                step=self.step,
+                detail=f"two candidates: «{there.name}» by its test id, «{elsewhere[0]}» by "
+                "its name",
+            )
+        return [Switch(TRAINING, s.name, s.on, s.enabled) if h else s for s, h in pairs]
 
     def reread(self) -> None:
         self.goto("settings")
@@ -138,6 +166,6 @@ class ChatgptFlow(SwitchSettingFlow):
     def training_switch(self) -> Locator:
         return self.find(
             "data controls: Improve the model switch",
-            TRAINING_SWITCH,
+            self.signal("training_switch"),
             Target(role="switch", name=self.label(TRAINING)),
         )

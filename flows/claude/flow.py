@@ -72,6 +72,12 @@ class ClaudeFlow(SwitchSettingFlow):
     VERSIONS = ("2025",)
     LAST_CHECKED = "2026-12-07"
     STEPS = SETTING_STEPS
+    TEXT_ONLY: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("open_settings", "read_state", "turn_off", "verify"),
+        "the Privacy panel's switches (Help improve Claude, Location metadata) are told apart "
+        "only by their names: its rows have no test id and React's own ids "
+        "(github:lukin0110/dataporter/docs/claude-ui-map.md@262f318, export button row)",
+    )
     NEEDS_PASSWORD = False
     EMAIL_CODE = MailPattern(domains=("anthropic.com",), code=r"(?<!\d)(\d{6,8})(?!\d)")
     SIGNED_IN = SignedIn(

@@ -50,6 +50,16 @@ class DeepseekFlow(SwitchSettingFlow):
     VERSIONS = ("2025",)
     LAST_CHECKED = "2026-12-07"
     STEPS = SETTING_STEPS
+    TEXT_ONLY: ClassVar[dict[str, str]] = {
+        "log_in": "the code login's Password login switch and the Log in button are found only by "
+        "their names (the password field's type is the only attribute a source shows)",
+        "open_settings": "the account menu, its Settings item and the dialog's Data tab are found "
+        "only by their names",
+        **{
+            step: "the settings dialog's switch is found only by its name"
+            for step in ("read_state", "turn_off", "verify")
+        },
+    }
     SIGNED_IN = SignedIn(
         address=r"^https://chat\.deepseek\.com/",
         shows=(CHAT_INPUT,),

@@ -49,6 +49,13 @@ class GeminiFlow(Flow):
     VERSIONS = ("2025",)
     LAST_CHECKED = "2026-12-07"
     STEPS = SETTING_STEPS
+    TEXT_ONLY: ClassVar[dict[str, str]] = {
+        **{
+            step: "the Keep Activity section, its Turn off button and menu item and the audio "
+            "checkbox are found only by their names"
+            for step in ("open_settings", "read_state", "turn_off", "verify")
+        },
+    }
 
     def setting_section(self) -> Target:
         return Target(role="region", name=self.any_label("keep_activity"))
@@ -65,7 +72,11 @@ class GeminiFlow(Flow):
         if seen == "settings":
             return
         self.find("sign-in: email field", EMAIL_FIELD).fill(self.account.login)
-        self.find("sign-in: Next button", Target(role="button", name=self.label("next"))).click()
+        self.find(
+            "sign-in: Next button",
+            self.signal("identifier_next"),
+            Target(role="button", name=self.label("next")),
+        ).click()
         seen = self.wait_for_any(
             {
                 "refused": [Target(text=self.any_label("bot_wall"))],
@@ -76,7 +87,11 @@ class GeminiFlow(Flow):
         if seen == "refused":
             raise NeedsHuman(self.steps_by_hand())
         self.find("sign-in: password field", PASSWORD_FIELD).fill(self.account.password())
-        self.find("sign-in: Next button", Target(role="button", name=self.label("next"))).click()
+        self.find(
+            "sign-in: Next button",
+            self.signal("password_next"),
+            Target(role="button", name=self.label("next")),
+        ).click()
         seen = self.wait_for_any(
             {
                 "settings": [self.setting_section()],
@@ -84,6 +99,7 @@ class GeminiFlow(Flow):
                 "refused": [Target(text=self.any_label("bot_wall"))],
             },
             what="page after the password",
+            addresses={"settings": self.address_of("settings_path")},  # whatever its words
         )
         if seen == "wrong":
             raise LoginRejected("Google rejected the password; not retried")

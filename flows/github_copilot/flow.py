@@ -63,6 +63,13 @@ class GithubCopilotFlow(Flow):
     VERSIONS = ("2026",)
     LAST_CHECKED = "2026-12-07"
     STEPS = SETTING_STEPS
+    TEXT_ONLY: ClassVar[dict[str, str]] = {
+        **{
+            step: "the policy dropdowns are told apart only by their names, and their values "
+            "(Enabled, Disabled) only by their words"
+            for step in ("open_settings", "read_state", "turn_off", "verify")
+        },
+    }
 
     def log_in(self) -> None:
         """Open the settings (a kept session goes straight there), else sign in: fields by

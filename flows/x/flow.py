@@ -17,7 +17,9 @@ The evidence records its state, and the message says it was left on. A checkbox 
 not know (a new AI switch) is reported by name - in the evidence, as a warning and in the
 message - and left alone; if the training checkbox itself is not among the page's checkboxes
 the run stops with ``ui_changed`` naming what the page has instead.
-Strings are in ``labels/``; last checked against the public client mirror, 2026-11-27.
+Strings are in ``labels/``; what the pages show whatever their language (the login's
+fields and test ids, the settings' address, container and training checkbox) is in
+``signals.toml``, each from the public client mirror; last checked against it, 2026-11-27.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Request, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -49,17 +52,17 @@ TRAINING = {"2024": "training_2024", "2025": "training_2025"}
 """The training checkbox's label key on each version of the page: the one the flow turns off."""
 OTHER_CONTROLS = ("personalization_2025", "memory_2025")
 """Checkboxes the flow knows and leaves as they are (see the module's docstring)."""
-HOME = Target(testid="AppTabBar_Home_Link")
-LOGIN_FIELD = Target(css='input[name="text"][autocomplete~="username"]')
-PASSWORD_FIELD = Target(css='input[name="password"][autocomplete~="current-password"]')
-OCF_INPUT = Target(testid="ocfEnterTextTextInput")
-OCF_NEXT = Target(testid="ocfEnterTextNextButton")
-SETTINGS_PANEL = Target(testid="xaiDataSharingSettings")
+# The login's fields and buttons, the settings' address, container and training checkbox are
+# found by what does not depend on the page's language: signals.toml beside this module, each
+# with its source in X's shipped web client; the labels only cross-check.
 # X's web client saves each checkbox with a GraphQL mutation of its own
 # (XaiDataSharingSettingsMutation, XaiPersonalizationSettingsMutation, XaiMemoryMutation in
 # client-web/ondemand/SettingsRevamp-6107ac1a.js of the mirror), posted to
 # /i/api/graphql/<query id>/<operation>.
-SAVE_REQUEST = re.compile(r"/i/api/graphql/[^/?#]+/\w+Mutation(?:[?#]|$)")
+SAVE_REQUEST = re.compile(r"/i/api/graphql/[^/?#]+/(\w+Mutation)(?:[?#]|$)")
+TRAINING_MUTATION = "XaiDataSharingSettingsMutation"
+"""What the 2025 page's training checkbox saves with (module 310116 of the mirror's
+SettingsRevamp-9f4db315.js): a click in its place that sends another is another setting."""
 CHECKBOX_NAME = re.compile(r'^- checkbox "((?:[^"\\]|\\.)*)"')
 
 
@@ -83,11 +86,13 @@ class XFlow(Flow):
         "settings": "https://x.com/settings/grok_settings",
     }
     VERSIONS = ("2024", "2025")
-    TEXT_ONLY: ClassVar[dict[str, str]] = {
-        "log_in": "the login's Next button has no test id or attribute a source shows",
-        "open_settings": "the three Grok checkboxes are told apart (training, personalisation, "
-        "memory) only by their names: no source shows an attribute that does",
-    }
+    # No step is text-only: the login's Next is Enter in its field (the field submits itself,
+    # signals.toml: login_field), the training checkbox is the first row's of the settings'
+    # container (2025) or the page's one checkbox (2024, unconfirmed). Known only by their
+    # words, but never on the way to a successful change: the cookie bar (no test id), the
+    # refusals and the unusual-activity and 2FA headings of the login, and the other two
+    # checkboxes (personalisation, memory), which the flow leaves as they are.
+    TEXT_ONLY: ClassVar[dict[str, str]] = {}
     LAST_CHECKED = "2026-11-27"
     STEPS = SETTING_STEPS
 
@@ -105,14 +110,15 @@ class XFlow(Flow):
     def log_in(self) -> None:
         """Two steps on one URL (login, then password); X may ask first who we are (unusual
         activity) and afterwards for a 2FA code, both in its ``ocfEnterText`` input. Fields
-        are found by their attributes (``autocomplete``, ``name``), the same in every
-        language; the label is the fallback."""
-        field = LOGIN_FIELD, Target(label=self.any_label("login_field"))
+        and buttons are found by their attributes and test ids (``signals.toml``), the same in
+        every language; the label is the fallback."""
+        field = self.signal("login_field"), Target(label=self.any_label("login_field"))
+        password_field = self.signal("password_field")
         for _ in range(3):  # the login app's first call failed: loading it again is safe
             self.goto("login")
             seen = self.wait_for_any(
                 {
-                    "home": [HOME],
+                    "home": [self.home()],
                     "login": list(field),
                     "load_error": [Target(text=self.any_label("load_error"))],
                 },
@@ -125,29 +131,32 @@ class XFlow(Flow):
         self.refuse_cookies()
         if seen == "home":
             return
-        self.find("login: phone, email or username field", *field).fill(self.account.login)
-        seen = self.press_and_wait(  # the identifier is safe to send again
-            self.find("login: Next button", Target(role="button", name=self.whole_label("next"))),
+        login = self.find("login: phone, email or username field", *field)
+        login.fill(self.account.login)
+        self.cross_check("login: Next button", Target(role="button", name=self.whole_label("next")))
+        seen = self.press_and_wait(  # Enter in the field is its Next; safe to send again
+            login,
             {
-                "password": [PASSWORD_FIELD],
+                "password": [password_field],
                 "unknown": [Target(text=self.any_label("unknown_account"))],
                 "unusual": [Target(role="heading", name=self.any_label("unusual"))],
             },
             failed=[Target(text=self.any_label("load_error"))],
             what="login: password step",
             attempts=3,
+            key="Enter",
         )
         if seen == "unknown":
             raise LoginRejected(f"X does not know the login {self.account.login!r}; not retried")
         if seen == "unusual":  # X takes the username or the email: we answer the login
-            self.answer_ocf("unusual-activity check", self.account.login, [PASSWORD_FIELD])
-        self.find("login: password field", PASSWORD_FIELD).fill(self.account.password())
+            self.answer_ocf("unusual-activity check", self.account.login, [password_field])
+        self.find("login: password field", password_field).fill(self.account.password())
         # Pressed again only when the request was lost on the way, never after a refusal:
         # starting the login over would send the same password again anyway.
         seen = self.press_and_wait(
-            self.find("login: Log in button", Target(testid="LoginForm_Login_Button")),
+            self.find("login: Log in button", self.signal("log_in_button")),
             {
-                "home": [HOME],
+                "home": [self.home()],
                 "wrong": [Target(text=self.any_label("wrong_password"))],
                 "two_factor": [Target(role="heading", name=self.any_label("two_factor"))],
             },
@@ -162,10 +171,20 @@ class XFlow(Flow):
         if seen == "two_factor" and not self.account.has_totp_seed():
             self.services.hand_over(
                 "type the code from your authenticator app",
-                until=lambda: HOME.locate(self.page).count() > 0,
+                until=lambda: self.home().locate(self.page).count() > 0,
             )
         elif seen == "two_factor":
-            self.answer_ocf("two-factor code", self.services.totp_code(), [HOME])
+            self.answer_ocf("two-factor code", self.services.totp_code(), [self.home()])
+
+    def home(self) -> Target:
+        """What shows once X let the person in (its side navigation's Home link)."""
+        return self.signal("home")
+
+    def cross_check(self, element: str, named: Target) -> None:
+        """An element the flow does without (found by structure instead): when its label
+        names nothing on the page, that is noted (``label differs``), never fatal."""
+        if not self.present(named):
+            self.label_differs(element, "nothing so named", [str(named.names)])
 
     def refuse_cookies(self) -> None:
         """X's cookie bar, where X shows one: refuse the cookies that are not essential."""
@@ -197,8 +216,8 @@ class XFlow(Flow):
 
     def answer_ocf(self, what: str, value: str, then: list[Target]) -> None:
         """X's generic one-field step ("ocfEnterText"): any other toast is a refusal."""
-        self.find(f"login: {what} field", OCF_INPUT).fill(value)
-        self.find(f"login: {what} Next button", OCF_NEXT).click()
+        self.find(f"login: {what} field", self.signal("ocf_input")).fill(value)
+        self.find(f"login: {what} Next button", self.signal("ocf_next")).click()
         if (
             self.next_page(f"answer to the {what}", next=then, refused=[Target(role="alert")])
             == "refused"
@@ -209,15 +228,21 @@ class XFlow(Flow):
             )
 
     def open_settings(self) -> None:
+        """The settings' address is the page (``settings_path``); its title only cross-checks."""
         self.goto("settings")
         self.services.note("form_url", self.page.url)
         self.refuse_cookies()
-        self.find(
-            "settings: Grok settings page",
-            SETTINGS_PANEL,
-            Target(role="heading", name=self.label("settings_title")),
-        )
+        if not self.at_address("settings_path"):
+            raise UiChanged(
+                "settings: Grok settings page",
+                step=self.step,
+                detail=f"at an unexpected address {urlsplit(self.page.url).path!r}, not "
+                f"{self.signals['settings_path'].path!r} (signal settings_path)",
+            )
         self.controls()  # tells the page version apart, or finds the setting out of reach
+        self.cross_check(
+            "settings: title", Target(role="heading", name=self.label("settings_title"))
+        )
 
     # --- the checkboxes ------------------------------------------------------------------
 
@@ -227,9 +252,10 @@ class XFlow(Flow):
         self.wait_for_any(
             {"checkboxes": [Target(role="checkbox")]}, what="settings: Grok settings checkboxes"
         )
-        boxes = [self.read_box(box) for box in self.page.get_by_role("checkbox").all()]
+        named = [self.read_box(box) for box in self.page.get_by_role("checkbox").all()]
+        version = self.page_version(named)
+        boxes = self.by_structure(version, named)
         unknown = [b for b in boxes if b.key is None]
-        version = self.page_version(boxes)
         self.services.note("form_version", version)
         known = {b.key: b for b in boxes if b.key is not None}
         training = known.get(TRAINING[version])
@@ -251,13 +277,53 @@ class XFlow(Flow):
         return {**known, **{b.name: b for b in unknown}}
 
     def page_version(self, boxes: list[Box]) -> str:
-        """2024 when its training checkbox shows, or when nothing known shows on a page
-        without the 2025 page's container (test id ``xaiDataSharingSettings``)."""
-        if any(b.key == TRAINING["2024"] for b in boxes):
-            return "2024"
-        if any(b.key is not None for b in boxes) or self.present(SETTINGS_PANEL):
+        """2025 when its container shows (``settings_panel``); else 2024, unless the
+        checkboxes' names say 2025 (a container renamed under known words)."""
+        if self.present(self.signal("settings_panel")):
+            return "2025"
+        if any(b.key is not None and b.key != TRAINING["2024"] for b in boxes):
             return "2025"
         return "2024"
+
+    def by_structure(self, version: str, boxes: list[Box]) -> list[Box]:
+        """``boxes`` with the training checkbox known by its place, whatever its name: the
+        checkbox of the container's first row (2025), the page's one checkbox (2024). Of two
+        there, the one its exact label names; two alike stop the run naming both. A name that
+        is not the training label's is noted (``label differs``)."""
+        key = TRAINING[version]
+        place = "training_checkbox" if version == "2025" else "training_checkbox_2024"
+        found = self.find(
+            f"settings: {key} checkbox",
+            self.signal(place),
+            Target(role="checkbox", name=self.label(key), exact=True),
+            required=False,
+            timeout_ms=1,
+        )
+        if found.count() == 0:
+            return boxes  # not in its place: the names decide (``controls`` says what shows)
+        element = found.element_handle()
+        checkboxes = self.page.get_by_role("checkbox").all()
+        placed = [bool(box.evaluate("(e, t) => e === t", element)) for box in checkboxes]
+        there = next(b for b, here in zip(boxes, placed, strict=True) if here)
+        elsewhere = [
+            b.name for b, here in zip(boxes, placed, strict=True) if b.key == key and not here
+        ]
+        if elsewhere:  # place and name point at two checkboxes: neither is trusted
+            raise UiChanged(
+                f"settings: {key} checkbox",
+                step=self.step,
+                detail=f"two candidates: «{there.name}» in its place, «{elsewhere[0]}» by its name",
+            )
+        if there.key is not None and there.key != key:  # the rows moved: another known one
+            raise UiChanged(
+                f"settings: {key} checkbox",
+                step=self.step,
+                detail=f"its place holds «{there.name}», which is {there.key}",
+            )
+        return [
+            Box(key, b.name, b.checked, b.enabled) if here else b
+            for b, here in zip(boxes, placed, strict=True)
+        ]
 
     def read_box(self, box: Locator) -> Box:
         """A checkbox's accessible name, as the browser computes it, and its state."""
@@ -288,8 +354,14 @@ class XFlow(Flow):
         )
 
     def checkbox(self, key: str) -> Locator:
+        """The training checkbox by its place (see :meth:`by_structure`), its name the
+        cross-check."""
+        version = next(v for v, k in TRAINING.items() if k == key)
+        place = "training_checkbox" if version == "2025" else "training_checkbox_2024"
         return self.find(
-            f"settings: {key} checkbox", Target(role="checkbox", name=self.label(key), exact=True)
+            f"settings: {key} checkbox",
+            self.signal(place),
+            Target(role="checkbox", name=self.label(key), exact=True),
         )
 
     def states(self, boxes: Mapping[str, Box]) -> dict[str, str]:
@@ -329,6 +401,15 @@ class XFlow(Flow):
                 step=self.step,
                 detail="clicking it sent nothing to X",
             ) from None
+        found = SAVE_REQUEST.search(sent.value.url)
+        operation = found.group(1) if found else ""
+        if key == TRAINING["2025"] and operation != TRAINING_MUTATION:
+            raise UiChanged(
+                f"settings: saving the {key} checkbox",
+                step=self.step,
+                detail=f"the checkbox in its place saved {operation}, not {TRAINING_MUTATION}: "
+                "it is another setting (check it on the page)",
+            )
         answer = sent.value.response()  # waits for the answer; None when the connection failed
         if answer is None:
             raise Transient(f"X's answer to the change of {key} was lost", step=self.step)

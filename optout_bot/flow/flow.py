@@ -360,9 +360,10 @@ class Flow:
         what: str,
         safe_to_repeat: bool = False,
         attempts: int | None = None,
+        key: str | None = None,
     ) -> str:
-        """Press ``button`` and return which of ``choices`` shows, pressing again only what is
-        safe to repeat (see ``PageActions.press_and_wait``)."""
+        """Press ``button`` (or ``key`` in it) and return which of ``choices`` shows, pressing
+        again only what is safe to repeat (see ``PageActions.press_and_wait``)."""
         return self.actions.press_and_wait(
             button,
             choices,
@@ -370,6 +371,7 @@ class Flow:
             what=what,
             safe_to_repeat=safe_to_repeat,
             attempts=attempts,
+            key=key,
         )
 
     # --- declared metadata ----------------------------------------------------------------

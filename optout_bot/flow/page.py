@@ -693,8 +693,11 @@ class PageActions:
         what: str,
         safe_to_repeat: bool = False,
         attempts: int | None = None,
+        key: str | None = None,
     ) -> str:
-        """Press ``button`` and return which of ``choices`` shows. When the page says the
+        """Press ``button`` (or ``key`` in it: Enter in a field whose form the page submits
+        so, where the button has nothing but its words) and return which of ``choices``
+        shows. When the page says the
         request failed on the way (``failed``), press again as often as the policy allows, but
         only if the caller vouches the request is safe to repeat (it carries no password and
         changes nothing). ``attempts`` > 1 is the older way of vouching. What still fails is
@@ -706,7 +709,10 @@ class PageActions:
             stale = shown.first.element_handle() if shown.count() else None
             if attempt > 1 and not button.is_enabled():
                 break  # the page wants a reload, not another press: start the step over
-            button.click()
+            if key is None:
+                button.click()
+            else:
+                button.press(key)
             if stale is not None:  # the old message must go before the new answer counts
                 with contextlib.suppress(PlaywrightError):  # detached: gone, as wanted
                     stale.wait_for_element_state("hidden", timeout=self.timeout_ms)

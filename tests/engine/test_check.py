@@ -101,7 +101,6 @@ REAL_CHANGES = [
     ("instagram", "send_renamed", "open_form", "Send button"),
     ("instagram", "form_moved", "open_form", "HTTP 404"),
     ("threads", "email_removed", "open_form", "Email address"),
-    ("x", "training_renamed", "open_settings", "training_2025 checkbox"),
     ("x", "checkboxes_removed", "open_settings", "Grok settings"),
     ("x", "settings_moved", "open_settings", "HTTP 404"),
     ("linkedin", "toggle_removed", "open_settings", "Data for Generative AI Improvement"),
@@ -129,12 +128,16 @@ def test_a_real_change_is_caught_named_and_never_reported_as_success(
     assert changes(replica) == []
 
 
+@pytest.mark.parametrize(
+    ("platform", "drift"), [("linkedin", "toggle_renamed"), ("x", "training_renamed")]
+)
 def test_a_renamed_switch_in_its_place_is_found_by_structure_and_the_label_differs(
-    runner: FlowRunner,
+    runner: FlowRunner, platform: str, drift: str
 ) -> None:
-    """The setting page's one switch, at the setting's address, whatever its name: the run
-    turns it off once, noting that its name differs from the label."""
-    flow, replica, user = prepared("linkedin", drift="toggle_renamed")
+    """The setting's switch in its place (LinkedIn's one switch at the setting's address,
+    X's first checkbox in its settings' container), whatever its name: the run turns it off
+    once, noting that its name differs from the label."""
+    flow, replica, user = prepared(platform, drift=drift)
     done = runner.run(flow, replica, user, label="run")
     assert done.outcome is Outcome.SUBMITTED, done.message
     assert changes(replica) == ["setting_changed"]

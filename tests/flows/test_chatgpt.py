@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from fixtures.chatgpt import ChatgptReplica
 from flows.chatgpt import ChatgptFlow
 from optout_bot.outcome import Outcome
-from optout_bot.replica import Replica
+from optout_bot.replica import Replica, ReplicaResponse
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
@@ -101,6 +101,35 @@ def test_a_bot_wall_ends_needs_human_with_the_settings_address(
     steps = ChatgptFlow.label_book().label("manual_steps", locale)
     assert str(steps) in result.message
     assert replica.events("login_succeeded") == []
+    assert replica.events("setting_changed") == []
+
+
+class SecondTrainingSwitch(ChatgptReplica):
+    """A second switch in the dialog with the training switch's test id and name: neither
+    structure nor words tell them apart."""
+
+    def render(self, template: str, **context: Any) -> ReplicaResponse:
+        response = super().render(template, **context)
+        if template == "home.html":
+            first = response.body.index('data-testid="improve-model-toggle"')
+            at = response.body.index("</button>", first) + len("</button>")
+            decoy = (
+                '<button type="button" role="switch" data-testid="improve-model-toggle" '
+                'aria-labelledby="training-name" aria-checked="true"></button>'
+            )
+            response.body = response.body[:at] + decoy + response.body[at:]
+        return response
+
+
+def test_a_second_switch_with_the_training_test_id_stops_the_run_naming_both(
+    runner: FlowRunner,
+) -> None:
+    replica = SecondTrainingSwitch(locale="en")
+    user = account(country=None, locale="en")
+    replica.seed_account(login=user.login, password=password_of(user), email=user.login)
+    result = runner.run(ChatgptFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert "Improve the model switch: two candidates" in result.message
     assert replica.events("setting_changed") == []
 
 

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from fixtures.gemini import SETTINGS_URL, GeminiReplica
 from flows.gemini import GeminiFlow
 from optout_bot.outcome import Outcome
-from optout_bot.replica import Replica
+from optout_bot.replica import Replica, ReplicaResponse
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
 from tests.conftest import FlowRunner, account
@@ -129,6 +129,31 @@ def test_wrong_password_is_tried_once(runner: FlowRunner) -> None:
     )
     assert result.outcome is Outcome.LOGIN_FAILED, result.message
     assert len(replica.events("login_rejected")) == 1
+    assert replica.events("setting_changed") == []
+
+
+class SecondNextButton(GeminiReplica):
+    """A second Next button in an element with Google's id after the email, named alike:
+    neither structure nor words tell them apart."""
+
+    def render(self, template: str, **context: Any) -> ReplicaResponse:
+        response = super().render(template, **context)
+        if template == "identifier.html":
+            at = response.body.index("</form>")
+            named = self.text("en")["next"]
+            decoy = f'<div id="identifierNext"><button type="button">{named}</button></div>'
+            response.body = response.body[:at] + decoy + response.body[at:]
+        return response
+
+
+def test_a_second_next_button_stops_the_sign_in_naming_both(runner: FlowRunner) -> None:
+    replica = SecondNextButton(locale="en")
+    replica.bot_wall = False
+    user = account(locale="en", country=None)
+    replica.seed_account(login=user.login, password=password_of(user), email=user.login)
+    result = runner.run(GeminiFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert "Next button: two candidates" in result.message
     assert replica.events("setting_changed") == []
 
 

@@ -27,13 +27,21 @@ def test_every_signal_has_a_source_or_says_where_it_was_looked_for(path: Path) -
             assert signal.date is not None and len(signal.date) == 10, name
 
 
-def test_the_meta_flows_and_linkedin_find_their_forms_and_switch_by_signals() -> None:
+def test_the_meta_flows_linkedin_and_x_find_their_forms_and_switches_by_signals() -> None:
     for platform in ("facebook", "instagram", "threads"):
         names = set(signals.load(discover()[platform].label_folders()))
         assert {"form", "form_email", "form_reason", "form_send", "form_path"} <= names
     assert {"settings_path", "training_switch"} <= set(
         signals.load(discover()["linkedin"].label_folders())
     )
+    assert {
+        "login_field",
+        "password_field",
+        "log_in_button",
+        "settings_path",
+        "settings_panel",
+        "training_checkbox",
+    } <= set(signals.load(discover()["x"].label_folders()))
 
 
 def test_a_signal_without_a_source_or_a_reason_is_refused(tmp_path: Path) -> None:

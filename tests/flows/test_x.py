@@ -6,6 +6,7 @@ and login attempts) and the outcome; none trusts a file's mere existence.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -15,11 +16,11 @@ import pytest
 from playwright.sync_api import Browser, Route, expect
 from pydantic import SecretStr
 
-from fixtures.x import FIELDS, SAVE_PATH, TASK_PATH, TRAINING, XReplica
+from fixtures.x import FIELDS, SAVE_PATH, TASK_PATH, TRAINING, Control, XAccount, XReplica
 from flows.x import XFlow
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import verify_bundle
-from optout_bot.replica import Replica, mount
+from optout_bot.replica import Replica, ReplicaResponse, mount
 from optout_bot.replica.faults import FaultPlan
 from optout_bot.run.engine import RunResult
 from optout_bot.settings import Account
@@ -225,18 +226,119 @@ def test_an_unknown_new_switch_is_reported_by_name(runner: FlowRunner) -> None:
     assert replica.accounts[user.login].settings["extra_control"] is True
 
 
-def test_an_unknown_switch_where_training_was_is_ui_changed(
+def test_a_reworded_training_checkbox_in_its_place_is_turned_off_and_the_label_differs(
     runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """If X rewords the training checkbox, the flow must not turn off only what it still
-    recognises and call that success: it stops, naming what the page has instead."""
+    """X rewords the training checkbox: it is still the checkbox of the settings container's
+    first row (flows/x/signals.toml, training_checkbox), so it is turned off, once, and the new
+    name is noted (``label differs``)."""
     replica, user = seeded()
     reworded = "Let xAI learn from your posts and your Grok chats"
     monkeypatch.setitem(replica.text("en"), "training_2025", reworded)
     result = runner.run(XFlow, replica, user)
-    assert result.outcome is Outcome.UI_CHANGED
-    assert "training_2025" in result.message and f"«{reworded}»" in result.message
+    assert result.outcome is Outcome.SUBMITTED, result.message
+    assert [e["control"] for e in replica.events("setting_changed")] == [TRAINING.field]
+    log = runner.log_file.read_text(encoding="utf-8")
+    assert "label differs" in log and reworded in log
+
+
+def test_another_known_checkbox_in_the_training_checkboxs_place_is_ui_changed(
+    runner: FlowRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows moved (the first row says what the personalisation checkbox says): place and
+    words disagree, so the flow stops naming what the place holds, having sent nothing."""
+    replica, user = seeded()
+    monkeypatch.setitem(
+        replica.text("en"), "training_2025", replica.text("en")["personalization_2025"]
+    )
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert "personalization_2025" in result.message
     assert replica.events("setting_changed") == []
+
+
+class PersonalisationFirst(XReplica):
+    """The rows moved: personalisation's checkbox in the first row."""
+
+    def shown_controls(self, account: XAccount) -> list[tuple[Control, bool]]:
+        shown = super().shown_controls(account)
+        return [shown[1], shown[0], *shown[2:]]
+
+
+def test_a_click_in_the_training_place_that_saves_another_setting_is_ui_changed(
+    runner: FlowRunner,
+) -> None:
+    """In words nobody wrote labels for, the rows moved: the click in the training
+    checkbox's place sends personalisation's mutation, so the run stops saying so; training
+    is never reported off."""
+    from tests.flows.test_pseudo_locale import pseudo_localise  # it imports this module
+
+    replica = PersonalisationFirst(version="2025", locale="en")
+    pseudo_localise(replica)
+    user = account(locale="en", country=None)
+    replica.seed_account(
+        login=user.login, password=password_of(user), email="mina@example.org", locale="en"
+    )
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert "XaiPersonalizationSettingsMutation" in result.message
+    assert replica.settings_of(user.login)[TRAINING.field] is True
+
+
+class SecondCheckboxInTheFirstRow(XReplica):
+    """A second checkbox in the container's first row, named as the training checkbox:
+    neither place nor words tell them apart."""
+
+    def render(self, template: str, **context: Any) -> ReplicaResponse:
+        response = super().render(template, **context)
+        if template == "grok_settings.html":
+            first = response.body.index('<input type="checkbox"')
+            at = response.body.index("</label>", first) + len("</label>")
+            name = html.escape(self.text(self.locale)["training_2025"])
+            decoy = f'<input type="checkbox" aria-label="{name}" checked>'
+            response.body = response.body[:at] + decoy + response.body[at:]
+        return response
+
+
+def test_a_second_checkbox_in_the_training_checkboxs_place_stops_the_run_naming_both(
+    runner: FlowRunner,
+) -> None:
+    replica = SecondCheckboxInTheFirstRow(version="2025", locale="en")
+    user = account(locale="en", country=None)
+    replica.seed_account(
+        login=user.login, password=password_of(user), email="mina@example.org", locale="en"
+    )
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert "training_2025 checkbox: two candidates" in result.message
+    assert replica.events("setting_changed") == []
+
+
+class SecondLoginField(XReplica):
+    """A second field in the login's first step with the login field's attributes and name:
+    Enter would go to whichever the flow typed into, so neither is trusted."""
+
+    def render(self, template: str, **context: Any) -> ReplicaResponse:
+        response = super().render(template, **context)
+        if template == "login.html":
+            first = response.body.index('name="text" autocomplete="username"')
+            at = response.body.index(">", first) + 1
+            name = html.escape(self.text(self.locale)["login_field"])
+            decoy = f'<input type="text" name="text" autocomplete="username" aria-label="{name}">'
+            response.body = response.body[:at] + decoy + response.body[at:]
+        return response
+
+
+def test_a_second_login_field_stops_the_run_naming_both(runner: FlowRunner) -> None:
+    replica = SecondLoginField(version="2025", locale="en")
+    user = account(locale="en", country=None)
+    replica.seed_account(
+        login=user.login, password=password_of(user), email="mina@example.org", locale="en"
+    )
+    result = runner.run(XFlow, replica, user)
+    assert result.outcome is Outcome.UI_CHANGED, result.message
+    assert "username field: two candidates" in result.message
+    assert replica.login_attempts == []
 
 
 def test_a_change_the_server_drops_is_not_reported_as_done(runner: FlowRunner) -> None:
