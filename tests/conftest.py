@@ -53,7 +53,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``browser`` every test that starts a browser (a fixture) or may start one (its
     module starts processes), so ``-m "not browser and not slow"`` is the inner loop; mark
     ``slow`` what the slow set holds: :data:`SLOW_MODULES`, and a row repeated in another
-    language (:func:`language_repeat`)."""
+    language, page version or seed (:func:`matrix_repeat`)."""
     seen: set[str] = set()
     for item in items:
         module = getattr(item, "module", None)
@@ -62,40 +62,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         ):
             item.add_marker(pytest.mark.browser)
         where = item.nodeid.split("::")[0]
-        if where in SLOW_MODULES or language_repeat(item, seen):
+        if where in SLOW_MODULES or matrix_repeat(item, seen):
             item.add_marker(pytest.mark.slow)
 
 
-def language_repeat(item: pytest.Item, seen: set[str]) -> bool:
-    """Whether ``item`` is a row already collected in another language: the same test with
-    the same parameters (platform, page version, scenario...) but for ``locale``. The first
-    language of each row runs in the default set; the others (the label files' cross-check
-    of the same page structure, the receipts and letters of the other languages) in the
-    slow set, which CI runs too."""
+MATRIX = ("locale", "version", "seed")
+"""The parameters along which a test repeats one scenario: its language, its page version,
+the seed that places its faults."""
+
+
+def matrix_repeat(item: pytest.Item, seen: set[str]) -> bool:
+    """Whether ``item`` repeats a row already collected along :data:`MATRIX`: the same test
+    with the same other parameters (platform, scenario, fault kind...) in another language,
+    page version or seed. The first row of each runs in the default set; the repeats (the
+    label files' cross-check of the same steps, older page layouts, faults met elsewhere on
+    the way, receipts and letters in the other languages) in the slow set, which CI runs."""
     from tests.flows.cases import FlowCase
 
     callspec = getattr(item, "callspec", None)
     if callspec is None:
         return False
     params = dict(callspec.params)
-    locale = params.pop("locale", None)
+    along = [params.pop(name) for name in MATRIX if name in params]
     case = params.get("case")
     if isinstance(case, FlowCase):
-        locale = case.locale
-        params["case"] = repr(dataclasses.replace(case, locale="*"))
-    if locale is None:
+        along += [case.locale, case.version]
+        params["case"] = repr(dataclasses.replace(case, locale="*", version="*"))
+    if not along:
         return False
     row = f"{item.path}::{getattr(item, 'originalname', item.name)}::{sorted(params.items())!r}"
     if row in seen:
         return True
     seen.add(row)
     return False
-
-
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: two workers per core. A browser test waits on pages and processes for
-    about half of its time, so one worker per core leaves the cores idle that often."""
-    return 2 * (os.cpu_count() or 1)
 
 
 @pytest.fixture(autouse=True)
