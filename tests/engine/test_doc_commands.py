@@ -1,7 +1,10 @@
 """Every command the docs show in a shell block (README.md, docs/ko, docs/de, CONTRIBUTING.md)
 is run here as written, against the replicas, and does what the text around it says; or it is
-in ``NOT_RUN`` with the reason it cannot run in a test. A new command line in a doc that is
-neither fails ``test_every_documented_command_is_run_here_or_says_why_not``.
+in ``NOT_RUN`` with the reason it cannot run in a test. A command the running text names in
+inline code (`` `optout-bot logout LABEL` ``) is run here too, its placeholders filled, or is in
+``RUN_ELSEWHERE``: the test that runs it end to end (whose source names its subcommand). A new
+command in a doc that is none of these fails
+``test_every_documented_command_is_run_here_or_says_why_not``.
 
 It stays cheap: one run of the README's own configuration against the replicas (a module
 fixture, used by one test so that one worker makes it) gives the bundle, ledger and folders
@@ -11,6 +14,7 @@ ko and de docs repeat is run once."""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import re
 import shlex
@@ -75,11 +79,28 @@ def shell_commands(text: str) -> list[str]:
     return found
 
 
-def documented() -> dict[str, list[str]]:
-    """Every distinct command and the docs that show it."""
+SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", flags=re.S)
+
+
+def inline_commands(text: str) -> list[str]:
+    """Each inline code span of the running text that is an ``optout-bot`` command (not an
+    error message, ``optout-bot: …``), as a key: its spaces and line breaks one space,
+    ``.venv/bin/`` dropped; placeholders (``LABEL``, ``<p>``, ``[--locale de]``) kept."""
+    found = []
+    for _ticks, span in SPAN.findall(BLOCK.sub("", text)):
+        command = re.sub(r"^\.venv/bin/", "", " ".join(span.split()))
+        if command.startswith("optout-bot "):
+            found.append(command)
+    return found
+
+
+def documented(inline: bool = False) -> dict[str, list[str]]:
+    """Every distinct command of the shell blocks (with ``inline``, of the running text's
+    code spans) and the docs that show it."""
+    read = inline_commands if inline else shell_commands
     where: dict[str, list[str]] = {}
     for doc in DOCUMENTS:
-        for command in shell_commands(doc.read_text(encoding="utf-8")):
+        for command in read(doc.read_text(encoding="utf-8")):
             where.setdefault(command, []).append(doc.relative_to(ROOT).as_posix())
     return where
 
@@ -121,7 +142,74 @@ NOT_RUN: dict[str, str] = {
     "one-language form in a copy of the project, and tests/engine/test_check.py checks every "
     "committed baseline is what a check records",
     "python bench/run.py": "the benchmark: minutes of measured runs",
+    "optout-bot check facebook --capture --report verified.toml": "a check of the real site "
+    "(a real account): tests/engine/test_check.py::"
+    "test_cli_check_exits_8_names_the_element_captures_the_page_and_verifies_nothing runs it "
+    "against the replica (the page captured, and a replica's pass recorded nowhere)",
+    "optout-bot labels --add-verified verified.toml": "writes into the project's "
+    "flows/<p>/verified.toml: tests/engine/test_verified.py::"
+    "test_a_report_is_merged_into_the_projects_record runs it with the project's record "
+    "moved to a temporary folder",
 }
+
+RUN_ELSEWHERE: dict[str, str] = {
+    "optout-bot capture": "tests/engine/test_capture_cli.py::"
+    "test_capture_then_replica_from_capture",
+    "optout-bot capture facebook": "tests/engine/test_capture_cli.py::"
+    "test_capture_then_replica_from_capture",
+    "optout-bot replica from-capture FOLDER --to page.html": "tests/engine/test_capture_cli.py::"
+    "test_capture_then_replica_from_capture",
+    "optout-bot check --replica --update-baselines facebook instagram threads --locale de": (
+        "tests/engine/test_contributing.py::"
+        "test_the_worked_example_is_one_line_one_command_and_the_tests_pass"
+    ),
+    "optout-bot init": "tests/engine/test_bad_input.py::"
+    "test_init_stores_the_password_and_runs_use_it_without_asking",
+    "optout-bot new-platform <p>": "tests/engine/test_scaffold.py::"
+    "test_a_new_platform_passes_the_contract_tests_out_of_the_box",
+    "optout-bot labels --add-verified FILE": "tests/engine/test_verified.py::"
+    "test_a_report_is_merged_into_the_projects_record",
+}
+"""Inline commands that need a browser, a keyring or a copy of the project, and the test that
+runs each end to end (in a process of its own, or in the slow set); the test's source must name
+the command's subcommand (``capture``, ``replica from-capture``)."""
+
+
+def subcommand(command: str) -> list[str]:
+    """The words of ``command`` that name a (sub)command of the CLI: ``replica``,
+    ``from-capture``; not its arguments or options."""
+    import typer
+
+    from optout_bot.cli import app
+
+    group: object = typer.main.get_command(app)
+    words = []
+    for word in shlex.split(command)[1:]:
+        commands = getattr(group, "commands", {})
+        if word not in commands:
+            break
+        words.append(word)
+        group = commands[word]
+    return words
+
+
+def source_of_test(reference: str) -> str:
+    """The source of the test ``path::name``, with the module's string constants it uses
+    (``COMMAND = "optout-bot check …"``); empty when there is no such test."""
+    path, name = reference.split("::")
+    module = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    constants = {
+        target.id: ast.unparse(node.value)
+        for node in module.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            return "\n".join([ast.unparse(node), *(constants[u] for u in used & set(constants))])
+    return ""
 
 
 # --- the runs ----------------------------------------------------------------------------------
@@ -323,6 +411,123 @@ def _live_check_without_test_accounts(world: World, command: str) -> None:
     assert not (empty / "optout-check-report").exists()  # only a check that runs writes one
 
 
+# --- the commands the running text names --------------------------------------------------------
+
+
+def filled(command: str) -> str:
+    """``command`` with its placeholders filled as the README's configuration has them, and
+    what usage style marks optional (``[--locale de]``, ``[PLATFORM]``) given."""
+    command = re.sub(r"\[([^\]]*)\]", r"\1", command)
+    for placeholder, value in (("<p>", "facebook"), ("PLATFORM", "facebook"), ("LABEL", "me")):
+        command = command.replace(placeholder, value)
+    return command
+
+
+def one_line_error(done: Done, code: int = 2) -> str:
+    """The last line of stderr, after checking the command stopped with ``code`` and that line
+    (after a ``-v`` header of ``#`` lines) is its only message."""
+    lines = done.stderr.splitlines()
+    assert done.returncode == code and lines, done.stdout + done.stderr
+    assert all(line.startswith("# ") for line in lines[:-1]), done.stderr
+    assert lines[-1].startswith("optout-bot: "), done.stderr
+    return lines[-1]
+
+
+@runs("optout-bot --help")
+def _help(world: World, command: str) -> None:
+    # "the commands, their help and the results table are English" (ko, de)
+    done = world.cli(command)
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and "Commands" in done.stdout
+    assert "Object on every configured account" in done.stdout  # what `run` does, in English
+
+
+@runs("optout-bot -v run")
+def _verbose_run(world: World, command: str) -> None:
+    # "prints the resolved settings, with secrets masked": a seed given, the password not, so
+    # the run stops (exit 2, one line) after the header, before any browser
+    seed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    done = world.cli(command, env={"OPTOUT_BOT_ACCOUNTS__FACEBOOK__ME__TOTP_SEED": seed})
+    assert "password: missing" in one_line_error(done)
+    assert "# settings (precedence: cli > env > .env > toml > default; secrets masked):" in (
+        done.stderr
+    )
+    assert "#   accounts.facebook.me.totp_seed = **********  [env]" in done.stderr
+    assert "#   accounts.facebook.me.locale = de  [toml]" in done.stderr
+    assert seed not in done.stderr + done.stdout
+
+
+@runs("optout-bot check <p> -v")
+def _verbose_check(world: World, command: str) -> None:
+    # "prints a debug header" (and without the account's password stops before any browser)
+    done = world.cli(filled(command))
+    assert "password: missing" in one_line_error(done)
+    assert "# flow facebook v" in done.stderr and "# optout-bot " in done.stderr
+
+
+@runs("optout-bot check")
+def _check_without_test_accounts(world: World, command: str) -> None:
+    empty = world.fresh("check-bare")
+    done = world.cli(command, cwd=empty)
+    assert "no test accounts configured" in one_line_error(done, code=10)  # could not run
+
+
+@runs("optout-bot labels --markdown")
+def _labels_markdown(world: World, command: str) -> None:
+    # "<!-- generated by `optout-bot labels --markdown` …-->" above the README's table
+    done = world.cli(command)
+    assert done.returncode == 0, done.stderr
+    readme = DOCUMENTS[0].read_text(encoding="utf-8")
+    table = re.search(
+        r"<!-- generated by `optout-bot labels --markdown`.*?-->\n(.*?)\n<!--", readme, re.S
+    )
+    assert table is not None and done.stdout.strip() == table.group(1).strip()
+
+
+@runs("optout-bot labels [PLATFORM]", "optout-bot labels")
+def _labels_every_platform(world: World, command: str) -> None:
+    if "[PLATFORM]" in command:
+        _labels(world, filled(command))  # one platform: labels facebook
+    done = world.cli(command.replace(" [PLATFORM]", ""))
+    assert done.returncode == 0, done.stderr
+    for platform in discover():
+        assert re.search(rf"^{platform}\s+en\s", done.stdout, flags=re.M), platform
+
+
+@runs("optout-bot logout LABEL")
+def _logout(world: World, command: str) -> None:
+    # "After a login the browser session is kept per account …; `optout-bot logout LABEL`
+    # deletes it": the replica run kept one
+    sessions = world.home / ".local/share/optout-bot/sessions"
+    kept = sorted(sessions.rglob("*.json"))
+    assert [p.relative_to(sessions).as_posix() for p in kept] == ["replica/facebook/me.json"]
+    done = world.cli(filled(command))
+    assert done.returncode == 0, done.stderr
+    assert "deleted the saved session of facebook/me (replica)" in done.stdout
+    assert not kept[0].exists()
+    again = world.cli(filled(command))
+    assert again.returncode == 0 and "no saved session for 'me'" in again.stdout
+
+
+@runs(
+    "optout-bot replica open <p> --locale de",
+    "optout-bot replica open <p> [--locale de] [--page-version 2024] [--drift cosmetic]",
+)
+def _replica_open_without_a_display(world: World, command: str) -> None:
+    # the window it opens is tests/engine/test_replica_open.py's (headless, --print-and-exit);
+    # here: without a display it says so in one line, before any browser
+    done = world.cli(filled(command), env=NO_DISPLAY)
+    assert "xvfb-run" in one_line_error(done)
+
+
+@runs("optout-bot evidence verify")
+def _verify_named(world: World, command: str) -> None:
+    # "checks every evidence bundle with `optout-bot evidence verify`" (a folder each)
+    done = world.cli(f"{command} {shlex.quote(str(world.bundle))}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: ")
+
+
 def transcript(command: str) -> tuple[list[str], str]:
     """What CONTRIBUTING.md shows ``$ command`` print, and the ``echo $?`` after it."""
     text = DOCUMENTS[1].read_text(encoding="utf-8")
@@ -372,16 +577,32 @@ def _playwright_version(here: Path, command: str) -> None:
 
 
 def test_every_documented_command_is_run_here_or_says_why_not() -> None:
-    commands = documented()
-    assert len(commands) >= 25
+    blocks, inline = documented(), documented(inline=True)
+    assert len(blocks) >= 25 and len(inline) >= 20
+    commands = set(blocks) | set(inline)
     run = set(CHECKS) | set(ALONE)
-    assert sorted(set(commands) - run - set(NOT_RUN)) == []  # a new line needs one
-    assert sorted((run | set(NOT_RUN)) - set(commands)) == []  # none stale
+    elsewhere = set(RUN_ELSEWHERE)
+    assert sorted(commands - run - elsewhere - set(NOT_RUN)) == []  # a new one needs one
+    assert sorted((run | elsewhere | set(NOT_RUN)) - commands) == []  # none stale
+    assert sorted(elsewhere - set(inline)) == []  # a shell block's command is run here
     assert run.isdisjoint(NOT_RUN) and set(CHECKS).isdisjoint(ALONE)
+    assert elsewhere.isdisjoint(run | set(NOT_RUN))
     assert all(len(reason) > 20 for reason in NOT_RUN.values())
     for reason in NOT_RUN.values():  # a test named as running it exists
         for path, name in re.findall(r"(tests/[\w/]+\.py)::(\w+)", reason):
             assert f"def {name}(" in (ROOT / path).read_text(encoding="utf-8"), name
+
+
+@pytest.mark.parametrize("command", sorted(RUN_ELSEWHERE), ids=lambda command: command)
+def test_a_command_run_elsewhere_is_run_by_the_test_named(command: str) -> None:
+    """The test exists and its source names the command's subcommand, so the table cannot
+    point at a test that runs something else."""
+    source = source_of_test(RUN_ELSEWHERE[command])
+    assert source, f"no test {RUN_ELSEWHERE[command]}"
+    words = subcommand(command)
+    assert words, command  # a command with no subcommand runs here
+    for word in words:
+        assert re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", source), word
 
 
 def test_a_fenced_block_says_its_language() -> None:
