@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -112,7 +113,15 @@ def playwright_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
         "127.0.0.1",
         "--unsafe",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A group of its own: ``playwright`` is a launcher whose Node server is its child, which
+    # outlives a launcher that is only terminated.
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()  # blocks until it listens, or ends if it died
@@ -120,8 +129,11 @@ def playwright_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
         assert found, f"the server did not start: {first!r}"
         yield found.group(0), process
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)
+        with contextlib.suppress(ProcessLookupError):  # the server shrugs off SIGTERM
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
