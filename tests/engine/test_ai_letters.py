@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,7 @@ from optout_bot.records.jurisdiction import _data, controller, platform_name
 from optout_bot.records.letter import Checked, check_bundle, compose, render
 from tests.engine.test_cli import evidence_folders, optout
 from tests.engine.test_documents import ENGLISH, outside_quotations
-
-# One worker builds the module's shared fixture (with -n, each worker would build its own).
-pytestmark = pytest.mark.xdist_group("test_ai_letters")
+from tests.support.shared import built_once
 
 TODAY = datetime(2027, 3, 1, 10, 0)
 AI_SERVICES = ("chatgpt", "claude", "deepseek", "gemini", "github_copilot")
@@ -55,40 +54,42 @@ SWITCHED_OFF = {"de": "als ausgeschaltet", "ko": "꺼짐으로 표시했습니�
 
 
 class DemoBundles:
-    """The services' demo bundles by (platform, locale): one demo run per language, run when
-    a test first asks for that language (the slow set asks for Korean, the default set not)."""
+    """The services' demo bundles by (platform, locale): one demo run per language and session,
+    run when a test first asks for that language (the slow set asks for Korean)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
         self.found: dict[tuple[str, str], Path] = {}
-        self.ran: set[str] = set()
 
     def __getitem__(self, key: tuple[str, str]) -> Path:
         locale = key[1]
-        if locale not in self.ran:
-            self.ran.add(locale)
-            done = optout(
-                "--out",
-                f"ev-{locale}",
-                "--ledger",
-                "ledger.sqlite3",
-                "demo",
-                *AI_SERVICES,
-                "--locale",
-                locale,
-                cwd=self.root,
-            )
-            assert done.returncode == 0, done.stdout + done.stderr
-            for folder in evidence_folders(self.root / f"ev-{locale}"):
+        if key not in self.found:
+            root = built_once(self.factory, f"ai-demo-{locale}", partial(_demo, locale))
+            for folder in evidence_folders(root / "ev"):
                 manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
                 self.found[(manifest["platform"], locale)] = folder
         return self.found[key]
 
 
+def _demo(locale: str, root: Path) -> None:
+    done = optout(
+        "--out",
+        "ev",
+        "--ledger",
+        "ledger.sqlite3",
+        "demo",
+        *AI_SERVICES,
+        "--locale",
+        locale,
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.fixture(scope="module")
 def demo_bundles(tmp_path_factory: pytest.TempPathFactory) -> DemoBundles:
-    """The four services' demo bundles, one demo run per language asked for."""
-    return DemoBundles(tmp_path_factory.mktemp("ai-demo"))
+    """The services' demo bundles, one demo run per language asked for."""
+    return DemoBundles(tmp_path_factory)
 
 
 def checked(folder: Path) -> Checked:

@@ -11,16 +11,17 @@ import pytest
 
 from tests.engine.test_cli import evidence_folders, optout
 from tests.support.cli import optout_here
-
-# One worker makes the two runs; each test works on its own copy of them.
-pytestmark = pytest.mark.xdist_group("test_chain")
+from tests.support.shared import built_once
 
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two runs of one account against the replica (``run --replica --force`` twice), once
-    per module: the folder holding their ledger and evidence."""
-    root = tmp_path_factory.mktemp("chain")
+    per session: the folder holding their ledger and evidence."""
+    return built_once(tmp_path_factory, "chain", _make_two_runs)
+
+
+def _make_two_runs(root: Path) -> None:
     (root / "optout-bot.toml").write_text(
         "[accounts.linkedin.mina]\nlogin = 'mina@example.org'\n", encoding="utf-8"
     )
@@ -38,7 +39,6 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
             env=env,
         )
         assert done.returncode == 0, done.stderr
-    return root
 
 
 def _two_runs(tmp_path: Path, made: Path) -> tuple[Path, Path]:

@@ -34,9 +34,6 @@ from optout_bot.settings import load_settings
 from tests.engine.test_documents import bundle as live_bundle
 from tests.support.cli import evidence_folders, optout, optout_here
 
-# One worker builds the module's shared fixture (with -n, each worker would build its own).
-pytestmark = pytest.mark.xdist_group("test_doc_commands")
-
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [
     ROOT / "README.md",

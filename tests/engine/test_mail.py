@@ -18,9 +18,6 @@ from optout_bot.records.mail import (
 from optout_bot.replica.mail import SigningKey, deliver
 from tests.support.dovecot import dovecot_server
 
-# One worker builds the module's shared fixture (with -n, each worker would build its own).
-pytestmark = pytest.mark.xdist_group("test_mail")
-
 PLATFORM = MailPattern(
     domains=("facebookmail.com",), subjects=(r"objection",), code=r"code[: ]+(\d{6})"
 )

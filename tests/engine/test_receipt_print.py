@@ -8,7 +8,7 @@ import html
 import json
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,7 @@ from playwright.sync_api import Browser
 from optout_bot.flow import registry
 from optout_bot.records.evidence import render_receipt
 from tests.engine.test_cli import evidence_folders, optout
-
-# One worker builds the module's shared fixture (with -n, each worker would build its own).
-pytestmark = pytest.mark.xdist_group("test_receipt_print")
+from tests.support.shared import built_once
 
 PLATFORMS = tuple(registry.discover())
 INTERNAL = re.compile(
@@ -35,15 +33,17 @@ Receipts = Callable[[str], dict[str, Path]]
 
 @pytest.fixture(scope="module")
 def receipts(tmp_path_factory: pytest.TempPathFactory) -> Receipts:
-    """Each platform's demo bundle in a language; one demo run per language and module."""
+    """Each platform's demo bundle in a language; one demo run per language and session."""
 
-    @cache
-    def of(locale: str) -> dict[str, Path]:
-        root = tmp_path_factory.mktemp(f"demo-{locale}")
+    def demo(locale: str, root: Path) -> None:
         done = optout(
             "--out", "ev", "--ledger", "ledger.sqlite3", "demo", "--locale", locale, cwd=root
         )
         assert done.returncode == 0, done.stderr
+
+    @cache
+    def of(locale: str) -> dict[str, Path]:
+        root = built_once(tmp_path_factory, f"receipt-demo-{locale}", partial(demo, locale))
         return {folder.parts[-3]: folder for folder in evidence_folders(root / "ev")}
 
     return of
