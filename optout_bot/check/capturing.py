@@ -10,19 +10,14 @@ import dataclasses
 import datetime
 import hashlib
 import re
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
 
 from optout_bot import log
 from optout_bot.check import capture
-from optout_bot.check.watcher import CheckRecorder
+from optout_bot.check.watcher import CheckRecorder, WrappedWatcher
 from optout_bot.errors import UiChanged
-from optout_bot.flow import Step
-from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import EvidenceBundle
 from optout_bot.run.job import Job, Mode, ObserverFactory, StepWatcher, WatcherFactory
 
@@ -59,16 +54,14 @@ def capture_on_ui_changed(folder: Path) -> ObserverFactory:
     return observe
 
 
-class CaptureWatcher:
+class CaptureWatcher(WrappedWatcher):
     """Wraps a check's watcher: after each step it judged, a capture of the page."""
 
     def __init__(
         self, inner: StepWatcher, job: Job, folder: Path, *, only_ui_changed: bool
     ) -> None:
-        self.inner = inner
-        self.enabled = inner.enabled
+        super().__init__(inner, job)
         self.only_ui_changed = only_ui_changed
-        self.job = job
         account = job.account
         # the account's label may be a name: the folder, shared with the capture, says a hash
         tag = hashlib.sha256(job.label.encode()).hexdigest()[:8]
@@ -76,22 +69,6 @@ class CaptureWatcher:
         self.folder = folder / run
         self.personal = [account.login, account.form_email_or_none() or "", job.label]
         self.taken: list[capture.Capture] = []
-
-    @property
-    def page(self) -> Page | None:
-        return self.inner.page
-
-    @page.setter
-    def page(self, page: Page | None) -> None:
-        self.inner.page = page
-
-    @property
-    def checks(self) -> list[Any]:
-        return self.inner.checks
-
-    @checks.setter
-    def checks(self, checks: list[Any]) -> None:
-        self.inner.checks = checks
 
     def record(
         self, step: str, screenshot: str | None, seconds: float, error: BaseException | None
@@ -119,18 +96,6 @@ class CaptureWatcher:
             log.get_logger().warning("capture.failed", step=step, error=str(failure)[:200])
             return
         self.taken.append(taken)
-
-    def note_unconfirmed(self, step: str, keys: list[str]) -> None:
-        self.inner.note_unconfirmed(step, keys)
-
-    def skip(self, steps: Sequence[Step], why: str) -> None:
-        self.inner.skip(steps, why)
-
-    def skip_unreached(self) -> None:
-        self.inner.skip_unreached()
-
-    def verdict(self, outcome: Outcome) -> str:
-        return self.inner.verdict(outcome)
 
 
 def captures_in(folder: Path) -> list[Path]:

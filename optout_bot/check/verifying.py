@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from playwright.sync_api import Page
 
 from optout_bot import labels
 from optout_bot.check.aria import names_in
-from optout_bot.flow import Step
+from optout_bot.check.watcher import WrappedWatcher
 from optout_bot.labels import LabelBook
 from optout_bot.labels import verified as records
-from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import EvidenceBundle
 from optout_bot.run.job import Job, Mode, ObserverFactory, StepWatcher
 
@@ -80,34 +76,16 @@ class Verifying:
             records.add_to(self.user_file, found)
 
 
-class PassRecorder:
+class PassRecorder(WrappedWatcher):
     """Wraps a run's watcher: after each step it saw pass on the real site, a record."""
 
     def __init__(
         self, inner: StepWatcher, job: Job, bundle: EvidenceBundle, verifying: Verifying
     ) -> None:
-        self.inner = inner
-        self.enabled = inner.enabled
-        self.job = job
+        super().__init__(inner, job)
         self.bundle = bundle
         self.verifying = verifying
         self._book: LabelBook | None = None
-
-    @property
-    def page(self) -> Page | None:
-        return self.inner.page
-
-    @page.setter
-    def page(self, page: Page | None) -> None:
-        self.inner.page = page
-
-    @property
-    def checks(self) -> list[Any]:
-        return self.inner.checks
-
-    @checks.setter
-    def checks(self, checks: list[Any]) -> None:
-        self.inner.checks = checks
 
     def record(
         self, step: str, screenshot: str | None, seconds: float, error: BaseException | None
@@ -142,15 +120,3 @@ class PassRecorder:
         if self._book is None:
             self._book = self.job.flow.label_book()
         return self._book
-
-    def note_unconfirmed(self, step: str, keys: list[str]) -> None:
-        self.inner.note_unconfirmed(step, keys)
-
-    def skip(self, steps: Sequence[Step], why: str) -> None:
-        self.inner.skip(steps, why)
-
-    def skip_unreached(self) -> None:
-        self.inner.skip_unreached()
-
-    def verdict(self, outcome: Outcome) -> str:
-        return self.inner.verdict(outcome)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from playwright.sync_api import Page
 
@@ -24,7 +25,7 @@ from optout_bot.check.aria import (
 from optout_bot.flow import Step
 from optout_bot.outcome import Outcome
 from optout_bot.records.evidence import EvidenceBundle
-from optout_bot.run.job import Job, Mode
+from optout_bot.run.job import Job, Mode, StepWatcher
 
 
 def as_check(job: Job, *, update_baselines: bool = False) -> Job:
@@ -91,3 +92,47 @@ class CheckRecorder:
             [s for s in self._job.flow.STEPS if s.name not in done],
             f"not reached: {failed} did not pass",
         )
+
+
+class WrappedWatcher:
+    """A watcher around another one (a check's or a run's): the page, the steps judged and
+    what the engine asks of a watcher go to ``inner``; a subclass adds what it does after
+    each step by overriding :meth:`record` (calling this one first)."""
+
+    def __init__(self, inner: StepWatcher, job: Job) -> None:
+        self.inner = inner
+        self.enabled = inner.enabled
+        self.job = job
+
+    @property
+    def page(self) -> Page | None:
+        return self.inner.page
+
+    @page.setter
+    def page(self, page: Page | None) -> None:
+        self.inner.page = page
+
+    @property
+    def checks(self) -> list[Any]:
+        return self.inner.checks
+
+    @checks.setter
+    def checks(self, checks: list[Any]) -> None:
+        self.inner.checks = checks
+
+    def record(
+        self, step: str, screenshot: str | None, seconds: float, error: BaseException | None
+    ) -> None:
+        self.inner.record(step, screenshot, seconds, error)
+
+    def note_unconfirmed(self, step: str, keys: list[str]) -> None:
+        self.inner.note_unconfirmed(step, keys)
+
+    def skip(self, steps: Sequence[Step], why: str) -> None:
+        self.inner.skip(steps, why)
+
+    def skip_unreached(self) -> None:
+        self.inner.skip_unreached()
+
+    def verdict(self, outcome: Outcome) -> str:
+        return self.inner.verdict(outcome)
