@@ -1,7 +1,7 @@
 """What the AI services' settings flows share (ChatGPT, Claude, DeepSeek): one training
 switch in a settings panel, read before anything changes, turned off with one click, and
 proved by reading it again after a reload. A platform's flow says where the panel is
-(``switches``, ``training_switch``, ``reread``) and how its pages name things."""
+(``switches``, ``training_switch``, ``open_panel``) and how its pages name things."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from playwright.sync_api import Locator, expect
 
-from optout_bot import Flow, FlowError, State, Switch, UiChanged
+from optout_bot import Flow, FlowError, State, Switch, Target, UiChanged
 
 TRAINING = "toggle"
 """The label key of the training switch in every one of these flows."""
@@ -30,8 +30,47 @@ class SwitchSettingFlow(Flow):
     def training_switch(self) -> Locator:
         raise NotImplementedError
 
-    def reread(self) -> None:
+    def open_panel(self) -> None:
+        """From the settings page to the panel that shows the training switch."""
         raise NotImplementedError
+
+    def next_page(self, what: str, **choices: list[Target]) -> str:
+        """Which page the service shows next (signed in: what its ``SIGNED_IN`` shows); a bot
+        wall is the person's (headed) or the end."""
+        assert self.SIGNED_IN is not None, f"{type(self).__name__} says how it looks signed in"
+        while True:
+            seen = self.wait_for_any(
+                {
+                    "signed_in": list(self.SIGNED_IN.shows),
+                    **choices,
+                    "bot_wall": self.bot_wall_targets(),
+                },
+                what=f"sign-in: {what}",
+            )
+            if seen != "bot_wall":
+                return seen
+            self.at_bot_wall()
+
+    def open_settings(self) -> None:
+        self.goto("settings")
+        self.services.note("form_url", self.urls["settings"])
+        self.services.note("form_version", self.VERSIONS[-1])
+        self.open_panel()
+
+    def reread(self) -> None:
+        """The settings page loaded again: only what the service stored shows."""
+        self.goto("settings")
+        self.reload()
+        self.open_panel()
+
+    def check_step(self, step: str) -> None:
+        """Check mode: the switch is there and could be turned off; it is not touched."""
+        if not self.training_switch().is_enabled():
+            raise UiChanged(f"{self.SWITCH_ELEMENT} (disabled)", step=self.step)
+
+    def is_applied(self) -> bool:
+        self.reread()
+        return not self.training_switch().is_checked()
 
     def left_as_they_were(self, shown: Mapping[str, Switch]) -> list[str]:
         """The switches the flow leaves alone and names in its confirmation: the unknown ones."""

@@ -88,24 +88,7 @@ class ChatgptFlow(SwitchSettingFlow):
             Target(role="button", name=self.any_label("continue")),
         ).click()
 
-    def next_page(self, what: str, **choices: list[Target]) -> str:
-        """Which page ChatGPT shows next; a bot wall is the person's (headed) or the end."""
-        while True:
-            seen = self.wait_for_any(
-                {"signed_in": [PROMPT], **choices, "bot_wall": self.bot_wall_targets()},
-                what=f"sign-in: {what}",
-            )
-            if seen != "bot_wall":
-                return seen
-            self.at_bot_wall()
-
-    def open_settings(self) -> None:
-        self.goto("settings")
-        self.services.note("form_url", self.urls["settings"])
-        self.services.note("form_version", self.VERSIONS[-1])
-        self.open_dialog()
-
-    def open_dialog(self) -> None:
+    def open_panel(self) -> None:
         """Data controls list the setting as a button that opens its dialog."""
         self.find(
             "data controls: Improve the model button",
@@ -148,20 +131,6 @@ class ChatgptFlow(SwitchSettingFlow):
                 "its name",
             )
         return [Switch(TRAINING, s.name, s.on, s.enabled) if h else s for s, h in pairs]
-
-    def reread(self) -> None:
-        self.goto("settings")
-        self.reload()
-        self.open_dialog()
-
-    def check_step(self, step: str) -> None:
-        """Check mode: the switch is there and could be turned off; it is not touched."""
-        if not self.training_switch().is_enabled():
-            raise UiChanged("data controls: Improve the model switch (disabled)", step=self.step)
-
-    def is_applied(self) -> bool:
-        self.reread()
-        return not self.training_switch().is_checked()
 
     def training_switch(self) -> Locator:
         return self.find(

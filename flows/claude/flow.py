@@ -38,7 +38,6 @@ from optout_bot import (
     SignedIn,
     Switch,
     Target,
-    UiChanged,
     read_switches,
     unknown_switches,
 )
@@ -114,21 +113,8 @@ class ClaudeFlow(SwitchSettingFlow):
             Target(input_type="submit", within=form),
         ).click()
 
-    def next_page(self, what: str, **choices: list[Target]) -> str:
-        """Which page Claude shows next; a bot wall is the person's (headed) or the end."""
-        while True:
-            seen = self.wait_for_any(
-                {"signed_in": [COMPOSER], **choices, "bot_wall": self.bot_wall_targets()},
-                what=f"sign-in: {what}",
-            )
-            if seen != "bot_wall":
-                return seen
-            self.at_bot_wall()
-
-    def open_settings(self) -> None:
-        self.goto("settings")
-        self.services.note("form_url", self.urls["settings"])
-        self.services.note("form_version", self.VERSIONS[-1])
+    def open_panel(self) -> None:
+        """The Privacy panel is the settings page itself: the switch shows there."""
         self.training_switch()
 
     def privacy_panel(self) -> Locator:
@@ -147,20 +133,6 @@ class ClaudeFlow(SwitchSettingFlow):
     def left_as_they_were(self, shown: Mapping[str, Switch]) -> list[str]:
         """Every switch but the training one (Location metadata included) is named."""
         return [s.name for s in shown.values() if s.key != TRAINING]
-
-    def reread(self) -> None:
-        self.goto("settings")
-        self.reload()
-        self.training_switch()
-
-    def check_step(self, step: str) -> None:
-        """Check mode: the switch is there and could be turned off; it is not touched."""
-        if not self.training_switch().is_enabled():
-            raise UiChanged("privacy: Help improve Claude switch (disabled)", step=self.step)
-
-    def is_applied(self) -> bool:
-        self.reread()
-        return not self.training_switch().is_checked()
 
     def training_switch(self) -> Locator:
         return self.find(

@@ -24,7 +24,6 @@ from optout_bot import (
     SignedIn,
     Switch,
     Target,
-    UiChanged,
     read_switches,
     unknown_switches,
 )
@@ -91,24 +90,7 @@ class DeepseekFlow(SwitchSettingFlow):
                 "DeepSeek rejected the password; not retried, to keep the account from being locked"
             )
 
-    def next_page(self, what: str, **choices: list[Target]) -> str:
-        """Which page DeepSeek shows next; a bot wall is the person's (headed) or the end."""
-        while True:
-            seen = self.wait_for_any(
-                {"signed_in": [CHAT_INPUT], **choices, "bot_wall": self.bot_wall_targets()},
-                what=f"sign-in: {what}",
-            )
-            if seen != "bot_wall":
-                return seen
-            self.at_bot_wall()
-
-    def open_settings(self) -> None:
-        self.goto("settings")
-        self.services.note("form_url", self.urls["settings"])
-        self.services.note("form_version", self.VERSIONS[-1])
-        self.open_data_tab()
-
-    def open_data_tab(self) -> None:
+    def open_panel(self) -> None:
         """The account menu beside the person's name → Settings → the dialog's Data tab."""
         self.find(
             "sidebar: account menu", Target(role="button", name=self.label("account_menu"))
@@ -132,20 +114,6 @@ class DeepseekFlow(SwitchSettingFlow):
         if unknown:
             self.services.note("unknown_controls", unknown)
         return {s.key or s.name: s for s in shown}
-
-    def reread(self) -> None:
-        self.goto("settings")
-        self.reload()
-        self.open_data_tab()
-
-    def check_step(self, step: str) -> None:
-        """Check mode: the switch is there and could be turned off; it is not touched."""
-        if not self.training_switch().is_enabled():
-            raise UiChanged("settings: Improve the model switch (disabled)", step=self.step)
-
-    def is_applied(self) -> bool:
-        self.reread()
-        return not self.training_switch().is_checked()
 
     def training_switch(self) -> Locator:
         return self.find(
