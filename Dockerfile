@@ -12,12 +12,14 @@ FROM debian:bookworm-slim
 # Packages of Debian's stable release, not pinned: a stable release changes them only for
 # security fixes (Chromium gets a new major version that way), so an exact version would stop
 # the build at the next update instead of making it reproducible. libatomic1: Playwright's
-# bundled driver (node) needs it.
+# bundled driver (node) needs it. chromium-headless-shell: what headless runs use (about 40 %
+# less CPU per run); a headed run (xvfb-run) uses chromium.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         ca-certificates \
         chromium \
+        chromium-headless-shell \
         fonts-dejavu-core \
         fonts-noto-cjk \
         libatomic1 \
@@ -43,7 +45,6 @@ USER 10001:10001
 ENV PATH="/opt/optout-bot/bin:${PATH}" \
     OPTOUT_BOT_OUTPUT__EVIDENCE_DIR=/data/evidence \
     OPTOUT_BOT_OUTPUT__LEDGER=/data/ledger.sqlite3 \
-    OPTOUT_BOT_BROWSER__EXECUTABLE=/usr/bin/chromium \
     OPTOUT_BOT_UI_IN_CONTAINER=1
 VOLUME ["/data", "/config"]
 WORKDIR /config

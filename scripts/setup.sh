@@ -100,3 +100,6 @@ case "$choice" in
   *) die "$(no_browser_advice)" ;;
 esac
 say "browser: $line"
+if [ "$choice" != download ] && [ -x "$SYSTEM_CHROMIUM" ] && wants_headless_shell "$choice"; then
+  apt_install chromium-headless-shell || say "no headless shell: headless runs use Chromium itself"
+fi

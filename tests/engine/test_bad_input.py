@@ -109,9 +109,29 @@ def test_a_browser_path_that_points_nowhere_is_one_line(tmp_path: Path) -> None:
 
 def test_no_browser_at_all_says_how_to_install_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(browsers, "DEBIAN_CHROMIUM", Path("/nowhere/chromium"))
+    monkeypatch.setattr(browsers, "DEBIAN_HEADLESS_SHELL", Path("/nowhere/headless-shell"))
     playwright = SimpleNamespace(chromium=SimpleNamespace(executable_path="/nowhere/bundled"))
     with pytest.raises(ConfigError, match="no browser found: install Debian's Chromium"):
         browsers.resolve_executable(BrowserSettings(), playwright)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("installed", [("shell", "chromium"), ("chromium",)])
+def test_debian_headless_runs_use_the_headless_shell_when_it_is_installed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, installed: tuple[str, ...]
+) -> None:
+    for name in installed:
+        (tmp_path / name).touch()
+    monkeypatch.setattr(browsers, "DEBIAN_CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr(browsers, "DEBIAN_HEADLESS_SHELL", tmp_path / "shell")
+    playwright = SimpleNamespace(chromium=SimpleNamespace(executable_path="/nowhere/bundled"))
+    headless = browsers.resolve_executable(BrowserSettings(), playwright)  # type: ignore[arg-type]
+    headed = browsers.resolve_executable(
+        BrowserSettings(headless=False),
+        playwright,  # type: ignore[arg-type]
+    )
+    assert headless == tmp_path / installed[0]
+    assert headed == tmp_path / "chromium"
+    assert browsers.launch_args(BrowserSettings(), headless)[:1] == ["--no-sandbox"]
 
 
 def _browser_pids(marker: str) -> list[int]:

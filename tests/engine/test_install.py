@@ -197,6 +197,20 @@ def test_setup_browser_forces_a_way(machine: Machine) -> None:
     assert machine.choose(SETUP_BROWSER="system", FAKE_PLAYWRIGHT_HAS_CHROMIUM="0") == "system"
 
 
+def test_debians_headless_shell_is_wanted_only_beside_debians_chromium(machine: Machine) -> None:
+    machine.with_apt().with_chromium(REAL_CHROMIUM)
+    shell = machine.bin.parent / "headless-shell"
+
+    def wanted(choice: str) -> bool:
+        done = machine.run(f"wants_headless_shell {choice}", HEADLESS_SHELL=str(shell))
+        return done.returncode == 0
+
+    assert wanted("system") and wanted("apt")
+    assert not wanted("playwright")  # Playwright brings its own headless shell
+    _write(shell, REAL_CHROMIUM)
+    assert not wanted("system")  # already installed
+
+
 def test_python_dash_m_optout_bot_is_the_command() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "optout_bot", "--help"],
