@@ -49,6 +49,15 @@ SLOW_MODULES = {
 """Modules run only in the slow set (``-m slow``, CI's second step), with why."""
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the machine has cores. A third of the suite's time
+    is waiting, not computing (a missing element waited for until the timeout, a person who
+    does not answer, a process or a browser starting, a killed run reaped); one more worker
+    keeps the cores busy meanwhile (measured on two cores: 7 min 26 s with two workers,
+    6 min 29 s with three)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``browser`` every test that starts a browser (a fixture) or may start one (its
     module starts processes), so ``-m "not browser and not slow"`` is the inner loop; mark
