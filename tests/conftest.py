@@ -73,6 +73,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         where = item.nodeid.split("::")[0]
         if where in SLOW_MODULES or matrix_repeat(item, seen):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=finishing_order)
+
+
+def finishing_order(item: pytest.Item) -> int:
+    """Where ``item`` goes in the run: the long ones first (processes, demos, people who do
+    not answer, the local page), then the many short flow rows, then the tests that start no
+    browser, so the workers run out of work together instead of one finishing a twenty-second
+    test alone at the end."""
+    if item.get_closest_marker("browser") is None:
+        return 2
+    return 1 if item.nodeid.startswith("tests/flows/") else 0
 
 
 MATRIX = ("locale", "version", "seed")
