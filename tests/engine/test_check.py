@@ -4,6 +4,7 @@ request."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -261,6 +262,8 @@ def test_cli_check_exits_8_names_the_element_captures_the_page_and_verifies_noth
         capture_output=True,
         text=True,
         timeout=300,
+        # the button that is not there is waited for 6 s instead of the default 15
+        env={**os.environ, "OPTOUT_BOT_BROWSER__TIMEOUT_MS": "6000"},
     )
     assert done.returncode == 8, done.stdout + done.stderr
     assert "open_form: objection form: Send button not found" in done.stdout

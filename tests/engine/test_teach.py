@@ -91,7 +91,9 @@ def test_the_person_teaches_the_renamed_send_button_and_the_next_run_uses_it(
 
     # Headless, nobody can teach, even when asked to: the renamed button stops the run.
     untaught = drifted(user)
+    runner.settings.browser.timeout_ms = 4000  # the missing button is waited for this long
     before = runner.run(FacebookFlow, untaught, user, label="headless", teach=True)
+    runner.settings.browser.timeout_ms = 10_000
     assert before.outcome is Outcome.UI_CHANGED and "Send button" in before.message
     assert untaught.submissions == [] and person.clicks == [] and not user_file().exists()
 

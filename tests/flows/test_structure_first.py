@@ -161,6 +161,7 @@ def test_ui_changed_names_the_label_key_language_and_file(runner: FlowRunner) ->
         country="DE",
         locale="de",
     )
+    runner.settings.browser.timeout_ms = 4000  # the missing field is waited for this long
     result = runner.run(FacebookFlow, replica, user)
     assert result.outcome is Outcome.UI_CHANGED, result.message
     assert "Email field not found" in result.message
