@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import ctypes
+import dataclasses
 import json
 import os
 import platform as python_platform
@@ -335,9 +336,7 @@ def many_accounts(
     for person in range(accounts):
         plan = plan_demo([])
         apply_latency(plan.replicas.values(), latency, seed=person)
-        for job in plan.jobs:
-            job.label = f"person{person:02d}"
-            jobs.append(job)
+        jobs += [dataclasses.replace(job, label=f"person{person:02d}") for job in plan.jobs]
     with scratch() as root:
         pages_before = counter.pages
         times_before = os.times()
