@@ -69,11 +69,12 @@ apt_chromium_is_snap() {
 }
 
 # True when Debian's headless shell should be installed beside the system's Chromium: the
-# browser is Debian's (not Playwright's own), the shell is missing, and apt can install it.
-# Headless runs work without it (on Chromium itself), at about 40 % more CPU per run.
+# browser is Debian's (not Playwright's own), the shell is missing, and apt can install
+# (whether apt knows the package is learnt by trying: a fresh machine's package lists may be
+# empty until apt_install updates them). Headless runs work without it, on Chromium itself,
+# at about 40 % more CPU per run.
 wants_headless_shell() {
-  [ "$1" != playwright ] && [ ! -x "$HEADLESS_SHELL" ] && can_apt \
-    && apt-cache show chromium-headless-shell >/dev/null 2>&1
+  [ "$1" != playwright ] && [ ! -x "$HEADLESS_SHELL" ] && can_apt
 }
 
 # Which browser setup gets, without installing anything; one word:

@@ -207,6 +207,8 @@ def test_debians_headless_shell_is_wanted_only_beside_debians_chromium(machine: 
 
     assert wanted("system") and wanted("apt")
     assert not wanted("playwright")  # Playwright brings its own headless shell
+    no_root = machine.run("wants_headless_shell system", HEADLESS_SHELL=str(shell), FAKE_UID="1")
+    assert no_root.returncode != 0  # apt cannot install anything here
     _write(shell, REAL_CHROMIUM)
     assert not wanted("system")  # already installed
 
