@@ -71,6 +71,15 @@ class Board:
             }
         )
 
+    def finish(self) -> None:
+        """The "finished" event and the end at once (the lock is re-entrant): a page told the
+        run ended has been given every event, that one included. Ended first and posted
+        after, a page reading in between closed its stream without the run's links."""
+        with self.changed:
+            self.post({"event": "finished"})
+            self.finished = True
+            self.changed.notify_all()
+
     def since(self, index: int, timeout: float) -> tuple[list[Event], bool]:
         """Events after ``index`` (waiting up to ``timeout`` for one), and whether it ended."""
         with self.changed:
@@ -163,10 +172,7 @@ def _run(
         board.post({"event": "failed", "detail": board.failure})
     finally:
         set_remote_helper(None)
-        with board.changed:
-            board.finished = True
-            board.changed.notify_all()
-        board.post({"event": "finished"})
+        board.finish()
 
 
 def practice_two_factor(jobs: list[Job]) -> str:
