@@ -300,13 +300,7 @@ class MetaFlow(Flow):
         """The one form holding a visible email field, at the form's address: where the
         fields and the Send button are looked for by structure. Another address, or two
         such forms, is ``UiChanged`` naming them: structure alone is trusted only there."""
-        if not self.at_address("form_path"):
-            raise UiChanged(
-                "objection form",
-                step=self.step,
-                detail=f"at an unexpected address {urlsplit(self.page.url).path!r}, not "
-                f"{self.signals['form_path'].path!r} (signal form_path)",
-            )
+        self.expect_address("objection form", "form_path")
         email = self.signal("form_email").css
         forms = self.page.locator(str(self.signal("form").css)).filter(
             has=self.page.locator(f"{email}:visible")

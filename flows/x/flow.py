@@ -29,7 +29,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from playwright.sync_api import Locator, Request, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -232,13 +231,7 @@ class XFlow(Flow):
         self.goto("settings")
         self.services.note("form_url", self.page.url)
         self.refuse_cookies()
-        if not self.at_address("settings_path"):
-            raise UiChanged(
-                "settings: Grok settings page",
-                step=self.step,
-                detail=f"at an unexpected address {urlsplit(self.page.url).path!r}, not "
-                f"{self.signals['settings_path'].path!r} (signal settings_path)",
-            )
+        self.expect_address("settings: Grok settings page", "settings_path")
         self.controls()  # tells the page version apart, or finds the setting out of reach
         self.cross_check(
             "settings: title", Target(role="heading", name=self.label("settings_title"))

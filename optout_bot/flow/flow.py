@@ -21,12 +21,13 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
 
 from optout_bot import labels
-from optout_bot.errors import AmbiguousElement
+from optout_bot.errors import AmbiguousElement, UiChanged
 from optout_bot.flow import signals
 from optout_bot.flow.bot_walls import BotWall
 from optout_bot.flow.page import (
@@ -171,6 +172,18 @@ class SignalLookups:
     def address_of(self, name: str) -> Callable[[str], bool]:
         """Whether a path is the address the signal ``name`` names (for ``wait_for_any``)."""
         return self._signal(name).matches_path
+
+    def expect_address(self, element: str, name: str) -> None:
+        """``UiChanged`` naming ``element``, the page's path and the one expected, unless the
+        page now showing is at the address the signal ``name`` names: where structure alone
+        is trusted to find what a step acts on."""
+        if not self.at_address(name):
+            raise UiChanged(
+                element,
+                step=self.flow.step,
+                detail=f"at an unexpected address {urlsplit(self.flow.page.url).path!r}, not "
+                f"{self._signal(name).path!r} (signal {name})",
+            )
 
     def click_and_leave(self, button: Locator) -> None:
         """Click ``button`` and wait until the page it was on is gone (a new document, even
@@ -438,6 +451,9 @@ class Flow:
 
     def address_of(self, name: str) -> Callable[[str], bool]:
         return self.signal_lookups.address_of(name)
+
+    def expect_address(self, element: str, name: str) -> None:
+        self.signal_lookups.expect_address(element, name)
 
     def click_and_leave(self, button: Locator) -> None:
         self.signal_lookups.click_and_leave(button)
