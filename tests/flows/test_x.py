@@ -163,9 +163,13 @@ CASES = [
 
 
 def seeded(
-    version: str = "2025", locale: str = "en", config: dict[str, Any] | None = None, **seed: Any
+    version: str = "2025",
+    locale: str = "en",
+    config: dict[str, Any] | None = None,
+    replica_class: type[XReplica] = XReplica,
+    **seed: Any,
 ) -> tuple[XReplica, Account]:
-    replica = XReplica(version=version, locale=locale)
+    replica = replica_class(version=version, locale=locale)
     user = account(locale=locale, country=None, **(config or {}))
     assert user.password is not None
     replica.seed_account(
@@ -273,12 +277,8 @@ def test_a_click_in_the_training_place_that_saves_another_setting_is_ui_changed(
     is never reported off."""
     from tests.flows.test_pseudo_locale import pseudo_localise  # it imports this module
 
-    replica = PersonalisationFirst(version="2025", locale="en")
+    replica, user = seeded(replica_class=PersonalisationFirst)
     pseudo_localise(replica)
-    user = account(locale="en", country=None)
-    replica.seed_account(
-        login=user.login, password=password_of(user), email="mina@example.org", locale="en"
-    )
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.UI_CHANGED, result.message
     assert "XaiPersonalizationSettingsMutation" in result.message
@@ -303,11 +303,7 @@ class SecondCheckboxInTheFirstRow(XReplica):
 def test_a_second_checkbox_in_the_training_checkboxs_place_stops_the_run_naming_both(
     runner: FlowRunner,
 ) -> None:
-    replica = SecondCheckboxInTheFirstRow(version="2025", locale="en")
-    user = account(locale="en", country=None)
-    replica.seed_account(
-        login=user.login, password=password_of(user), email="mina@example.org", locale="en"
-    )
+    replica, user = seeded(replica_class=SecondCheckboxInTheFirstRow)
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.UI_CHANGED, result.message
     assert "training_2025 checkbox: two candidates" in result.message
@@ -330,11 +326,7 @@ class SecondLoginField(XReplica):
 
 
 def test_a_second_login_field_stops_the_run_naming_both(runner: FlowRunner) -> None:
-    replica = SecondLoginField(version="2025", locale="en")
-    user = account(locale="en", country=None)
-    replica.seed_account(
-        login=user.login, password=password_of(user), email="mina@example.org", locale="en"
-    )
+    replica, user = seeded(replica_class=SecondLoginField)
     result = runner.run(XFlow, replica, user)
     assert result.outcome is Outcome.UI_CHANGED, result.message
     assert "username field: two candidates" in result.message
