@@ -86,9 +86,11 @@ case "$choice" in
     if timeout "$DOWNLOAD_SECONDS" .venv/bin/python -m playwright install ${deps[@]+"${deps[@]}"} chromium \
          >.venv/playwright-install.log 2>&1; then
       line="Playwright's own Chromium (downloaded now)"
+      choice=playwright
     elif can_apt && ! apt_chromium_is_snap; then
       install_debian_chromium
       line="$(system_label); Playwright's download failed (.venv/playwright-install.log)"
+      choice=apt
     else
       die "$(no_browser_advice)"
     fi
@@ -100,6 +102,7 @@ case "$choice" in
   *) die "$(no_browser_advice)" ;;
 esac
 say "browser: $line"
-if [ "$choice" != download ] && [ -x "$SYSTEM_CHROMIUM" ] && wants_headless_shell "$choice"; then
+# $choice now names the browser in use: playwright, system or apt (a failed download fell back).
+if wants_headless_shell "$choice"; then
   apt_install chromium-headless-shell || say "no headless shell: headless runs use Chromium itself"
 fi
