@@ -54,7 +54,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     computing (a missing element waited for until the timeout, a person who does not answer,
     a process or a browser starting, a killed run reaped); the second worker keeps the core
     busy meanwhile. Measured on two cores, the default set: 7 min 26 s with two workers,
-    6 min 27 s with three, 5 min 54 s with four (long tests first, :func:`finishing_order`)."""
+    6 min 27 s with three, 5 min 54 s to 6 min 44 s with four (three runs; long tests first,
+    :func:`finishing_order`)."""
     return 2 * (os.cpu_count() or 1)
 
 
