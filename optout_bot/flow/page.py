@@ -290,9 +290,13 @@ def narrowed(
 
 def differs(found: Locator, targets: Iterable[Target], scope: Page | Locator) -> list[str]:
     """The wordings of ``targets`` when none of them names ``found`` (nothing when one does,
-    or when no target names anything): a label to cross-check an attribute's find with."""
+    or when no target names anything): a label to cross-check an attribute's find with. A
+    region found by its structure (a ``role="status"`` confirmation) agrees with the label
+    when the element the label names is inside it (its heading)."""
     named = [t for t in targets if not t.by_attribute and t.names is not None]
-    if not named or any(found.and_(t.locate(scope)).count() for t in named):
+    if not named or any(
+        found.and_(t.locate(scope)).count() or t.locate(found).count() for t in named
+    ):
         return []
     return [w for t in named if t.names is not None for w in wordings(t.names)]
 

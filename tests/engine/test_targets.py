@@ -148,6 +148,25 @@ def test_an_attribute_whose_field_carries_the_label_notes_nothing(page: Page) ->
     assert notes.notes == {}
 
 
+def test_a_region_found_by_structure_agrees_with_the_label_of_its_heading(page: Page) -> None:
+    """A confirmation found by its ``role="status"`` region (Meta's signal) is cross-checked
+    by the heading inside it: its wording notes nothing, another wording is noted."""
+    confirmed = "Your objection has been received"
+    page.set_content(
+        f'<div role="status"><h1>{confirmed}</h1><p>We will apply it from now on.</p></div>'
+    )
+    notes = Notes()
+    flow = linkedin(page, notes)
+    targets = (Target(css='[role="status"]'), Target(role="heading", name=confirmed))
+    shown = flow.find("confirmation", *targets)
+    assert shown.inner_text().startswith(confirmed)
+    assert notes.notes == {}
+    page.set_content('<div role="status"><h1>Thanks, we got it</h1></div>')
+    assert flow.find("confirmation", *targets).inner_text() == "Thanks, we got it"
+    [noted] = notes.notes["label_differs"]
+    assert noted.startswith(f"label differs: confirmation is status, not '{confirmed}'")
+
+
 @pytest.mark.parametrize(
     "shown",
     [

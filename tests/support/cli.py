@@ -1,9 +1,11 @@
 """The command as tests run it: ``optout`` starts ``python -m optout_bot`` as a process of its
 own, as a person does (exit codes, a browser, signals, what a process leaves behind);
-``optout_here`` runs the same entry point in this process, for what needs no browser (one-line
-errors, ``--help``, ``history``, ``evidence verify``, ``letter``): the same arguments, working
-folder, environment and standard streams, without a second of interpreter start-up and imports
-per call. Both answer with a ``subprocess.CompletedProcess``."""
+``optout_here`` runs the same entry point in this process, on a thread of its own (so it may
+start a browser: pytest-playwright's browser owns the test's thread), for what is not about
+processes (one-line errors, ``--help``, ``history``, ``evidence verify``, ``letter``, a demo
+whose bundles a test reads): the same arguments, working folder, environment and standard
+streams, without a second of interpreter start-up and imports per call. Both answer with a
+``subprocess.CompletedProcess``."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,17 +49,27 @@ def optout(
 def optout_here(
     *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """``optout-bot ARGS`` through the console entry point, in this process (never for a
-    command that starts a browser: pytest-playwright's browser owns this thread's loop)."""
+    """``optout-bot ARGS`` through the console entry point, in this process, on a fresh thread:
+    the sync Playwright API refuses a thread whose event loop runs (this one's belongs to
+    pytest-playwright's browser), and a command may start a browser."""
     from optout_bot.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    code: int | str | None = 0
-    with _as_a_process(list(args), cwd, environment(env), stdin or "", out, err):
+    ended: list[BaseException] = []
+
+    def command() -> None:
         try:
             main()
-        except SystemExit as ended:
-            code = ended.code
+        except BaseException as error:  # SystemExit carries the exit code
+            ended.append(error)
+
+    with _as_a_process(list(args), cwd, environment(env), stdin or "", out, err):
+        thread = threading.Thread(target=command, name="optout-bot-here")
+        thread.start()
+        thread.join()
+    if ended and not isinstance(ended[0], SystemExit):
+        raise ended[0]
+    code: int | str | None = ended[0].code if ended and isinstance(ended[0], SystemExit) else 0
     if not isinstance(code, int):  # sys.exit("message") prints it and exits 1, as Python does
         err.write(f"{code}\n" if code is not None else "")
         code = 0 if code is None else 1
