@@ -14,7 +14,8 @@ from optout_bot.browser.sessions import session_file
 from optout_bot.errors import ConfigError
 from optout_bot.records.evidence import EvidenceBundle
 from optout_bot.settings import load_settings
-from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_cli import evidence_folders
+from tests.support.cli import optout_here
 
 ALIKE = [("me", "me!"), ("민지", "서연"), ("work fb", "work-fb"), ("a/b", "a_b")]
 
@@ -44,7 +45,7 @@ def test_two_accounts_whose_labels_clean_up_alike_both_object(tmp_path: Path) ->
         encoding="utf-8",
     )
     config.chmod(0o600)
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
+    done = optout_here("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     folders = evidence_folders(tmp_path / "ev")
     assert len({f.parent for f in folders}) == 2, folders
@@ -80,7 +81,7 @@ def test_the_environment_variable_the_error_suggests_reaches_the_account(
         encoding="utf-8",
     )
     config.chmod(0o600)
-    done = optout("run", cwd=tmp_path)
+    done = optout_here("run", cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     [variable] = re.findall(r"set (OPTOUT_BOT_\S+), or run", done.stderr)
     monkeypatch.setenv(variable, "pw-from-the-suggested-variable")

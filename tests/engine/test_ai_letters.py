@@ -19,8 +19,9 @@ import pytest
 from optout_bot.flow import registry
 from optout_bot.records.jurisdiction import _data, controller, platform_name
 from optout_bot.records.letter import Checked, check_bundle, compose, render
-from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_cli import evidence_folders
 from tests.engine.test_documents import ENGLISH, outside_quotations
+from tests.support.cli import optout_here
 from tests.support.shared import built_once
 
 TODAY = datetime(2027, 3, 1, 10, 0)
@@ -72,7 +73,7 @@ class DemoBundles:
 
 
 def _demo(locale: str, root: Path) -> None:
-    done = optout(
+    done = optout_here(
         "--out",
         "ev",
         "--ledger",
@@ -167,7 +168,7 @@ def test_every_controller_entry_has_a_source_or_says_where_we_looked() -> None:
 
 
 def test_platforms_lists_every_flow_with_its_languages(tmp_path: Path) -> None:
-    shown = optout("platforms", cwd=tmp_path)
+    shown = optout_here("platforms", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     flows = registry.discover()

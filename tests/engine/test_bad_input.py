@@ -27,6 +27,7 @@ from optout_bot.run.job import Job, Mode
 from optout_bot.settings import BrowserSettings
 from tests.conftest import FAST_RETRY, FlowRunner, account, seed
 from tests.engine.test_cli import optout
+from tests.support.cli import optout_here
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
@@ -53,7 +54,7 @@ def _keyring_env(tmp_path: Path) -> dict[str, str]:
 
 def test_an_output_folder_that_cannot_be_written_stops_before_anything(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
-    done = optout(
+    done = optout_here(
         "--out", "a-file/evidence", "--ledger", "l.sqlite3", "demo", "facebook", cwd=tmp_path
     )
     _one_line_exit_2(done, "output.evidence_dir: cannot write to")
@@ -93,7 +94,7 @@ def test_a_disk_that_fills_up_mid_run_fails_clearly_and_keeps_what_was_written(
 
 
 def test_a_browser_path_that_points_nowhere_is_one_line(tmp_path: Path) -> None:
-    done = optout(
+    done = optout_here(
         "--browser",
         "/nowhere/chromium",
         "--out",

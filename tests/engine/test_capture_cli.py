@@ -12,11 +12,11 @@ from flows.linkedin import LinkedInFlow
 from optout_bot.contrib import from_capture
 from optout_bot.outcome import EXIT_CODES, Outcome
 from tests.conftest import FlowRunner, account
-from tests.engine.test_cli import optout
+from tests.support.cli import optout_here
 
 
 def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -> None:
-    done = optout(
+    done = optout_here(
         *("capture", "linkedin", "--replica", "--drift", "toggle_removed"),
         *("--page-version", "2025", "--only-ui-changed", "--out", "caps"),
         cwd=tmp_path,
@@ -36,7 +36,7 @@ def test_capture_then_replica_from_capture(runner: FlowRunner, tmp_path: Path) -
     issue = (folder / "issue.md").read_text(encoding="utf-8")
     assert "data-for-ai-improvement" in issue and "[settings_title]" in issue
 
-    made = optout("replica", "from-capture", str(folder), "--to", "page.html", cwd=tmp_path)
+    made = optout_here("replica", "from-capture", str(folder), "--to", "page.html", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert "/mypreferences/d/settings/data-for-ai-improvement" in made.stdout
 

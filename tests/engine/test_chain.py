@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_cli import evidence_folders
 from tests.support.cli import optout_here
 from tests.support.shared import built_once
 
@@ -27,7 +27,7 @@ def _make_two_runs(root: Path) -> None:
     )
     env = {"OPTOUT_BOT_ACCOUNTS__LINKEDIN__MINA__PASSWORD": "pw-chain-3391"}
     for _ in range(2):
-        done = optout(
+        done = optout_here(
             "--out",
             "ev",
             "--ledger",

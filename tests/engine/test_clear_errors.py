@@ -12,28 +12,29 @@ import pytest
 from optout_bot import cli
 from tests.engine.test_bad_input import _one_line_exit_2
 from tests.engine.test_cli import evidence_folders, optout
+from tests.support.cli import optout_here
 
 
 def test_a_ledger_that_is_a_folder_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "ledger-folder").mkdir()
-    done = optout("--out", "ev", "--ledger", "ledger-folder", "demo", "facebook", cwd=tmp_path)
+    done = optout_here("--out", "ev", "--ledger", "ledger-folder", "demo", "facebook", cwd=tmp_path)
     _one_line_exit_2(done, "output.ledger: ledger-folder is a folder")
-    shown = optout("--ledger", "ledger-folder", "history", cwd=tmp_path)
+    shown = optout_here("--ledger", "ledger-folder", "history", cwd=tmp_path)
     _one_line_exit_2(shown, "output.ledger: ledger-folder is a folder")
 
 
 def test_a_ledger_that_is_not_a_database_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("my shopping list\n" * 100)
-    done = optout("--out", "ev", "--ledger", "notes.txt", "demo", "facebook", cwd=tmp_path)
+    done = optout_here("--out", "ev", "--ledger", "notes.txt", "demo", "facebook", cwd=tmp_path)
     _one_line_exit_2(done, "output.ledger: notes.txt is not an optout-bot ledger")
     assert (tmp_path / "notes.txt").read_text() == "my shopping list\n" * 100
-    shown = optout("--ledger", "notes.txt", "history", cwd=tmp_path)
+    shown = optout_here("--ledger", "notes.txt", "history", cwd=tmp_path)
     _one_line_exit_2(shown, "output.ledger: notes.txt is not an optout-bot ledger")
 
 
 def test_a_nul_in_a_path_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "optout-bot.toml").write_text('[output]\nevidence_dir = "ev\\u0000x"\n')
-    done = optout("--ledger", "l.sqlite3", "demo", "facebook", cwd=tmp_path)
+    done = optout_here("--ledger", "l.sqlite3", "demo", "facebook", cwd=tmp_path)
     _one_line_exit_2(done, "output.evidence_dir: the path holds a NUL character")
 
 
@@ -42,7 +43,7 @@ def test_a_ten_kilobyte_label_is_one_short_line(tmp_path: Path) -> None:
     (tmp_path / "optout-bot.toml").write_text(
         f"[accounts.facebook.{label}]\nlogin = 'a@example.org'\npassword = 'pw'\n"
     )
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
+    done = optout_here("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
     _one_line_exit_2(done, "is 10000 characters long; use at most 100")
     assert len(done.stderr) < 400
 
@@ -100,7 +101,7 @@ def test_an_unreachable_browser_endpoint_is_one_line_with_its_key_masked(
         f"{scheme}://grid-user:key-canary-8812@127.0.0.1:{_closed_port()}/session"
         "?token=token-canary-7731"
     )
-    done = optout(
+    done = optout_here(
         "-v",
         "--out",
         "ev",

@@ -1,5 +1,7 @@
-"""The command as a user runs it: a real process, real exit codes, one-line errors (the
-messages that need no browser from the same entry point in the test's own process)."""
+"""The command as a user runs it: the demo in a real process with its exit code; runs against
+the replica and the one-line errors through the same entry point in the test's own process
+(what a process of its own adds, kills, locales and encodings, is tested in ``test_killed_run``,
+``test_crash`` and ``test_hostile_local``)."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def test_demo_submits_on_the_replica_and_says_where_the_evidence_is(tmp_path: Pa
 
 
 def test_run_without_accounts_stops_instead_of_running_the_demo(tmp_path: Path) -> None:
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "facebook", cwd=tmp_path)
+    done = optout_here("--out", "ev", "--ledger", "l.sqlite3", "run", "facebook", cwd=tmp_path)
     assert done.returncode == 2, done.stderr  # a cron job never takes a demo for done
     assert "no account is configured" in done.stderr and "optout-bot init" in done.stderr
     assert not (tmp_path / "ev").exists()
@@ -48,7 +50,7 @@ def test_run_with_a_configured_account_against_the_replica(tmp_path: Path) -> No
         encoding="utf-8",
     )
     env = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD": "pw-cli-canary-5519"}
-    first = optout(
+    first = optout_here(
         "--out",
         "ev",
         "--ledger",
@@ -61,7 +63,7 @@ def test_run_with_a_configured_account_against_the_replica(tmp_path: Path) -> No
         env=env,
     )
     assert first.returncode == EXIT_CODES[Outcome.SUBMITTED], first.stderr
-    second = optout(
+    second = optout_here(
         "--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=env
     )
     assert second.returncode == EXIT_CODES[Outcome.ALREADY_DONE]
@@ -74,7 +76,9 @@ def test_run_with_a_configured_account_against_the_replica(tmp_path: Path) -> No
 
 def test_a_changed_byte_in_the_evidence_fails_verification(tmp_path: Path) -> None:
     assert (
-        optout("--out", "ev", "--ledger", "l.sqlite3", "demo", "linkedin", cwd=tmp_path).returncode
+        optout_here(
+            "--out", "ev", "--ledger", "l.sqlite3", "demo", "linkedin", cwd=tmp_path
+        ).returncode
         == 0
     )
     folder = evidence_folders(tmp_path / "ev")[0]

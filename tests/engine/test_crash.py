@@ -18,7 +18,8 @@ from fixtures.facebook import FacebookReplica
 from flows.facebook import FacebookFlow
 from optout_bot.outcome import Outcome
 from tests.conftest import FlowRunner, account, seed
-from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_cli import evidence_folders
+from tests.support.cli import optout_here
 
 CONFIG = (
     "[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
@@ -85,18 +86,18 @@ def test_a_run_killed_at_a_step_loses_nothing_and_the_next_sends_once(
     _kill_at(tmp_path, step)
 
     assert _submissions(tmp_path) == ledger_after_kill
-    history = optout("--ledger", "l.sqlite3", "history", cwd=tmp_path, env=ENV)
+    history = optout_here("--ledger", "l.sqlite3", "history", cwd=tmp_path, env=ENV)
     assert "interrupted" in history.stdout, history.stdout
     [partial] = evidence_folders(tmp_path / "ev")
     manifest = json.loads((partial / "manifest.json").read_text(encoding="utf-8"))
     assert "outcome" not in manifest and manifest["steps"][-1]["name"] == step
-    verified = optout(
+    verified = optout_here(
         "--ledger", "l.sqlite3", "evidence", "verify", str(partial), cwd=tmp_path, env=ENV
     )
     assert verified.returncode == 0, verified.stderr
     assert "interrupted" in verified.stdout
 
-    rerun = optout(
+    rerun = optout_here(
         "--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=ENV
     )
     done = [f for f in evidence_folders(tmp_path / "ev") if f != partial]
@@ -114,7 +115,8 @@ def test_a_run_killed_at_a_step_loses_nothing_and_the_next_sends_once(
         assert received.count("objection_received") == 1
         statuses = [s for _, s in _submissions(tmp_path)]
         assert statuses == (["not_sent", "confirmed"] if step == "submit" else ["confirmed"])
-    assert "interrupted" in optout("--ledger", "l.sqlite3", "history", cwd=tmp_path, env=ENV).stdout
+    history = optout_here("--ledger", "l.sqlite3", "history", cwd=tmp_path, env=ENV)
+    assert "interrupted" in history.stdout
 
 
 @pytest.mark.parametrize("platform_has_it", [True, False])

@@ -20,7 +20,7 @@ from optout_bot.records.letter import check_bundle, compose, render
 from optout_bot.records.mail import MailPattern, parse_message, verify_dkim
 from optout_bot.records.proof import EmailProof
 from optout_bot.replica.mail import SigningKey
-from tests.engine.test_cli import optout
+from tests.support.cli import optout_here
 
 TODAY = datetime(2027, 3, 1, 10, 0)
 PLATFORMS = ("facebook", "instagram", "threads", "x", "linkedin")
@@ -247,7 +247,7 @@ def test_a_check_bundle_gets_no_letter_and_its_receipt_says_nothing_was_sent(
     tmp_path: Path,
 ) -> None:
     folder = bundle(tmp_path, "x", "en", mode="check", outcome="checked")
-    done = optout("letter", str(folder), cwd=tmp_path)
+    done = optout_here("letter", str(folder), cwd=tmp_path)
     assert done.returncode == 2 and not done.stdout
     assert done.stderr.count("\n") == 1 and "sends nothing" in done.stderr
     receipt = (folder / "receipt.html").read_text(encoding="utf-8")
@@ -264,7 +264,7 @@ def test_a_rerun_s_letter_carries_the_first_submission_s_facts(tmp_path: Path) -
     ledger.finish_run(run, "submitted", "done", sha256_file(first / "manifest.json"))
     ledger.close()
     rerun = bundle(tmp_path / "ev", "x", "de", outcome="already_done")
-    done = optout("--ledger", str(ledger_path), "letter", str(rerun), cwd=tmp_path)
+    done = optout_here("--ledger", str(ledger_path), "letter", str(rerun), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert str(first) in done.stderr  # says which bundle it wrote from
     assert sha256_file(first / "manifest.json") in done.stdout
@@ -273,14 +273,14 @@ def test_a_rerun_s_letter_carries_the_first_submission_s_facts(tmp_path: Path) -
 
 def test_headed_without_a_display_fails_in_one_line(tmp_path: Path) -> None:
     no_display = {"DISPLAY": "", "WAYLAND_DISPLAY": ""}
-    done = optout("--out", "ev", "--headed", "demo", "x", cwd=tmp_path, env=no_display)
+    done = optout_here("--out", "ev", "--headed", "demo", "x", cwd=tmp_path, env=no_display)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "xvfb-run" in done.stderr and "desktop" in done.stderr
     assert not (tmp_path / "ev").exists()
 
 
 def test_run_without_configuration_names_where_it_looked_and_runs_nothing(tmp_path: Path) -> None:
-    done = optout("--out", "ev", "run", "--account", "me", cwd=tmp_path)
+    done = optout_here("--out", "ev", "run", "--account", "me", cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert str(tmp_path / "optout-bot.toml") in done.stderr and "optout-bot init" in done.stderr
     assert not (tmp_path / "ev").exists()  # no demo ran in its place

@@ -12,6 +12,7 @@ from optout_bot.outcome import Outcome
 from optout_bot.records.ledger import Ledger
 from optout_bot.run.engine import RunResult
 from tests.engine.test_cli import evidence_folders, optout
+from tests.support.cli import optout_here
 
 MARKUP = "[/x] [red]me[/red] :smile:"
 
@@ -24,11 +25,11 @@ def test_a_label_with_markup_runs_and_shows_as_typed(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     config.chmod(0o600)
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
+    done = optout_here("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"facebook/{MARKUP}: " in done.stdout  # the evidence line, in full
     assert len(evidence_folders(tmp_path / "ev")) == 1
-    history = optout("--ledger", "l.sqlite3", "history", cwd=tmp_path)
+    history = optout_here("--ledger", "l.sqlite3", "history", cwd=tmp_path)
     assert history.returncode == 0, history.stderr
     assert "[/x]" in history.stdout and "submitted" in history.stdout
 
@@ -53,10 +54,10 @@ def test_history_shows_markup_in_any_column_as_typed(tmp_path: Path) -> None:
 
 
 def test_global_options_after_the_command_work(tmp_path: Path) -> None:
-    done = optout("demo", "facebook", "--out", "ev", "--ledger=l.sqlite3", cwd=tmp_path)
+    done = optout_here("demo", "facebook", "--out", "ev", "--ledger=l.sqlite3", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     [folder] = evidence_folders(tmp_path / "ev")
-    verified = optout("evidence", "verify", str(folder), "--ledger", "l.sqlite3", cwd=tmp_path)
+    verified = optout_here("evidence", "verify", str(folder), "--ledger", "l.sqlite3", cwd=tmp_path)
     assert verified.returncode == 0, verified.stderr
     assert "matches the ledger" in verified.stdout
     assert (tmp_path / "l.sqlite3").is_file()

@@ -20,7 +20,7 @@ from optout_bot.records.locales import wording
 from optout_bot.records.mail import MailPattern, parse_message, verify_dkim
 from optout_bot.records.proof import EmailProof, write_addendum
 from optout_bot.replica.mail import SigningKey
-from tests.support.cli import evidence_folders, optout, optout_here
+from tests.support.cli import evidence_folders, optout_here
 
 TODAY = datetime(2026, 11, 27, 10, 0)
 
@@ -222,7 +222,7 @@ def test_bad_letter_options_fail_in_one_line(tmp_path: Path, option: str, value:
 def test_demo_receipt_and_letter_in_the_account_s_language(
     tmp_path: Path, locale: str, receipt_says: list[str], letter_says: list[str], date_pattern: str
 ) -> None:
-    done = optout(
+    done = optout_here(
         "--out", "ev", "--ledger", "l.sqlite3", "demo", "facebook", "--locale", locale, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser
 
 from optout_bot.flow import registry
 from optout_bot.records.evidence import render_receipt
-from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_cli import evidence_folders
+from tests.support.cli import optout_here
 from tests.support.shared import built_once
 
 PLATFORMS = tuple(registry.discover())
@@ -36,7 +37,7 @@ def receipts(tmp_path_factory: pytest.TempPathFactory) -> Receipts:
     """Each platform's demo bundle in a language; one demo run per language and session."""
 
     def demo(locale: str, root: Path) -> None:
-        done = optout(
+        done = optout_here(
             "--out", "ev", "--ledger", "ledger.sqlite3", "demo", "--locale", locale, cwd=root
         )
         assert done.returncode == 0, done.stderr

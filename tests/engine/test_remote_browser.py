@@ -25,8 +25,9 @@ from optout_bot.run.engine import Progress
 from optout_bot.run.job import Job, Mode
 from optout_bot.settings import BrowserSettings, Settings
 from tests.conftest import FAST_RETRY, account
-from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_cli import evidence_folders
 from tests.engine.test_parallel import run_outside_the_test_loop
+from tests.support.cli import optout_here
 
 NO_BROWSER_HERE = "/nonexistent/chromium"  # launching instead of connecting would fail on it
 
@@ -162,7 +163,7 @@ def test_demo_with_browser_endpoint_submits_in_that_browser(
     tmp_path: Path, remote_chromium: tuple[str, subprocess.Popen[str]]
 ) -> None:
     endpoint, process = remote_chromium
-    done = optout(
+    done = optout_here(
         "--out",
         "ev",
         "--ledger",
@@ -191,6 +192,8 @@ def test_demo_with_browser_endpoint_submits_in_that_browser(
 
 
 def test_an_endpoint_that_is_neither_ws_nor_http_is_a_configuration_error(tmp_path: Path) -> None:
-    done = optout("--browser-endpoint", "ftp://grid.example:4444", "demo", "facebook", cwd=tmp_path)
+    done = optout_here(
+        "--browser-endpoint", "ftp://grid.example:4444", "demo", "facebook", cwd=tmp_path
+    )
     assert done.returncode == 2
     assert "browser.endpoint" in done.stderr and "ws://" in done.stderr

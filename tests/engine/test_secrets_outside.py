@@ -26,7 +26,8 @@ from optout_bot.settings import load_settings
 from tests.conftest import FlowRunner, account
 from tests.conftest import seed as seed_account
 from tests.engine.test_bad_input import _one_line_exit_2
-from tests.engine.test_cli import evidence_folders, optout
+from tests.engine.test_cli import evidence_folders
+from tests.support.cli import optout_here
 
 ACCOUNT = "[accounts.facebook.mina]\nlogin = 'mina@example.org'\ncountry = 'Germany'\n"
 PASSWORD_ENV = {"OPTOUT_BOT_ACCOUNTS__FACEBOOK__MINA__PASSWORD": "pw-origin-canary-2231"}
@@ -44,7 +45,9 @@ def test_a_login_address_outside_the_platform_is_refused(tmp_path: Path, source:
     else:
         env["OPTOUT_BOT_PLATFORMS__FACEBOOK__URLS__LOGIN"] = ELSEWHERE
     (tmp_path / "optout-bot.toml").write_text(config)
-    done = optout("--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=env)
+    done = optout_here(
+        "--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=env
+    )
     _one_line_exit_2(
         done,
         "platforms.facebook.urls.login: https://www.facebook.com.evil.example"
@@ -57,7 +60,7 @@ def test_a_login_address_on_the_platform_s_own_origin_is_still_followed(tmp_path
     (tmp_path / "optout-bot.toml").write_text(
         ACCOUNT + "[platforms.facebook.urls]\nlogin = 'https://www.facebook.com/login/?x=1'\n"
     )
-    done = optout(
+    done = optout_here(
         "--out", "ev", "--ledger", "l.sqlite3", "run", "--replica", cwd=tmp_path, env=PASSWORD_ENV
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -167,7 +170,7 @@ def test_a_config_file_others_can_change_is_refused_when_it_holds_a_password(
         r"change it .*chmod 600",
     ):
         load_settings(config)
-    done = optout("run", cwd=tmp_path)
+    done = optout_here("run", cwd=tmp_path)
     _one_line_exit_2(done, "other users can change it")
     assert "pw-shared-file-1" not in done.stdout + done.stderr
     config.write_text(ACCOUNT)  # no secret in it: still usable
