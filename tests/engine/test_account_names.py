@@ -35,6 +35,7 @@ def test_labels_that_clean_up_alike_get_their_own_folder_and_session(
     assert all(s.parent == tmp_path / "live" / "facebook" for s in sessions)
 
 
+@pytest.mark.browser  # the command starts a browser in this process
 def test_two_accounts_whose_labels_clean_up_alike_both_object(tmp_path: Path) -> None:
     config = tmp_path / "optout-bot.toml"
     config.write_text(

@@ -98,6 +98,7 @@ def checked(folder: Path) -> Checked:
     return check_bundle(folder, folder.parents[3] / "ledger.sqlite3")
 
 
+@pytest.mark.browser  # the command starts a browser in this process
 @pytest.mark.parametrize("locale", list(LAW))
 @pytest.mark.parametrize("platform", AI_SERVICES)
 def test_a_switch_letter_names_controller_right_and_finding_in_the_person_s_language(

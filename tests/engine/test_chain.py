@@ -13,6 +13,8 @@ from tests.engine.test_cli import evidence_folders
 from tests.support.cli import optout_here
 from tests.support.shared import built_once
 
+pytestmark = pytest.mark.browser  # every test reads the bundles of two runs made here
+
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:

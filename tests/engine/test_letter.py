@@ -199,6 +199,7 @@ def test_bad_letter_options_fail_in_one_line(tmp_path: Path, option: str, value:
     assert done.returncode == 2 and value in done.stderr and not done.stdout
 
 
+@pytest.mark.browser  # the command starts a browser in this process
 @pytest.mark.parametrize(
     ("locale", "receipt_says", "letter_says", "date_pattern"),
     [
