@@ -23,6 +23,7 @@ import structlog
 from optout_bot import log
 
 COMMAND = [sys.executable, "-m", "optout_bot"]
+HANG_GUARD_SECONDS = 300  # a deadline for a stuck command, not a measure
 
 
 def environment(env: dict[str, str] | None) -> dict[str, str]:
@@ -41,7 +42,7 @@ def optout(
         env=environment(env),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=HANG_GUARD_SECONDS,
         input=stdin or "",
     )
 
@@ -64,9 +65,11 @@ def optout_here(
             ended.append(error)
 
     with _as_a_process(list(args), cwd, environment(env), stdin or "", out, err):
-        thread = threading.Thread(target=command, name="optout-bot-here")
+        thread = threading.Thread(target=command, name="optout-bot-here", daemon=True)
         thread.start()
-        thread.join()
+        thread.join(HANG_GUARD_SECONDS)
+    if thread.is_alive():  # as ``optout``'s timeout: a hang fails the test, not the suite
+        raise AssertionError(f"optout-bot {' '.join(args)} did not end in {HANG_GUARD_SECONDS} s")
     if ended and not isinstance(ended[0], SystemExit):
         raise ended[0]
     code: int | str | None = ended[0].code if ended and isinstance(ended[0], SystemExit) else 0
