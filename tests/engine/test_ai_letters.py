@@ -127,6 +127,7 @@ def test_a_switch_letter_names_controller_right_and_finding_in_the_person_s_lang
         assert "국내대리인 (개인정보 보호법 제31조의2)" in one_line
 
 
+@pytest.mark.browser  # the command starts a browser in this process
 def test_the_tool_s_finding_quotes_only_the_platform_s_names_of_its_settings(
     demo_bundles: DemoBundles,
 ) -> None:
