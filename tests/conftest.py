@@ -5,6 +5,7 @@ flow against a replica through the real engine."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,7 +64,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark ``browser`` every test that starts a browser (a fixture) or may start one (its
     module starts processes), so ``-m "not browser and not slow"`` is the inner loop; mark
     ``slow`` what the slow set holds: :data:`SLOW_MODULES`, and a row repeated in another
-    language, page version or seed (:func:`matrix_repeat`)."""
+    language, page version or seed, or on another platform of the same kind
+    (:func:`matrix_repeat`)."""
     seen: set[str] = set()
     for item in items:
         module = getattr(item, "module", None)
@@ -92,12 +94,27 @@ MATRIX = ("locale", "version", "seed")
 the seed that places its faults."""
 
 
+@functools.cache
+def platform_kind(platform: str) -> str:
+    """What a flow does (``form``: an objection form; ``setting``: a switch): the axis along
+    which a browser test of an engine property over every platform repeats itself. The
+    engine's part (retries, evidence, ledger, documents, what is kept of a secret) is the same
+    code on each platform of a kind; each platform's own steps are proven by its table in
+    ``tests/flows/`` in the default set, and the slow set runs the property on every one."""
+    from optout_bot.flow import registry
+
+    flows = registry.discover()
+    return flows[platform].KIND if platform in flows else platform
+
+
 def matrix_repeat(item: pytest.Item, seen: set[str]) -> bool:
     """Whether ``item`` repeats a row already collected along :data:`MATRIX`: the same test
     with the same other parameters (platform, scenario, fault kind...) in another language,
-    page version or seed. The first row of each runs in the default set; the repeats (the
-    label files' cross-check of the same steps, older page layouts, faults met elsewhere on
-    the way, receipts and letters in the other languages) in the slow set, which CI runs."""
+    page version or seed; or, for a browser test over every platform, the same row on another
+    platform of the same kind (:func:`platform_kind`). The first row of each runs in the
+    default set; the repeats (the label files' cross-check of the same steps, older page
+    layouts, faults met elsewhere on the way, receipts and letters in the other languages, an
+    engine property on the other platforms of a kind) in the slow set, which CI runs."""
     from tests.flows.cases import FlowCase
 
     callspec = getattr(item, "callspec", None)
@@ -105,6 +122,9 @@ def matrix_repeat(item: pytest.Item, seen: set[str]) -> bool:
         return False
     params = dict(callspec.params)
     along = [params.pop(name) for name in MATRIX if name in params]
+    if "platform" in params and item.get_closest_marker("browser") is not None:
+        along.append(params["platform"])
+        params["platform"] = platform_kind(params["platform"])
     case = params.get("case")
     if isinstance(case, FlowCase):
         along += [case.locale, case.version]
