@@ -1,6 +1,7 @@
 """What the default run leaves to the slow set (``tests/conftest.py``): a row repeated in
 another language, page version or seed, and a browser test of an engine property on a second
-platform of the same kind; never a platform's only row, never a test that starts no browser."""
+platform of the same kind; never a row of another parameter, never a test that starts no
+browser."""
 
 from __future__ import annotations
 
@@ -26,15 +27,12 @@ class Item:
     params: dict[str, Any]
     browser: bool = True
     originalname: str = "test_property"
+    name: str = "test_property[row]"  # read only when there is no originalname
     path: Path = Path("tests/engine/test_property.py")
     callspec: CallSpec = field(init=False)
 
     def __post_init__(self) -> None:
         self.callspec = CallSpec(self.params)
-
-    @property
-    def name(self) -> str:
-        return f"{self.originalname}[{'-'.join(map(str, self.params.values()))}]"
 
     def get_closest_marker(self, name: str) -> object | None:
         return pytest.mark.browser if name == "browser" and self.browser else None
