@@ -7,6 +7,7 @@ recorded (manifest, receipt, ledger, replica log, messages) goes through here fi
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -30,6 +31,11 @@ KEY_SEGMENT = re.compile(r"(?=[^/]*\d)[A-Za-z0-9._~=-]{12,}|[A-Za-z0-9._~=-]{24,
 def spellings(secret: str) -> list[str]:
     """The ways ``secret`` can appear in recorded text, longest first: as typed, URL-encoded
     (both styles, and as a browser encodes a form: ``~`` as ``%7E``) and JSON-escaped."""
+    return list(_spellings(secret))
+
+
+@functools.lru_cache(maxsize=1024)
+def _spellings(secret: str) -> tuple[str, ...]:
     forms = {
         secret,
         quote(secret, safe=""),
@@ -38,7 +44,19 @@ def spellings(secret: str) -> list[str]:
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
     }
-    return sorted((f for f in forms if f), key=len, reverse=True)
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _replaced_in_order(secrets: frozenset[str]) -> tuple[str, ...]:
+    """Every spelling of every secret in the order they are replaced: the longest secret
+    first, each one's spellings longest first. Worked out once per set of secrets: a manifest
+    is scrubbed after every step, string by string, and a log line value by value."""
+    return tuple(
+        form
+        for secret in sorted(secrets, key=lambda secret: (-len(secret), secret))
+        for form in _spellings(secret)
+    )
 
 
 def form_encoded(secret: str) -> str:
@@ -76,9 +94,8 @@ def scrub_url(url: str, secrets: Iterable[str] = ()) -> str:
 
 
 def scrub_text_secrets(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        for form in spellings(secret):
-            text = text.replace(form, REDACTED)
+    for form in _replaced_in_order(frozenset(s for s in secrets if s)):
+        text = text.replace(form, REDACTED)
     return text
 
 

@@ -16,6 +16,7 @@ the locale files' ``[countries]`` tables list the names people write them with.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -59,8 +60,20 @@ def available_locales() -> tuple[str, ...]:
 def read_file(path: Path) -> dict[str, Value]:
     """One locale file, flattened to dotted keys; every value a string or list of strings."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LocaleError(f"cannot read locale file {path}: {error}") from None
+    return dict(_parsed(text, path))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str, path: Path) -> Mapping[str, Value]:
+    """The flattened keys of a locale file's text. Parsed once per process for the same
+    text: a receipt, a letter and each country lookup read every language's files, and
+    the file is read again each time, so an edited file is seen at once."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise LocaleError(f"cannot read locale file {path}: {error}") from None
     flat: dict[str, Value] = {}
     for key, value in _flat(data):

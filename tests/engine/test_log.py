@@ -34,3 +34,26 @@ def test_plain_console_lines_are_redacted_too() -> None:
     log.get_logger().info("oops hunter2-canary")
     assert "hunter2-canary" not in stream.getvalue()
     assert "oops" in stream.getvalue()
+
+
+def test_a_secret_registered_later_is_removed_from_the_next_line_in_every_spelling() -> None:
+    """The spellings are worked out once per set of secrets: a secret added after a first
+    line must still be found in the next, and a longer secret holding a shorter one goes
+    first (else its tail would be left)."""
+    stream = io.StringIO()
+    log.redactor.add(["tail-canary"])
+    log.configure(json_lines=True, stream=stream)
+    log.get_logger().info("first line", detail="tail-canary")
+    log.redactor.add(["later canary/+~"])
+    log.redactor.add(["tail-canary-and-more"])
+    log.get_logger().info(
+        "second line",
+        typed="later canary/+~",
+        address="https://example.org/?q=later%20canary%2F%2B~",
+        form="x=later+canary%2F%2B%7E",
+        longer="tail-canary-and-more",
+    )
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["detail"] == log.REDACTED
+    assert "canary" not in json.dumps(second)
+    assert second["longer"] == log.REDACTED

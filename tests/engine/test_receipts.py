@@ -300,3 +300,19 @@ def test_the_law_follows_the_country_unless_set(
 def test_an_unknown_jurisdiction_is_refused_naming_the_known_ones() -> None:
     with pytest.raises(ValidationError, match="gdpr, pipa, none"):
         Account.model_validate({"login": "me@example.org", "jurisdiction": "ccpa"})
+
+
+def test_a_locale_file_edited_between_two_receipts_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Locale files are parsed once per text, not once per process: an edit of the same
+    length, made at once, shows in the next receipt."""
+    folder = tmp_path / "more-locales"
+    folder.mkdir()
+    monkeypatch.setenv(LOCALES_PATH_ENV, str(folder))
+    overlay = folder / "de.toml"
+    overlay.write_text('[receipt]\ntitle = "Titel eins"\n', encoding="utf-8")
+    assert "Titel eins" in visible(render_receipt(manifest(locale="de")))
+    overlay.write_text('[receipt]\ntitle = "Titel zwei"\n', encoding="utf-8")
+    page = visible(render_receipt(manifest(locale="de")))
+    assert "Titel zwei" in page and "Titel eins" not in page
